@@ -37,6 +37,12 @@ export class SourceUnavailableError extends SyncError {
   readonly transient = true;
 }
 
+/** SQL Server refused the login (wrong user or password, unknown database). Permanent. */
+export class SourceLoginError extends SyncError {
+  override readonly name = 'SourceLoginError';
+  readonly transient = false;
+}
+
 /** SQL Server answered with an error for the view query (unknown view, bad column...). Permanent. */
 export class SourceQueryError extends SyncError {
   override readonly name = 'SourceQueryError';

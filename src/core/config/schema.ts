@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/** A value read from the environment (first name that is set wins), with an optional default. */
+export const envRefSchema = z
+  .object({
+    env: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    default: z.string().optional(),
+  })
+  .strict();
+export type EnvRef = z.infer<typeof envRefSchema>;
+
+const text = z.union([z.string().min(1), envRefSchema]);
+const port = z.union([z.number().int().min(1).max(65535), envRefSchema]);
+
+export const databaseSchema = z
+  .object({
+    host: text,
+    port: port.default(1433),
+    database: text,
+    user: text,
+    password: text,
+    encrypt: z.boolean().default(true),
+    trustServerCertificate: z.boolean().default(false),
+    connectTimeoutMs: z.number().int().positive().default(15000),
+    requestTimeoutMs: z.number().int().positive().default(120000),
+  })
+  .strict();
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const fieldTypes = ['string', 'email', 'number', 'integer', 'boolean', 'date', 'datetime'] as const;
+
+export const fieldMappingSchema = z
+  .object({
+    from: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    const: scalar.optional(),
+    default: scalar.optional(),
+    type: z.enum(fieldTypes).default('string'),
+    trim: z.boolean().default(true),
+    case: z.enum(['upper', 'lower']).optional(),
+    maxLength: z.number().int().positive().optional(),
+    truncate: z.boolean().default(false),
+    scale: z.number().int().min(0).max(18).optional(),
+    required: z.boolean().default(false),
+    ref: z
+      .object({
+        entity: z.string().min(1),
+        relationship: z.string().min(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((f) => (f.from === undefined) !== (f.const === undefined), {
+    message: 'give exactly one of "from" (source column) or "const" (fixed value)',
+  });
+export type FieldMapping = z.infer<typeof fieldMappingSchema>;
+
+export const sourceSchema = z
+  .object({
+    view: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a view name: letters, digits, _ and . only')
+      .optional(),
+    query: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((s) => (s.view === undefined) !== (s.query === undefined), {
+    message: 'give exactly one of "view" or "query"',
+  });
+
+export const entitySchema = z
+  .object({
+    source: sourceSchema,
+    key: z.array(z.string().min(1)).min(1),
+    object: z.string().min(1),
+    externalIdField: z.string().min(1).optional(),
+    strategy: z.enum(['externalId', 'idMap']).default('externalId'),
+    dependsOn: z.array(z.string().min(1)).default([]),
+    fields: z.record(z.string().min(1), fieldMappingSchema),
+    pageSize: z.number().int().min(1).max(10000).optional(),
+    batchSize: z.number().int().min(1).max(200).optional(),
+    maxInFlight: z.number().int().min(1).max(25).optional(),
+  })
+  .strict()
+  .refine((e) => e.strategy === 'idMap' || e.externalIdField !== undefined, {
+    message: 'the externalId strategy needs "externalIdField" (or use "strategy": "idMap")',
+    path: ['externalIdField'],
+  });
+
+export const companySchema = z
+  .object({
+    database: databaseSchema,
+    entities: z
+      .record(
+        z.string(),
+        z.object({ enabled: z.boolean().default(true), source: sourceSchema.optional() }).strict(),
+      )
+      .default({}),
+  })
+  .strict();
+
+export const salesforceSchema = z
+  .object({
+    loginUrl: text,
+    instanceUrl: text.optional(),
+    apiVersion: z.string().regex(/^\d{2}\.\d$/, 'like "62.0"'),
+    auth: z
+      .object({
+        flow: z.enum(['jwt', 'client_credentials', 'password']),
+        clientId: text,
+        clientSecret: text.optional(),
+        username: text.optional(),
+        password: text.optional(),
+        privateKey: text.optional(),
+        audience: text.optional(),
+      })
+      .strict(),
+    requestTimeoutMs: z.number().int().positive().default(60000),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    salesforce: salesforceSchema,
+    defaults: z
+      .object({
+        pageSize: z.number().int().min(1).max(10000).default(1000),
+        batchSize: z.number().int().min(1).max(200).default(200),
+        maxInFlight: z.number().int().min(1).max(25).default(4),
+        stagingTtlHours: z.number().int().min(1).max(720).default(48),
+      })
+      .strict()
+      .default({ pageSize: 1000, batchSize: 200, maxInFlight: 4, stagingTtlHours: 48 }),
+    companies: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'company codes are UPPER_SNAKE_CASE'), companySchema),
+    entities: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'entity names are lower_snake_case'), entitySchema),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,349 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { StoreStateError } from '../errors.js';
+import { type Item, N, num, S, str, type Table } from './table.js';
+
+/** Staged rows and payloads are gzipped JSON cut into parts under DynamoDB's 400 KB item limit. */
+const PART_BYTES = 350_000;
+const pad = (n: number, width = 6) => String(n).padStart(width, '0');
+
+export type StageKind = 'IN' | 'OUT';
+export type MappingStatus = 'synced' | 'failed';
+
+export interface Mapping {
+  key: string;
+  sfId?: string;
+  hash: string;
+  status: MappingStatus;
+  runId: string;
+}
+
+export interface RecordFailure {
+  key: string;
+  bucket: 'rejected' | 'failed';
+  code: string;
+  message: string;
+  fields?: string[];
+}
+
+export interface PageCounts {
+  rows?: number;
+  unchanged?: number;
+  rejected?: number;
+  toSend?: number;
+  created?: number;
+  updated?: number;
+  failed?: number;
+}
+
+export interface Token {
+  accessToken: string;
+  instanceUrl: string;
+  expiresAt: number;
+}
+
+export const BUCKETS = ['created', 'updated', 'unchanged', 'rejected', 'failed', 'skipped'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+export interface EntityRecord {
+  company: string;
+  entity: string;
+  status: 'extracted' | 'failed' | 'skipped' | 'pending';
+  extracted: number;
+  skipped: number;
+  pages: number;
+  failedPages: number;
+  error?: string;
+}
+
+export interface PageRecord extends Required<PageCounts> {
+  company: string;
+  entity: string;
+  page: number;
+  status: 'transformed' | 'upserted' | 'failed';
+  error?: string;
+}
+
+const stagePk = (runId: string, company: string, entity: string) => `STAGE#${runId}#${company}#${entity}`;
+const runPk = (runId: string) => `RUN#${runId}`;
+
+/** Everything sf-sync keeps in its one DynamoDB table. */
+export class SyncStore {
+  constructor(
+    readonly table: Table,
+    readonly ttlHours = 48,
+  ) {}
+
+  private ttl(): number {
+    return Math.floor(Date.now() / 1000) + this.ttlHours * 3600;
+  }
+
+  // ---- staging -------------------------------------------------------------------------
+
+  async putStage(runId: string, company: string, entity: string, kind: StageKind, page: number, data: unknown[]): Promise<void> {
+    const body = gzipSync(Buffer.from(JSON.stringify(data)));
+    const parts = Math.max(1, Math.ceil(body.length / PART_BYTES));
+    const items: Item[] = [];
+    for (let p = 0; p < parts; p += 1) {
+      items.push({
+        pk: S(stagePk(runId, company, entity)),
+        sk: S(`${kind}#${pad(page)}#${pad(p, 3)}`),
+        parts: N(parts),
+        data: { B: body.subarray(p * PART_BYTES, (p + 1) * PART_BYTES) },
+        ttl: N(this.ttl()),
+      });
+    }
+    await this.table.batchPut(items);
+  }
+
+  async getStage<T>(runId: string, company: string, entity: string, kind: StageKind, page: number): Promise<T[]> {
+    const items = await this.table.query(stagePk(runId, company, entity), `${kind}#${pad(page)}#`);
+    const expected = num(items[0], 'parts');
+    if (items.length === 0 || items.length !== expected) {
+      throw new StoreStateError(
+        `Staged ${kind} page ${page} of ${company}/${entity} in run ${runId} is missing or incomplete (${items.length}/${expected} parts); it may have expired`,
+      );
+    }
+    const body = Buffer.concat(items.map((i) => Buffer.from(i.data?.B ?? new Uint8Array())));
+    return JSON.parse(gunzipSync(body).toString('utf8')) as T[];
+  }
+
+  async getProgress(runId: string, company: string, entity: string, page: number): Promise<string | undefined> {
+    return str(await this.table.get(stagePk(runId, company, entity), `PROG#${pad(page)}`), 'outcomes');
+  }
+
+  async putProgress(runId: string, company: string, entity: string, page: number, outcomes: string): Promise<void> {
+    await this.table.put({
+      pk: S(stagePk(runId, company, entity)),
+      sk: S(`PROG#${pad(page)}`),
+      outcomes: S(outcomes),
+      ttl: N(this.ttl()),
+    });
+  }
+
+  // ---- mappings ------------------------------------------------------------------------
+
+  async getMappings(company: string, entity: string, keys: string[]): Promise<Map<string, Mapping>> {
+    const unique = [...new Set(keys)];
+    const items = await this.table.batchGet(unique.map((k) => ({ pk: `MAP#${company}#${entity}`, sk: k })));
+    const out = new Map<string, Mapping>();
+    for (const i of items) {
+      const key = str(i, 'sk') ?? '';
+      out.set(key, {
+        key,
+        sfId: str(i, 'sfId'),
+        hash: str(i, 'hash') ?? '',
+        status: (str(i, 'status') as MappingStatus) ?? 'failed',
+        runId: str(i, 'runId') ?? '',
+      });
+    }
+    return out;
+  }
+
+  async putMappings(company: string, entity: string, mappings: Mapping[]): Promise<void> {
+    const at = new Date().toISOString();
+    await this.table.batchPut(
+      mappings.map((m) => ({
+        pk: S(`MAP#${company}#${entity}`),
+        sk: S(m.key),
+        hash: S(m.hash),
+        status: S(m.status),
+        runId: S(m.runId),
+        at: S(at),
+        ...(m.sfId ? { sfId: S(m.sfId) } : {}),
+      })),
+    );
+  }
+
+  // ---- failures --------------------------------------------------------------------------
+
+  async putFailures(runId: string, company: string, entity: string, failures: RecordFailure[]): Promise<void> {
+    await this.table.batchPut(
+      failures.map((f) => ({
+        pk: S(`FAIL#${runId}`),
+        sk: S(`${company}#${entity}#${f.key}`),
+        bucket: S(f.bucket),
+        code: S(f.code),
+        message: S(f.message.slice(0, 2000)),
+        ...(f.fields && f.fields.length > 0 ? { fields: S(f.fields.join(',')) } : {}),
+        ttl: N(Math.floor(Date.now() / 1000) + 90 * 24 * 3600),
+      })),
+    );
+  }
+
+  async getFailures(runId: string): Promise<Array<RecordFailure & { company: string; entity: string }>> {
+    const items = await this.table.query(`FAIL#${runId}`);
+    return items.map((i) => {
+      const [company = '', entity = '', ...rest] = (str(i, 'sk') ?? '').split('#');
+      const fields = str(i, 'fields');
+      return {
+        company,
+        entity,
+        key: rest.join('#'),
+        bucket: str(i, 'bucket') as 'rejected' | 'failed',
+        code: str(i, 'code') ?? '',
+        message: str(i, 'message') ?? '',
+        ...(fields ? { fields: fields.split(',') } : {}),
+      };
+    });
+  }
+
+  // ---- runs ----------------------------------------------------------------------------
+
+  async openRun(runId: string, input: unknown, plan: unknown): Promise<void> {
+    const startedAt = new Date().toISOString();
+    await this.table.put({
+      pk: S(runPk(runId)),
+      sk: S('RUN'),
+      status: S('RUNNING'),
+      input: S(JSON.stringify(input)),
+      plan: S(JSON.stringify(plan)),
+      startedAt: S(startedAt),
+    });
+    await this.table.put({ pk: S('RUNS'), sk: S(`${startedAt}#${runId}`), runId: S(runId) });
+  }
+
+  async getRun(runId: string): Promise<Item | undefined> {
+    return this.table.get(runPk(runId), 'RUN');
+  }
+
+  async closeRun(runId: string, status: string, summary: unknown): Promise<void> {
+    await this.table.update(runPk(runId), 'RUN', {
+      UpdateExpression: 'SET #s = :s, finishedAt = :f, summary = :sum',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': S(status), ':f': S(new Date().toISOString()), ':sum': S(JSON.stringify(summary)) },
+    });
+  }
+
+  async listRuns(limit = 20): Promise<string[]> {
+    const items = await this.table.query('RUNS', undefined, { ScanIndexForward: false, Limit: limit });
+    return items.slice(0, limit).map((i) => str(i, 'runId') ?? '');
+  }
+
+  async setEntity(runId: string, record: EntityRecord): Promise<void> {
+    await this.table.update(runPk(runId), `ENT#${record.company}#${record.entity}`, {
+      UpdateExpression: 'SET #s = :s, extracted = :e, skipped = :k, pages = :p, company = :c, entity = :n, #err = :err',
+      ExpressionAttributeNames: { '#s': 'status', '#err': 'error' },
+      ExpressionAttributeValues: {
+        ':s': S(record.status),
+        ':e': N(record.extracted),
+        ':k': N(record.skipped),
+        ':p': N(record.pages),
+        ':c': S(record.company),
+        ':n': S(record.entity),
+        ':err': S(record.error ?? ''),
+      },
+    });
+  }
+
+  async failEntity(runId: string, company: string, entity: string, error: string): Promise<void> {
+    await this.table.update(runPk(runId), `ENT#${company}#${entity}`, {
+      UpdateExpression: 'SET #s = :s, #err = :err, company = :c, entity = :n',
+      ExpressionAttributeNames: { '#s': 'status', '#err': 'error' },
+      ExpressionAttributeValues: { ':s': S('failed'), ':err': S(error), ':c': S(company), ':n': S(entity) },
+    });
+  }
+
+  async addFailedPage(runId: string, company: string, entity: string): Promise<void> {
+    await this.table.update(runPk(runId), `ENT#${company}#${entity}`, {
+      UpdateExpression: 'ADD failedPages :one SET company = :c, entity = :n',
+      ExpressionAttributeValues: { ':one': N(1), ':c': S(company), ':n': S(entity) },
+    });
+  }
+
+  async getEntities(runId: string, company: string): Promise<EntityRecord[]> {
+    const items = await this.table.query(runPk(runId), `ENT#${company}#`);
+    return items.map(toEntityRecord);
+  }
+
+  async setPage(runId: string, company: string, entity: string, page: number, fields: Partial<PageRecord>): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    const sets: string[] = [];
+    for (const [k, v] of Object.entries({ ...fields, company, entity, page })) {
+      if (v === undefined) continue;
+      names[`#${k}`] = k;
+      values[`:${k}`] = typeof v === 'number' ? N(v) : S(String(v));
+      sets.push(`#${k} = :${k}`);
+    }
+    await this.table.update(runPk(runId), `PAGE#${company}#${entity}#${pad(page)}`, {
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async getPage(runId: string, company: string, entity: string, page: number): Promise<PageRecord | undefined> {
+    const item = await this.table.get(runPk(runId), `PAGE#${company}#${entity}#${pad(page)}`);
+    return item ? toPageRecord(item) : undefined;
+  }
+
+  async failCompany(runId: string, company: string, error: string): Promise<void> {
+    await this.table.put({ pk: S(runPk(runId)), sk: S(`CO#${company}`), company: S(company), error: S(error) });
+  }
+
+  /** Everything recorded for a run: entities, pages and company failures. */
+  async getRunDetail(runId: string): Promise<{ entities: EntityRecord[]; pages: PageRecord[]; companyFailures: Map<string, string> }> {
+    const items = await this.table.query(runPk(runId));
+    const entities: EntityRecord[] = [];
+    const pages: PageRecord[] = [];
+    const companyFailures = new Map<string, string>();
+    for (const i of items) {
+      const sk = str(i, 'sk') ?? '';
+      if (sk.startsWith('ENT#')) entities.push(toEntityRecord(i));
+      else if (sk.startsWith('PAGE#')) pages.push(toPageRecord(i));
+      else if (sk.startsWith('CO#')) companyFailures.set(str(i, 'company') ?? '', str(i, 'error') ?? '');
+    }
+    return { entities, pages, companyFailures };
+  }
+
+  // ---- token cache -----------------------------------------------------------------------
+
+  async getToken(ref: string): Promise<Token | undefined> {
+    const item = await this.table.get('TOKEN', ref);
+    if (!item) return undefined;
+    return { accessToken: str(item, 'accessToken') ?? '', instanceUrl: str(item, 'instanceUrl') ?? '', expiresAt: num(item, 'expiresAt') };
+  }
+
+  async putToken(ref: string, token: Token): Promise<void> {
+    await this.table.put({
+      pk: S('TOKEN'),
+      sk: S(ref),
+      accessToken: S(token.accessToken),
+      instanceUrl: S(token.instanceUrl),
+      expiresAt: N(token.expiresAt),
+      ttl: N(Math.ceil(token.expiresAt / 1000)),
+    });
+  }
+}
+
+function toEntityRecord(i: Item): EntityRecord {
+  const error = str(i, 'error');
+  return {
+    company: str(i, 'company') ?? '',
+    entity: str(i, 'entity') ?? '',
+    status: (str(i, 'status') as EntityRecord['status']) ?? 'pending',
+    extracted: num(i, 'extracted'),
+    skipped: num(i, 'skipped'),
+    pages: num(i, 'pages'),
+    failedPages: num(i, 'failedPages'),
+    ...(error ? { error } : {}),
+  };
+}
+
+function toPageRecord(i: Item): PageRecord {
+  const error = str(i, 'error');
+  return {
+    company: str(i, 'company') ?? '',
+    entity: str(i, 'entity') ?? '',
+    page: num(i, 'page'),
+    status: (str(i, 'status') as PageRecord['status']) ?? 'transformed',
+    rows: num(i, 'rows'),
+    unchanged: num(i, 'unchanged'),
+    rejected: num(i, 'rejected'),
+    toSend: num(i, 'toSend'),
+    created: num(i, 'created'),
+    updated: num(i, 'updated'),
+    failed: num(i, 'failed'),
+    ...(error ? { error } : {}),
+  };
+}

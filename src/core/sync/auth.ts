@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { resolveOptional, resolveValue, type SyncConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import { requestToken, SalesforceClient, type SalesforceAuthSettings } from '../salesforce/client.js';
+import type { SyncStore, Token } from '../store/sync-store.js';
+
+export const TOKEN_REF = 'salesforce';
+/** A cached token is reused while it has at least this long to live. */
+const MIN_REMAINING_MS = 10 * 60 * 1000;
+
+export function authSettings(config: SyncConfig): SalesforceAuthSettings {
+  const sf = config.raw.salesforce;
+  const key = 'config.salesforce.auth';
+  const a = sf.auth;
+  let privateKey = resolveOptional(a.privateKey, `${key}.privateKey`);
+  const keyPath = process.env.SF_PRIVATE_KEY_PATH;
+  if (!privateKey && keyPath) {
+    try {
+      privateKey = readFileSync(keyPath, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`SF_PRIVATE_KEY_PATH: cannot read ${keyPath}: ${(error as Error).message}`);
+    }
+  }
+  const settings: SalesforceAuthSettings = {
+    flow: a.flow,
+    loginUrl: resolveValue(sf.loginUrl, 'config.salesforce.loginUrl'),
+    clientId: resolveValue(a.clientId, `${key}.clientId`),
+    clientSecret: resolveOptional(a.clientSecret, `${key}.clientSecret`),
+    username: resolveOptional(a.username, `${key}.username`),
+    password: resolveOptional(a.password, `${key}.password`),
+    privateKey,
+    audience: resolveOptional(a.audience, `${key}.audience`),
+  };
+  const need = (ok: unknown, what: string) => {
+    if (!ok) throw new ConfigError(`${key}: the ${a.flow} flow needs ${what}`);
+  };
+  if (a.flow === 'jwt') {
+    need(settings.privateKey, 'a private key (SF_PRIVATE_KEY or SF_PRIVATE_KEY_PATH)');
+    need(settings.username, 'a username (SF_USERNAME)');
+  } else if (a.flow === 'client_credentials') {
+    need(settings.clientSecret, 'a client secret (SF_CLIENT_SECRET)');
+  } else {
+    need(settings.clientSecret, 'a client secret (SF_CLIENT_SECRET)');
+    need(settings.username && settings.password, 'a username and password (SF_USERNAME, SF_PASSWORD)');
+  }
+  return settings;
+}
+
+const AUTH_FLOW_OVERRIDE = 'SF_AUTH_FLOW';
+
+function settingsWithOverride(config: SyncConfig): SalesforceAuthSettings {
+  const settings = authSettings(config);
+  const flow = process.env[AUTH_FLOW_OVERRIDE];
+  if (flow === 'jwt' || flow === 'client_credentials' || flow === 'password') settings.flow = flow;
+  return settings;
+}
+
+let memory: Token | undefined;
+
+/** Gets a token (cached in DynamoDB while it lives) and returns only a reference to it. */
+export async function authenticate(store: SyncStore, config: SyncConfig): Promise<{ tokenRef: string; expiresAt: string }> {
+  const cached = await store.getToken(TOKEN_REF);
+  let token = cached && cached.expiresAt - Date.now() > MIN_REMAINING_MS ? cached : undefined;
+  if (!token) {
+    token = await requestToken(settingsWithOverride(config));
+    await store.putToken(TOKEN_REF, token);
+  }
+  memory = token;
+  return { tokenRef: TOKEN_REF, expiresAt: new Date(token.expiresAt).toISOString() };
+}
+
+/** A Salesforce client on the cached token; a 401 fetches a new token once and shares it through the cache. */
+export async function salesforceClient(store: SyncStore, config: SyncConfig, maxInFlight: number): Promise<SalesforceClient> {
+  let token = memory && memory.expiresAt > Date.now() ? memory : undefined;
+  if (!token) {
+    const cached = await store.getToken(TOKEN_REF);
+    if (cached && cached.expiresAt > Date.now()) token = cached;
+  }
+  const refresh = async () => {
+    const fresh = await requestToken(settingsWithOverride(config));
+    await store.putToken(TOKEN_REF, fresh);
+    memory = fresh;
+    return fresh;
+  };
+  // The cached token ran out during a long run: get a new one rather than fail the page.
+  token ??= await refresh();
+  memory = token;
+  return new SalesforceClient({
+    apiVersion: config.raw.salesforce.apiVersion,
+    token,
+    refresh,
+    maxInFlight,
+    requestTimeoutMs: config.raw.salesforce.requestTimeoutMs,
+  });
+}
+
+/** Forget the in-memory token (tests and local runs). */
+export function forgetToken(): void {
+  memory = undefined;
+}

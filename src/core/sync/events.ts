@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../errors.js';
+
+/** The shapes the state machine passes to each Lambda. Parse, don't trust. */
+export const planEvent = z.object({ input: z.unknown(), executionName: z.string().min(1) });
+
+export const authenticateEvent = z.object({ runId: z.string().min(1) });
+
+export const entityEvent = z.object({
+  runId: z.string().min(1),
+  company: z.string().min(1),
+  entity: z.string().min(1),
+  mode: z.enum(['delta', 'full']),
+});
+
+export const pageEvent = entityEvent.extend({ page: z.number().int().positive() });
+
+const stepFailure = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional();
+
+export const reportEvent = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('recordFailure'),
+    scope: z.enum(['page', 'entity', 'company', 'run']),
+    runId: z.string().min(1),
+    company: z.string().optional(),
+    entity: z.string().optional(),
+    page: z.number().int().positive().optional(),
+    failure: stepFailure,
+  }),
+  z.object({
+    action: z.literal('finish'),
+    runId: z.string().min(1),
+    companies: z.array(z.object({ company: z.string(), waves: z.array(z.array(z.string())) })),
+    failure: stepFailure,
+  }),
+]);
+
+export function parseEvent<T extends z.ZodType>(schema: T, event: unknown, handler: string): z.infer<T> {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
+    throw new InvalidInputError(`${handler} received an event it cannot use: ${problems}`);
+  }
+  return parsed.data;
+}

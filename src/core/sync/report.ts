@@ -1,0 +1,147 @@
+import type { Bucket, EntityRecord, PageRecord } from '../store/sync-store.js';
+import type { SyncContext } from './context.js';
+import type { CompanyPlan } from './plan.js';
+
+export type Counts = Record<Bucket | 'extracted', number>;
+
+export interface EntitySummary extends Counts {
+  status: 'completed' | 'failed' | 'skipped';
+  error?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: 'SUCCEEDED' | 'COMPLETED_WITH_FAILURES';
+  totals: Counts;
+  companies: Record<string, { status: 'completed' | 'failed'; error?: string; entities: Record<string, EntitySummary> }>;
+}
+
+export interface StepFailure {
+  Error?: string;
+  Cause?: string;
+}
+
+const zero = (): Counts => ({ extracted: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, failed: 0, skipped: 0 });
+
+/** Lambda's Cause is a JSON string holding errorMessage; show a person the message. */
+export function failureText(failure: StepFailure | undefined): string {
+  if (!failure) return 'unknown error';
+  let message = failure.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: string };
+    if (parsed.errorMessage) message = parsed.errorMessage;
+  } catch {
+    // Cause was plain text.
+  }
+  return `${failure.Error ?? 'Error'}: ${message}`.slice(0, 1000);
+}
+
+export type FailureScope = 'page' | 'entity' | 'company' | 'run';
+
+export interface FailureRecordTask {
+  runId: string;
+  scope: FailureScope;
+  company?: string;
+  entity?: string;
+  page?: number;
+  failure?: StepFailure;
+}
+
+/** Records that a page, entity or company could not complete, so the run goes on and reports it. */
+export async function recordFailure(ctx: SyncContext, task: FailureRecordTask): Promise<void> {
+  const text = failureText(task.failure);
+  const { store } = ctx;
+  const log = ctx.log.child({ runId: task.runId, company: task.company, entity: task.entity });
+  log.error(`${task.scope} failed`, { page: task.page, error: text });
+  if (task.scope === 'page' && task.company && task.entity && task.page !== undefined) {
+    await store.setPage(task.runId, task.company, task.entity, task.page, { status: 'failed', error: text });
+    await store.addFailedPage(task.runId, task.company, task.entity);
+  } else if (task.scope === 'entity' && task.company && task.entity) {
+    await store.failEntity(task.runId, task.company, task.entity, text);
+  } else if (task.scope === 'company' && task.company) {
+    await store.failCompany(task.runId, task.company, text);
+  } else {
+    await store.failCompany(task.runId, '*', text);
+  }
+}
+
+/** Sums one entity's pages into buckets; rows a page could not account for are failed. */
+export function summarizeEntity(record: EntityRecord | undefined, pages: PageRecord[], companyError?: string): EntitySummary {
+  const s: EntitySummary = { ...zero(), status: 'completed' };
+  if (!record) {
+    return { ...s, status: 'failed', error: companyError ?? 'did not run' };
+  }
+  if (record.status === 'skipped') {
+    return { ...s, extracted: record.extracted, skipped: record.skipped, status: 'skipped', error: record.error };
+  }
+  let pageFailed = false;
+  for (const p of pages) {
+    s.extracted += p.rows;
+    s.unchanged += p.unchanged;
+    s.rejected += p.rejected;
+    s.created += p.created;
+    s.updated += p.updated;
+    const accounted = p.unchanged + p.rejected + p.created + p.updated + p.failed;
+    s.failed += p.failed + Math.max(0, p.rows - accounted);
+    if (p.status === 'failed' || p.rows > accounted) pageFailed = true;
+  }
+  if (record.status === 'failed') return { ...s, status: 'failed', error: record.error };
+  if (pageFailed || record.failedPages > 0) {
+    const firstError = pages.find((p) => p.error)?.error;
+    return { ...s, status: 'failed', error: firstError ?? `${record.failedPages} page(s) failed` };
+  }
+  return s;
+}
+
+/** Totals per company and entity, closes the run record and says whether every part completed. */
+export async function finishRun(
+  ctx: SyncContext,
+  runId: string,
+  companies: CompanyPlan[],
+  failure?: StepFailure,
+): Promise<RunSummary> {
+  const { store } = ctx;
+  const detail = await store.getRunDetail(runId);
+  const runError = failure ? failureText(failure) : detail.companyFailures.get('*');
+  const summary: RunSummary = { runId, status: 'SUCCEEDED', totals: zero(), companies: {} };
+  for (const plan of companies) {
+    const companyError = detail.companyFailures.get(plan.company) ?? runError;
+    const entities: Record<string, EntitySummary> = {};
+    for (const name of plan.waves.flat()) {
+      const record = detail.entities.find((e) => e.company === plan.company && e.entity === name);
+      const pages = detail.pages.filter((p) => p.company === plan.company && p.entity === name);
+      const e = summarizeEntity(record, pages, companyError);
+      entities[name] = e;
+      for (const k of Object.keys(summary.totals) as Array<keyof Counts>) summary.totals[k] += e[k];
+      if (e.status !== 'completed') summary.status = 'COMPLETED_WITH_FAILURES';
+    }
+    const failed = companyError !== undefined || Object.values(entities).some((e) => e.status !== 'completed');
+    summary.companies[plan.company] = { status: failed ? 'failed' : 'completed', ...(companyError ? { error: companyError } : {}), entities };
+  }
+  if (runError) summary.status = 'COMPLETED_WITH_FAILURES';
+  await store.closeRun(runId, summary.status, summary);
+  ctx.log.info('run finished', {
+    runId,
+    status: summary.status,
+    totals: summary.totals,
+    // CloudWatch embedded metric format: the alarms on failed records read these.
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: 'sf-sync',
+          Dimensions: [[]],
+          Metrics: [
+            { Name: 'RecordsFailed', Unit: 'Count' },
+            { Name: 'RecordsRejected', Unit: 'Count' },
+            { Name: 'RecordsSent', Unit: 'Count' },
+          ],
+        },
+      ],
+    },
+    RecordsFailed: summary.totals.failed,
+    RecordsRejected: summary.totals.rejected,
+    RecordsSent: summary.totals.created + summary.totals.updated,
+  });
+  return summary;
+}

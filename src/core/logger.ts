@@ -10,11 +10,23 @@ export interface Logger {
   child(keys: Record<string, unknown>): Logger;
 }
 
-export function createLogger(keys: Record<string, unknown> = {}, write: (line: string) => void = defaultWrite): Logger {
+export function createLogger(
+  keys: Record<string, unknown> = {},
+  write: (line: string) => void = defaultWrite,
+): Logger {
   const threshold = ORDER[(process.env.LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
   const emit = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < threshold) return;
-    write(JSON.stringify({ level, time: new Date().toISOString(), service: 'sf-sync', ...keys, message, ...fields }));
+    write(
+      JSON.stringify({
+        level,
+        time: new Date().toISOString(),
+        service: 'sf-sync',
+        ...keys,
+        message,
+        ...fields,
+      }),
+    );
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -21,7 +21,8 @@ export type MappedRow =
 
 export type SourceRow = Record<string, unknown>;
 
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 
 /** The identity Salesforce keeps for a source row: `<COMPANY>-<key>`. */
@@ -63,7 +64,13 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
       if (m.case === 'lower') text = text.toLowerCase();
       if (text === '') return { value: null };
       if (m.type === 'email' && !EMAIL.test(text)) {
-        return { reject: { code: 'INVALID_EMAIL_ADDRESS', field, message: `${field}: invalid email address: ${text}` } };
+        return {
+          reject: {
+            code: 'INVALID_EMAIL_ADDRESS',
+            field,
+            message: `${field}: invalid email address: ${text}`,
+          },
+        };
       }
       if (m.maxLength !== undefined && [...text].length > m.maxLength) {
         if (!m.truncate) {
@@ -84,7 +91,11 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
       const n = typeof input === 'number' ? input : Number(String(input).trim().replace(',', '.'));
       if (typeof input === 'boolean' || String(input).trim() === '' || !Number.isFinite(n)) {
         return {
-          reject: { code: 'INVALID_TYPE_ON_FIELD_IN_RECORD', field, message: `${field}: not a number: ${String(input)}` },
+          reject: {
+            code: 'INVALID_TYPE_ON_FIELD_IN_RECORD',
+            field,
+            message: `${field}: not a number: ${String(input)}`,
+          },
         };
       }
       if (m.type === 'integer') return { value: Math.round(n) };
@@ -96,7 +107,11 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
       if (['1', 'true', 's', 'si', 'sí', 'y', 'yes'].includes(t)) return { value: true };
       if (['0', 'false', 'n', 'no'].includes(t)) return { value: false };
       return {
-        reject: { code: 'INVALID_TYPE_ON_FIELD_IN_RECORD', field, message: `${field}: not a boolean: ${String(input)}` },
+        reject: {
+          code: 'INVALID_TYPE_ON_FIELD_IN_RECORD',
+          field,
+          message: `${field}: not a boolean: ${String(input)}`,
+        },
       };
     }
     case 'date':
@@ -105,7 +120,11 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
       const d = new Date(iso);
       if (!ISO_DATE.test(iso) || Number.isNaN(d.getTime())) {
         return {
-          reject: { code: 'INVALID_TYPE_ON_FIELD_IN_RECORD', field, message: `${field}: not a date: ${String(input)}` },
+          reject: {
+            code: 'INVALID_TYPE_ON_FIELD_IN_RECORD',
+            field,
+            message: `${field}: not a date: ${String(input)}`,
+          },
         };
       }
       return { value: m.type === 'date' ? iso.slice(0, 10) : d.toISOString() };
@@ -117,7 +136,12 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
  * Maps one source row to a Salesforce payload by the entity's declarative field mapping.
  * References to parents become nested external ID objects (`"Account": {"Ext__c": "CO-key"}`).
  */
-export function mapRow(row: SourceRow, entity: EntityConfig, company: string, parentExternalIdField: (entity: string) => string): MappedRow {
+export function mapRow(
+  row: SourceRow,
+  entity: EntityConfig,
+  company: string,
+  parentExternalIdField: (entity: string) => string,
+): MappedRow {
   const key = sourceKey(row, entity.key);
   if (key === undefined) {
     return {
@@ -140,7 +164,11 @@ export function mapRow(row: SourceRow, entity: EntityConfig, company: string, pa
       const parentKey = m.from === undefined ? undefined : sourceKey(row, columnsOf(m.from));
       if (parentKey === undefined) {
         if (m.required) {
-          reasons.push({ code: 'REQUIRED_FIELD_MISSING', field, message: `${field}: required reference to ${m.ref.entity} is empty` });
+          reasons.push({
+            code: 'REQUIRED_FIELD_MISSING',
+            field,
+            message: `${field}: required reference to ${m.ref.entity} is empty`,
+          });
         } else {
           payload[field] = null;
         }
@@ -154,7 +182,13 @@ export function mapRow(row: SourceRow, entity: EntityConfig, company: string, pa
     if (m.const !== undefined) input = m.const;
     else if (m.from !== undefined) {
       const cols = columnsOf(m.from);
-      input = cols.length === 1 ? row[cols[0] as string] : cols.map((c) => keyPart(row[c]) ?? '').join(' ').trim();
+      input =
+        cols.length === 1
+          ? row[cols[0] as string]
+          : cols
+              .map((c) => keyPart(row[c]) ?? '')
+              .join(' ')
+              .trim();
     }
     const converted = convert(field, m, input);
     if ('reject' in converted) {
@@ -164,7 +198,11 @@ export function mapRow(row: SourceRow, entity: EntityConfig, company: string, pa
     let value = converted.value;
     if (value === null && m.default !== undefined) value = m.default;
     if (value === null && m.required) {
-      reasons.push({ code: 'REQUIRED_FIELD_MISSING', field, message: `${field}: required value missing (source ${String(m.from)})` });
+      reasons.push({
+        code: 'REQUIRED_FIELD_MISSING',
+        field,
+        message: `${field}: required value missing (source ${String(m.from)})`,
+      });
       continue;
     }
     payload[field] = value;

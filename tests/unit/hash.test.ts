@@ -10,6 +10,8 @@ describe('contentHash', () => {
   });
 
   it('sorts nested objects too', () => {
-    expect(canonicalJson({ z: { b: 1, a: [1, { d: 2, c: null }] } })).toBe('{"z":{"a":[1,{"c":null,"d":2}],"b":1}}');
+    expect(canonicalJson({ z: { b: 1, a: [1, { d: 2, c: null }] } })).toBe(
+      '{"z":{"a":[1,{"c":null,"d":2}],"b":1}}',
+    );
   });
 });

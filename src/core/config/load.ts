@@ -45,7 +45,8 @@ export function parseConfig(value: unknown): SyncConfig {
   const raw = parsed.data;
   const problems: string[] = [];
   const names = Object.keys(raw.entities);
-  if (Object.keys(raw.companies).length === 0) problems.push('config.companies: at least one company is required');
+  if (Object.keys(raw.companies).length === 0)
+    problems.push('config.companies: at least one company is required');
   if (names.length === 0) problems.push('config.entities: at least one entity is required');
 
   const deps = new Map<string, Set<string>>();
@@ -59,12 +60,15 @@ export function parseConfig(value: unknown): SyncConfig {
           );
         }
         set.add(m.ref.entity);
-        if (m.from === undefined) problems.push(`config.entities.${name}.fields.${field}: a reference needs "from"`);
+        if (m.from === undefined)
+          problems.push(`config.entities.${name}.fields.${field}: a reference needs "from"`);
       }
     }
     for (const d of e.dependsOn) {
       if (!raw.entities[d]) {
-        problems.push(`config.entities.${name}.dependsOn: unknown entity "${d}" (known: ${names.join(', ')})`);
+        problems.push(
+          `config.entities.${name}.dependsOn: unknown entity "${d}" (known: ${names.join(', ')})`,
+        );
       }
     }
     if (set.has(name)) problems.push(`config.entities.${name}.dependsOn: an entity cannot depend on itself`);
@@ -78,7 +82,9 @@ export function parseConfig(value: unknown): SyncConfig {
   for (const [company, c] of Object.entries(raw.companies)) {
     for (const e of Object.keys(c.entities)) {
       if (!raw.entities[e]) {
-        problems.push(`config.companies.${company}.entities.${e}: unknown entity (known: ${names.join(', ')})`);
+        problems.push(
+          `config.companies.${company}.entities.${e}: unknown entity (known: ${names.join(', ')})`,
+        );
       }
     }
   }
@@ -165,7 +171,11 @@ export function resolveValue(value: string | EnvRef, key: string, lookup: Lookup
   throw new ConfigError(`${key}: none of the environment variables ${names.join(', ')} is set`);
 }
 
-export function resolveOptional(value: string | EnvRef | undefined, key: string, lookup?: Lookup): string | undefined {
+export function resolveOptional(
+  value: string | EnvRef | undefined,
+  key: string,
+  lookup?: Lookup,
+): string | undefined {
   if (value === undefined) return undefined;
   try {
     return resolveValue(value, key, lookup);
@@ -225,9 +235,12 @@ export function loadConfig(file = defaultConfigPath()): SyncConfig {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`The sync configuration at ${file} is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new ConfigError(
+      `The sync configuration at ${file} is not valid JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   return parseConfig(value);
 }

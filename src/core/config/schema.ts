@@ -132,8 +132,14 @@ export const configSchema = z
       })
       .strict()
       .default({ pageSize: 1000, batchSize: 200, maxInFlight: 4, stagingTtlHours: 48 }),
-    companies: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'company codes are UPPER_SNAKE_CASE'), companySchema),
-    entities: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'entity names are lower_snake_case'), entitySchema),
+    companies: z.record(
+      z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'company codes are UPPER_SNAKE_CASE'),
+      companySchema,
+    ),
+    entities: z.record(
+      z.string().regex(/^[a-z][a-z0-9_]*$/, 'entity names are lower_snake_case'),
+      entitySchema,
+    ),
   })
   .strict();
 

@@ -58,9 +58,12 @@ function describeBody(body: unknown): { code: string; message: string } {
 /** Turns a network failure into our named error. */
 function networkError(error: unknown, what: string): Error {
   const e = error as { code?: string; message?: string; name?: string };
-  return new SalesforceUnavailableError(`Salesforce ${what}: ${e.code ?? e.name ?? 'error'}: ${e.message ?? ''}`, {
-    cause: error,
-  });
+  return new SalesforceUnavailableError(
+    `Salesforce ${what}: ${e.code ?? e.name ?? 'error'}: ${e.message ?? ''}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** Translates a Salesforce error response into our named error. */
@@ -70,7 +73,9 @@ export function responseError(response: Response<unknown>, what: string): Error 
   if (TRANSIENT_STATUS.has(response.statusCode)) return new SalesforceUnavailableError(text);
   if (response.statusCode === 401) return new SalesforceAuthError(text);
   if (response.statusCode === 403 && code === 'REQUEST_LIMIT_EXCEEDED') {
-    return /concurren/i.test(message) ? new SalesforceRateLimitError(text) : new SalesforceLimitExceededError(text);
+    return /concurren/i.test(message)
+      ? new SalesforceRateLimitError(text)
+      : new SalesforceLimitExceededError(text);
   }
   return new SalesforceRequestError(text);
 }
@@ -168,7 +173,12 @@ export class SalesforceClient {
   }
 
   /** One data call, with the token refreshed once if Salesforce says the session is invalid. */
-  private async call(method: 'GET' | 'POST' | 'PATCH', path: string, body: unknown, what: string): Promise<unknown> {
+  private async call(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    body: unknown,
+    what: string,
+  ): Promise<unknown> {
     let refreshed = false;
     for (;;) {
       const used = this.token;
@@ -208,8 +218,13 @@ export class SalesforceClient {
   }
 
   /** Upsert by external ID through sObject Collections: at most 200 records, allOrNone false, results in order. */
-  async upsertCollection(object: string, externalIdField: string, records: Array<Record<string, unknown>>): Promise<RecordResult[]> {
-    if (records.length > 200) throw new SalesforceRequestError(`at most 200 records per request, got ${records.length}`);
+  async upsertCollection(
+    object: string,
+    externalIdField: string,
+    records: Array<Record<string, unknown>>,
+  ): Promise<RecordResult[]> {
+    if (records.length > 200)
+      throw new SalesforceRequestError(`at most 200 records per request, got ${records.length}`);
     const body = { allOrNone: false, records: records.map((r) => ({ attributes: { type: object }, ...r })) };
     const out = await this.limit(() =>
       this.call('PATCH', `/composite/sobjects/${object}/${externalIdField}`, body, `upsert ${object}`),
@@ -218,8 +233,13 @@ export class SalesforceClient {
   }
 
   /** Create (no id) or update (with id) through sObject Collections: for orgs without an external ID field. */
-  async saveCollection(object: string, records: Array<Record<string, unknown>>, mode: 'create' | 'update'): Promise<RecordResult[]> {
-    if (records.length > 200) throw new SalesforceRequestError(`at most 200 records per request, got ${records.length}`);
+  async saveCollection(
+    object: string,
+    records: Array<Record<string, unknown>>,
+    mode: 'create' | 'update',
+  ): Promise<RecordResult[]> {
+    if (records.length > 200)
+      throw new SalesforceRequestError(`at most 200 records per request, got ${records.length}`);
     const body = { allOrNone: false, records: records.map((r) => ({ attributes: { type: object }, ...r })) };
     const out = await this.limit(() =>
       this.call(mode === 'create' ? 'POST' : 'PATCH', '/composite/sobjects', body, `${mode} ${object}`),
@@ -243,7 +263,9 @@ export class SalesforceClient {
 
   private results(out: unknown, expected: number, what: string): RecordResult[] {
     if (!Array.isArray(out) || out.length !== expected) {
-      throw new SalesforceRequestError(`Salesforce ${what}: expected ${expected} results, got ${JSON.stringify(out).slice(0, 200)}`);
+      throw new SalesforceRequestError(
+        `Salesforce ${what}: expected ${expected} results, got ${JSON.stringify(out).slice(0, 200)}`,
+      );
     }
     return out as RecordResult[];
   }

@@ -11,8 +11,13 @@ export function translateSqlError(error: unknown, where: string): Error {
   const e = error as { code?: string; number?: number; message?: string; originalError?: { code?: string } };
   const code = e.code ?? e.originalError?.code ?? '';
   const text = `${where}: ${e.message ?? String(error)}`;
-  if (code === 'ELOGIN' || e.number === 18456 || e.number === 4060) return new SourceLoginError(text, { cause: error });
-  if (['ESOCKET', 'ETIMEOUT', 'ECONNCLOSED', 'ECONNRESET', 'ENOTOPEN', 'EINSTLOOKUP', 'ECONNREFUSED'].includes(code)) {
+  if (code === 'ELOGIN' || e.number === 18456 || e.number === 4060)
+    return new SourceLoginError(text, { cause: error });
+  if (
+    ['ESOCKET', 'ETIMEOUT', 'ECONNCLOSED', 'ECONNRESET', 'ENOTOPEN', 'EINSTLOOKUP', 'ECONNREFUSED'].includes(
+      code,
+    )
+  ) {
     return new SourceUnavailableError(text, { cause: error });
   }
   if (typeof e.number === 'number' && e.number > 0) return new SourceQueryError(text, { cause: error });
@@ -37,7 +42,10 @@ export async function getPool(company: string, settings: DatabaseSettings): Prom
     });
     pool = created.connect().catch((error: unknown) => {
       pools.delete(id);
-      throw translateSqlError(error, `cannot connect to ${company}'s SQL Server at ${settings.server}:${settings.port}`);
+      throw translateSqlError(
+        error,
+        `cannot connect to ${company}'s SQL Server at ${settings.server}:${settings.port}`,
+      );
     });
     pools.set(id, pool);
   }
@@ -62,7 +70,12 @@ export function quoteName(name: string): string {
  * Streams a query's rows in pages of `pageSize`, pausing the request while the consumer
  * works on a page, so neither side ever holds more than a page or two.
  */
-export async function* streamPages(pool: sql.ConnectionPool, query: string, pageSize: number, where: string): AsyncGenerator<Row[]> {
+export async function* streamPages(
+  pool: sql.ConnectionPool,
+  query: string,
+  pageSize: number,
+  where: string,
+): AsyncGenerator<Row[]> {
   const request = new sql.Request(pool);
   request.stream = true;
   let buffer: Row[] = [];

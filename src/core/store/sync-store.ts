@@ -79,7 +79,14 @@ export class SyncStore {
 
   // ---- staging -------------------------------------------------------------------------
 
-  async putStage(runId: string, company: string, entity: string, kind: StageKind, page: number, data: unknown[]): Promise<void> {
+  async putStage(
+    runId: string,
+    company: string,
+    entity: string,
+    kind: StageKind,
+    page: number,
+    data: unknown[],
+  ): Promise<void> {
     const body = gzipSync(Buffer.from(JSON.stringify(data)));
     const parts = Math.max(1, Math.ceil(body.length / PART_BYTES));
     const items: Item[] = [];
@@ -95,7 +102,13 @@ export class SyncStore {
     await this.table.batchPut(items);
   }
 
-  async getStage<T>(runId: string, company: string, entity: string, kind: StageKind, page: number): Promise<T[]> {
+  async getStage<T>(
+    runId: string,
+    company: string,
+    entity: string,
+    kind: StageKind,
+    page: number,
+  ): Promise<T[]> {
     const items = await this.table.query(stagePk(runId, company, entity), `${kind}#${pad(page)}#`);
     const expected = num(items[0], 'parts');
     if (items.length === 0 || items.length !== expected) {
@@ -107,11 +120,22 @@ export class SyncStore {
     return JSON.parse(gunzipSync(body).toString('utf8')) as T[];
   }
 
-  async getProgress(runId: string, company: string, entity: string, page: number): Promise<string | undefined> {
+  async getProgress(
+    runId: string,
+    company: string,
+    entity: string,
+    page: number,
+  ): Promise<string | undefined> {
     return str(await this.table.get(stagePk(runId, company, entity), `PROG#${pad(page)}`), 'outcomes');
   }
 
-  async putProgress(runId: string, company: string, entity: string, page: number, outcomes: string): Promise<void> {
+  async putProgress(
+    runId: string,
+    company: string,
+    entity: string,
+    page: number,
+    outcomes: string,
+  ): Promise<void> {
     await this.table.put({
       pk: S(stagePk(runId, company, entity)),
       sk: S(`PROG#${pad(page)}`),
@@ -156,7 +180,12 @@ export class SyncStore {
 
   // ---- failures --------------------------------------------------------------------------
 
-  async putFailures(runId: string, company: string, entity: string, failures: RecordFailure[]): Promise<void> {
+  async putFailures(
+    runId: string,
+    company: string,
+    entity: string,
+    failures: RecordFailure[],
+  ): Promise<void> {
     await this.table.batchPut(
       failures.map((f) => ({
         pk: S(`FAIL#${runId}`),
@@ -210,7 +239,11 @@ export class SyncStore {
     await this.table.update(runPk(runId), 'RUN', {
       UpdateExpression: 'SET #s = :s, finishedAt = :f, summary = :sum',
       ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': S(status), ':f': S(new Date().toISOString()), ':sum': S(JSON.stringify(summary)) },
+      ExpressionAttributeValues: {
+        ':s': S(status),
+        ':f': S(new Date().toISOString()),
+        ':sum': S(JSON.stringify(summary)),
+      },
     });
   }
 
@@ -221,7 +254,8 @@ export class SyncStore {
 
   async setEntity(runId: string, record: EntityRecord): Promise<void> {
     await this.table.update(runPk(runId), `ENT#${record.company}#${record.entity}`, {
-      UpdateExpression: 'SET #s = :s, extracted = :e, skipped = :k, pages = :p, company = :c, entity = :n, #err = :err',
+      UpdateExpression:
+        'SET #s = :s, extracted = :e, skipped = :k, pages = :p, company = :c, entity = :n, #err = :err',
       ExpressionAttributeNames: { '#s': 'status', '#err': 'error' },
       ExpressionAttributeValues: {
         ':s': S(record.status),
@@ -255,7 +289,13 @@ export class SyncStore {
     return items.map(toEntityRecord);
   }
 
-  async setPage(runId: string, company: string, entity: string, page: number, fields: Partial<PageRecord>): Promise<void> {
+  async setPage(
+    runId: string,
+    company: string,
+    entity: string,
+    page: number,
+    fields: Partial<PageRecord>,
+  ): Promise<void> {
     const names: Record<string, string> = {};
     const values: Item = {};
     const sets: string[] = [];
@@ -272,17 +312,29 @@ export class SyncStore {
     });
   }
 
-  async getPage(runId: string, company: string, entity: string, page: number): Promise<PageRecord | undefined> {
+  async getPage(
+    runId: string,
+    company: string,
+    entity: string,
+    page: number,
+  ): Promise<PageRecord | undefined> {
     const item = await this.table.get(runPk(runId), `PAGE#${company}#${entity}#${pad(page)}`);
     return item ? toPageRecord(item) : undefined;
   }
 
   async failCompany(runId: string, company: string, error: string): Promise<void> {
-    await this.table.put({ pk: S(runPk(runId)), sk: S(`CO#${company}`), company: S(company), error: S(error) });
+    await this.table.put({
+      pk: S(runPk(runId)),
+      sk: S(`CO#${company}`),
+      company: S(company),
+      error: S(error),
+    });
   }
 
   /** Everything recorded for a run: entities, pages and company failures. */
-  async getRunDetail(runId: string): Promise<{ entities: EntityRecord[]; pages: PageRecord[]; companyFailures: Map<string, string> }> {
+  async getRunDetail(
+    runId: string,
+  ): Promise<{ entities: EntityRecord[]; pages: PageRecord[]; companyFailures: Map<string, string> }> {
     const items = await this.table.query(runPk(runId));
     const entities: EntityRecord[] = [];
     const pages: PageRecord[] = [];
@@ -301,7 +353,11 @@ export class SyncStore {
   async getToken(ref: string): Promise<Token | undefined> {
     const item = await this.table.get('TOKEN', ref);
     if (!item) return undefined;
-    return { accessToken: str(item, 'accessToken') ?? '', instanceUrl: str(item, 'instanceUrl') ?? '', expiresAt: num(item, 'expiresAt') };
+    return {
+      accessToken: str(item, 'accessToken') ?? '',
+      instanceUrl: str(item, 'instanceUrl') ?? '',
+      expiresAt: num(item, 'expiresAt'),
+    };
   }
 
   async putToken(ref: string, token: Token): Promise<void> {

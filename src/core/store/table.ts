@@ -26,12 +26,19 @@ const TRANSIENT = new Set([
 
 /** Translates DynamoDB and network failures into our named errors, so SDK names never reach the definition. */
 function translate(error: unknown, what: string): Error {
-  const e = error as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const e = error as {
+    name?: string;
+    message?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode ?? 0;
   const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e.code ?? '');
   if (TRANSIENT.has(name) || status >= 500 || network) {
-    return new StoreUnavailableError(`DynamoDB ${what} failed: ${name}: ${e.message ?? ''}`, { cause: error });
+    return new StoreUnavailableError(`DynamoDB ${what} failed: ${name}: ${e.message ?? ''}`, {
+      cause: error,
+    });
   }
   return new StoreStateError(`DynamoDB ${what} failed: ${name}: ${e.message ?? ''}`, { cause: error });
 }
@@ -60,20 +67,35 @@ export class Table {
   async get(pk: string, sk: string, consistent = true): Promise<Item | undefined> {
     const out = await this.send('GetItem', () =>
       this.client.send(
-        new GetItemCommand({ TableName: this.name, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: consistent }),
+        new GetItemCommand({
+          TableName: this.name,
+          Key: { pk: { S: pk }, sk: { S: sk } },
+          ConsistentRead: consistent,
+        }),
       ),
     );
     return out.Item;
   }
 
   async put(item: Item): Promise<void> {
-    await this.send('PutItem', () => this.client.send(new PutItemCommand({ TableName: this.name, Item: item })));
+    await this.send('PutItem', () =>
+      this.client.send(new PutItemCommand({ TableName: this.name, Item: item })),
+    );
   }
 
-  async update(pk: string, sk: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<Item | undefined> {
+  async update(
+    pk: string,
+    sk: string,
+    input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>,
+  ): Promise<Item | undefined> {
     const out = await this.send('UpdateItem', () =>
       this.client.send(
-        new UpdateItemCommand({ TableName: this.name, Key: { pk: { S: pk }, sk: { S: sk } }, ReturnValues: 'ALL_NEW', ...input }),
+        new UpdateItemCommand({
+          TableName: this.name,
+          Key: { pk: { S: pk }, sk: { S: sk } },
+          ReturnValues: 'ALL_NEW',
+          ...input,
+        }),
       ),
     );
     return out.Attributes;
@@ -87,7 +109,10 @@ export class Table {
       const input: QueryCommandInput = {
         TableName: this.name,
         KeyConditionExpression: skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :sk)',
-        ExpressionAttributeValues: { ':pk': { S: pk }, ...(skPrefix === undefined ? {} : { ':sk': { S: skPrefix } }) },
+        ExpressionAttributeValues: {
+          ':pk': { S: pk },
+          ...(skPrefix === undefined ? {} : { ':sk': { S: skPrefix } }),
+        },
         ConsistentRead: true,
         ExclusiveStartKey: start,
         ...extra,
@@ -106,11 +131,14 @@ export class Table {
       let pending: Item[] = keys.slice(i, i + 100).map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
       for (let attempt = 0; pending.length > 0; attempt += 1) {
         if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-        if (attempt > 8) throw new StoreUnavailableError(`DynamoDB BatchGetItem left ${pending.length} keys unprocessed`);
+        if (attempt > 8)
+          throw new StoreUnavailableError(`DynamoDB BatchGetItem left ${pending.length} keys unprocessed`);
         const request = pending;
         const out = await this.send('BatchGetItem', () =>
           this.client.send(
-            new BatchGetItemCommand({ RequestItems: { [this.name]: { Keys: request, ConsistentRead: true } } }),
+            new BatchGetItemCommand({
+              RequestItems: { [this.name]: { Keys: request, ConsistentRead: true } },
+            }),
           ),
         );
         items.push(...(out.Responses?.[this.name] ?? []));
@@ -126,7 +154,8 @@ export class Table {
       let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; pending.length > 0; attempt += 1) {
         if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-        if (attempt > 8) throw new StoreUnavailableError(`DynamoDB BatchWriteItem left ${pending.length} items unprocessed`);
+        if (attempt > 8)
+          throw new StoreUnavailableError(`DynamoDB BatchWriteItem left ${pending.length} items unprocessed`);
         const request = pending;
         const out = await this.send('BatchWriteItem', () =>
           this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.name]: request } })),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolveOptional, resolveValue, type SyncConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { requestToken, SalesforceClient, type SalesforceAuthSettings } from '../salesforce/client.js';
+import { requestToken, type SalesforceAuthSettings, SalesforceClient } from '../salesforce/client.js';
 import type { SyncStore, Token } from '../store/sync-store.js';
 
 export const TOKEN_REF = 'salesforce';
@@ -58,7 +58,10 @@ function settingsWithOverride(config: SyncConfig): SalesforceAuthSettings {
 let memory: Token | undefined;
 
 /** Gets a token (cached in DynamoDB while it lives) and returns only a reference to it. */
-export async function authenticate(store: SyncStore, config: SyncConfig): Promise<{ tokenRef: string; expiresAt: string }> {
+export async function authenticate(
+  store: SyncStore,
+  config: SyncConfig,
+): Promise<{ tokenRef: string; expiresAt: string }> {
   const cached = await store.getToken(TOKEN_REF);
   let token = cached && cached.expiresAt - Date.now() > MIN_REMAINING_MS ? cached : undefined;
   if (!token) {
@@ -70,7 +73,11 @@ export async function authenticate(store: SyncStore, config: SyncConfig): Promis
 }
 
 /** A Salesforce client on the cached token; a 401 fetches a new token once and shares it through the cache. */
-export async function salesforceClient(store: SyncStore, config: SyncConfig, maxInFlight: number): Promise<SalesforceClient> {
+export async function salesforceClient(
+  store: SyncStore,
+  config: SyncConfig,
+  maxInFlight: number,
+): Promise<SalesforceClient> {
   let token = memory && memory.expiresAt > Date.now() ? memory : undefined;
   if (!token) {
     const cached = await store.getToken(TOKEN_REF);

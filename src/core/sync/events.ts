@@ -38,7 +38,9 @@ export const reportEvent = z.discriminatedUnion('action', [
 export function parseEvent<T extends z.ZodType>(schema: T, event: unknown, handler: string): z.infer<T> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || 'event'}: ${i.message}`)
+      .join('; ');
     throw new InvalidInputError(`${handler} received an event it cannot use: ${problems}`);
   }
   return parsed.data;

@@ -1,4 +1,5 @@
 import { databaseSettings, type EntityConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
 import { sourceKey } from '../mapping.js';
 import { getPool, quoteName, type Row, streamPages } from '../source/sqlserver.js';
 import type { SyncContext } from './context.js';
@@ -65,7 +66,11 @@ class DuplicateMarker {
 }
 
 /** Parents that failed or were skipped in this run make their children skip. */
-async function failedParent(ctx: SyncContext, task: EntityTask, entity: EntityConfig): Promise<string | undefined> {
+async function failedParent(
+  ctx: SyncContext,
+  task: EntityTask,
+  entity: EntityConfig,
+): Promise<string | undefined> {
   if (entity.dependsOn.length === 0) return undefined;
   const records = await ctx.store.getEntities(task.runId, task.company);
   for (const parent of entity.dependsOn) {
@@ -78,7 +83,8 @@ async function failedParent(ctx: SyncContext, task: EntityTask, entity: EntityCo
 /** Streams the company's view into staged pages in DynamoDB and returns the page numbers. */
 export async function extract(ctx: SyncContext, task: EntityTask): Promise<ExtractResult> {
   const entity = ctx.config.companyEntity(task.company, task.entity);
-  if (!entity) throw new Error(`Entity ${task.entity} is not enabled for ${task.company}`);
+  if (!entity)
+    throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
   const log = ctx.log.child({ runId: task.runId, company: task.company, entity: task.entity });
   const settings = databaseSettings(ctx.config, task.company);
   const where = `${task.company} ${entity.source.view ?? 'query'}`;
@@ -88,7 +94,8 @@ export async function extract(ctx: SyncContext, task: EntityTask): Promise<Extra
     let rows = 0;
     try {
       const pool = await getPool(task.company, settings);
-      for await (const page of streamPages(pool, sourceQuery(entity), entity.pageSize, where)) rows += page.length;
+      for await (const page of streamPages(pool, sourceQuery(entity), entity.pageSize, where))
+        rows += page.length;
     } catch (error) {
       log.warn('could not count the rows of a skipped entity', { error: (error as Error).message });
     }

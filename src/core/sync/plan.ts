@@ -46,7 +46,9 @@ export function planRun(config: SyncConfig, runId: string, input: unknown): Plan
   const parsed = inputSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) =>
-      i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.') || 'input'}: ${i.message}`,
+      i.code === 'unrecognized_keys'
+        ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`
+        : `${i.path.join('.') || 'input'}: ${i.message}`,
     );
     refuse(`Invalid execution input: ${problems.join('; ')}.`);
   }
@@ -54,24 +56,34 @@ export function planRun(config: SyncConfig, runId: string, input: unknown): Plan
   if (value.selected_company !== undefined && value.companies !== undefined) {
     refuse('Give either "companies" or the legacy "selected_company", not both.');
   }
-  const companies = value.companies ?? (value.selected_company !== undefined ? [value.selected_company] : config.companies);
+  const companies =
+    value.companies ?? (value.selected_company !== undefined ? [value.selected_company] : config.companies);
   const unknownCompanies = companies.filter((c) => !config.companies.includes(c));
-  if (unknownCompanies.length > 0) refuse(`Unknown company ${unknownCompanies.map((c) => `"${c}"`).join(', ')}.`);
+  if (unknownCompanies.length > 0)
+    refuse(`Unknown company ${unknownCompanies.map((c) => `"${c}"`).join(', ')}.`);
   const names = config.entities.map((e) => e.name);
   const entities = value.entities ?? names;
   const unknownEntities = entities.filter((e) => !names.includes(e));
-  if (unknownEntities.length > 0) refuse(`Unknown entity ${unknownEntities.map((e) => `"${e}"`).join(', ')}.`);
+  if (unknownEntities.length > 0)
+    refuse(`Unknown entity ${unknownEntities.map((e) => `"${e}"`).join(', ')}.`);
 
   const plans: CompanyPlan[] = [];
   for (const company of [...new Set(companies)]) {
-    const selected = config.entities.filter((e) => entities.includes(e.name) && config.companyEntity(company, e.name));
+    const selected = config.entities.filter(
+      (e) => entities.includes(e.name) && config.companyEntity(company, e.name),
+    );
     if (selected.length === 0) continue;
     plans.push({ company, waves: dependencyWaves(selected) });
   }
   return { runId, mode: value.mode ?? 'delta', companies: plans };
 }
 
-export async function plan(store: SyncStore, config: SyncConfig, runId: string, input: unknown): Promise<Plan> {
+export async function plan(
+  store: SyncStore,
+  config: SyncConfig,
+  runId: string,
+  input: unknown,
+): Promise<Plan> {
   const result = planRun(config, runId, input);
   await store.openRun(runId, input, result.companies);
   return result;

@@ -13,7 +13,10 @@ export interface RunSummary {
   runId: string;
   status: 'SUCCEEDED' | 'COMPLETED_WITH_FAILURES';
   totals: Counts;
-  companies: Record<string, { status: 'completed' | 'failed'; error?: string; entities: Record<string, EntitySummary> }>;
+  companies: Record<
+    string,
+    { status: 'completed' | 'failed'; error?: string; entities: Record<string, EntitySummary> }
+  >;
 }
 
 export interface StepFailure {
@@ -21,7 +24,15 @@ export interface StepFailure {
   Cause?: string;
 }
 
-const zero = (): Counts => ({ extracted: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, failed: 0, skipped: 0 });
+const zero = (): Counts => ({
+  extracted: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  rejected: 0,
+  failed: 0,
+  skipped: 0,
+});
 
 /** Lambda's Cause is a JSON string holding errorMessage; show a person the message. */
 export function failureText(failure: StepFailure | undefined): string {
@@ -66,13 +77,23 @@ export async function recordFailure(ctx: SyncContext, task: FailureRecordTask): 
 }
 
 /** Sums one entity's pages into buckets; rows a page could not account for are failed. */
-export function summarizeEntity(record: EntityRecord | undefined, pages: PageRecord[], companyError?: string): EntitySummary {
+export function summarizeEntity(
+  record: EntityRecord | undefined,
+  pages: PageRecord[],
+  companyError?: string,
+): EntitySummary {
   const s: EntitySummary = { ...zero(), status: 'completed' };
   if (!record) {
     return { ...s, status: 'failed', error: companyError ?? 'did not run' };
   }
   if (record.status === 'skipped') {
-    return { ...s, extracted: record.extracted, skipped: record.skipped, status: 'skipped', error: record.error };
+    return {
+      ...s,
+      extracted: record.extracted,
+      skipped: record.skipped,
+      status: 'skipped',
+      error: record.error,
+    };
   }
   let pageFailed = false;
   for (const p of pages) {
@@ -115,8 +136,13 @@ export async function finishRun(
       for (const k of Object.keys(summary.totals) as Array<keyof Counts>) summary.totals[k] += e[k];
       if (e.status !== 'completed') summary.status = 'COMPLETED_WITH_FAILURES';
     }
-    const failed = companyError !== undefined || Object.values(entities).some((e) => e.status !== 'completed');
-    summary.companies[plan.company] = { status: failed ? 'failed' : 'completed', ...(companyError ? { error: companyError } : {}), entities };
+    const failed =
+      companyError !== undefined || Object.values(entities).some((e) => e.status !== 'completed');
+    summary.companies[plan.company] = {
+      status: failed ? 'failed' : 'completed',
+      ...(companyError ? { error: companyError } : {}),
+      entities,
+    };
   }
   if (runError) summary.status = 'COMPLETED_WITH_FAILURES';
   await store.closeRun(runId, summary.status, summary);

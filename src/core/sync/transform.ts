@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import { contentHash } from '../hash.js';
 import { externalId, mapRow, type ParentRef, type Rejection, type SourceRow } from '../mapping.js';
 import type { RecordFailure } from '../store/sync-store.js';
@@ -32,7 +33,8 @@ export interface TransformResult {
 export async function transform(ctx: SyncContext, task: PageTask): Promise<TransformResult> {
   const { config, store } = ctx;
   const entity = config.companyEntity(task.company, task.entity);
-  if (!entity) throw new Error(`Entity ${task.entity} is not enabled for ${task.company}`);
+  if (!entity)
+    throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
   const rows = await store.getStage<SourceRow>(task.runId, task.company, task.entity, 'IN', task.page);
   const extField = (name: string) => config.entity(name).externalIdField ?? 'Id';
 
@@ -47,14 +49,23 @@ export async function transform(ctx: SyncContext, task: PageTask): Promise<Trans
     });
   };
 
-  const candidates: Array<{ key: string; hash: string; payload: Record<string, unknown>; parents: ParentRef[] }> = [];
+  const candidates: Array<{
+    key: string;
+    hash: string;
+    payload: Record<string, unknown>;
+    parents: ParentRef[];
+  }> = [];
   for (const row of rows) {
     const duplicate = row[DUPLICATE_MARK] === true;
     delete row[DUPLICATE_MARK];
     const mapped = mapRow(row, entity, task.company, extField);
     if (duplicate) {
       reject(mapped.key, [
-        { code: 'DUPLICATE_VALUE', field: entity.key.join(','), message: `key ${mapped.key} appears more than once in the source; none of its rows is sent` },
+        {
+          code: 'DUPLICATE_VALUE',
+          field: entity.key.join(','),
+          message: `key ${mapped.key} appears more than once in the source; none of its rows is sent`,
+        },
       ]);
       continue;
     }
@@ -62,10 +73,19 @@ export async function transform(ctx: SyncContext, task: PageTask): Promise<Trans
       reject(mapped.key, mapped.reasons);
       continue;
     }
-    candidates.push({ key: mapped.key, hash: contentHash(mapped.payload), payload: mapped.payload, parents: mapped.parents });
+    candidates.push({
+      key: mapped.key,
+      hash: contentHash(mapped.payload),
+      payload: mapped.payload,
+      parents: mapped.parents,
+    });
   }
 
-  const known = await store.getMappings(task.company, task.entity, candidates.map((c) => c.key));
+  const known = await store.getMappings(
+    task.company,
+    task.entity,
+    candidates.map((c) => c.key),
+  );
   let unchanged = 0;
   const changed: typeof candidates = [];
   for (const c of candidates) {
@@ -84,7 +104,8 @@ export async function transform(ctx: SyncContext, task: PageTask): Promise<Trans
     }
   }
   const parents = new Map<string, Map<string, { sfId?: string; status: string }>>();
-  for (const [name, keys] of parentKeys) parents.set(name, await store.getMappings(task.company, name, [...keys]));
+  for (const [name, keys] of parentKeys)
+    parents.set(name, await store.getMappings(task.company, name, [...keys]));
 
   const out: OutRecord[] = [];
   for (const c of changed) {

@@ -1,4 +1,5 @@
-import { SalesforceUnavailableError } from '../errors.js';
+import { chunk } from '../batching.js';
+import { ConfigError, SalesforceUnavailableError } from '../errors.js';
 import { externalId } from '../mapping.js';
 import type { RecordResult, SalesforceClient } from '../salesforce/client.js';
 import type { Mapping, RecordFailure } from '../store/sync-store.js';
@@ -14,7 +15,11 @@ export interface UpsertResult {
 }
 
 /** Per-record errors that clear with time: the record is left pending for the page's retry. */
-const TRANSIENT_RECORD_ERRORS = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'REQUEST_RUNNING_TOO_LONG']);
+const TRANSIENT_RECORD_ERRORS = new Set([
+  'UNABLE_TO_LOCK_ROW',
+  'SERVER_UNAVAILABLE',
+  'REQUEST_RUNNING_TOO_LONG',
+]);
 
 /** One character per staged record: '.' pending, 'c' created, 'u' updated, 'f' failed. */
 type Outcome = '.' | 'c' | 'u' | 'f';
@@ -24,18 +29,24 @@ type Outcome = '.' | 'c' | 'u' | 'f';
  * `maxInFlight` at once. Progress is saved after every request, so when the state machine
  * retries the page (Salesforce outage, locked rows) only what is still pending is sent again.
  */
-export async function upsert(ctx: SyncContext, task: PageTask, client?: SalesforceClient): Promise<UpsertResult> {
+export async function upsert(
+  ctx: SyncContext,
+  task: PageTask,
+  client?: SalesforceClient,
+): Promise<UpsertResult> {
   const { config, store } = ctx;
   const entity = config.companyEntity(task.company, task.entity);
-  if (!entity) throw new Error(`Entity ${task.entity} is not enabled for ${task.company}`);
+  if (!entity)
+    throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
   const records = await store.getStage<OutRecord>(task.runId, task.company, task.entity, 'OUT', task.page);
   const saved = await store.getProgress(task.runId, task.company, task.entity, task.page);
-  const outcomes: Outcome[] = (saved && saved.length === records.length ? saved : '.'.repeat(records.length)).split('') as Outcome[];
+  const outcomes: Outcome[] = (
+    saved && saved.length === records.length ? saved : '.'.repeat(records.length)
+  ).split('') as Outcome[];
   const sf = client ?? (await salesforceClient(store, config, entity.maxInFlight));
 
   const pending = records.map((_, i) => i).filter((i) => outcomes[i] === '.');
-  const chunks: number[][] = [];
-  for (let i = 0; i < pending.length; i += entity.batchSize) chunks.push(pending.slice(i, i + entity.batchSize));
+  const chunks = chunk(pending, entity.batchSize);
 
   let sent = 0;
   let transientRecords = 0;
@@ -64,7 +75,13 @@ export async function upsert(ctx: SyncContext, task: PageTask, client?: Salesfor
       const record = batch[n] as OutRecord;
       if (result.success) {
         outcomes[index] = result.created ? 'c' : 'u';
-        mappings.push({ key: record.key, hash: record.hash, status: 'synced', runId: task.runId, sfId: result.id ?? record.sfId });
+        mappings.push({
+          key: record.key,
+          hash: record.hash,
+          status: 'synced',
+          runId: task.runId,
+          sfId: result.id ?? record.sfId,
+        });
         return;
       }
       if (result.errors.some((e) => TRANSIENT_RECORD_ERRORS.has(e.statusCode))) {
@@ -72,7 +89,13 @@ export async function upsert(ctx: SyncContext, task: PageTask, client?: Salesfor
         return;
       }
       outcomes[index] = 'f';
-      mappings.push({ key: record.key, hash: record.hash, status: 'failed', runId: task.runId, sfId: record.sfId });
+      mappings.push({
+        key: record.key,
+        hash: record.hash,
+        status: 'failed',
+        runId: task.runId,
+        sfId: record.sfId,
+      });
       failures.push({
         key: record.key,
         bucket: 'failed',

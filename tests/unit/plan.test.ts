@@ -1,0 +1,57 @@
+import { loadConfig } from '../../src/core/config/load.js';
+import { InvalidInputError } from '../../src/core/errors.js';
+import { planRun } from '../../src/core/sync/plan.js';
+
+const config = loadConfig('config/sync.config.json');
+const all = [['terceros'], ['sucursales'], ['acuerdos']];
+
+describe('planRun', () => {
+  it('plans every company and entity in delta mode for the schedule input {}', () => {
+    expect(planRun(config, 'r1', {})).toEqual({
+      runId: 'r1',
+      mode: 'delta',
+      companies: [
+        { company: 'ITALCOL', waves: all },
+        { company: 'CASABLANCA', waves: all },
+        { company: 'SANTA_REYES', waves: all },
+      ],
+    });
+  });
+
+  it('accepts the legacy {"selected_company": ...}', () => {
+    expect(planRun(config, 'r1', { selected_company: 'CASABLANCA' }).companies).toEqual([
+      { company: 'CASABLANCA', waves: all },
+    ]);
+  });
+
+  it('narrows to companies, entities and mode', () => {
+    expect(planRun(config, 'r1', { companies: ['ITALCOL'], entities: ['acuerdos'], mode: 'full' })).toEqual({
+      runId: 'r1',
+      mode: 'full',
+      companies: [{ company: 'ITALCOL', waves: [['acuerdos']] }],
+    });
+  });
+
+  it.each([
+    [{ companies: ['ACME'] }, 'Unknown company "ACME"'],
+    [{ entities: ['clientes'] }, 'Unknown entity "clientes"'],
+    [{ mode: 'fast' }, 'mode'],
+    [{ company: 'ITALCOL' }, 'unknown field(s) "company"'],
+    [{ companies: [] }, 'companies'],
+    [{ companies: ['ITALCOL'], selected_company: 'ITALCOL' }, 'not both'],
+    [[], 'must be a JSON object'],
+    ['ITALCOL', 'must be a JSON object'],
+  ])('refuses %j, saying what is accepted', (input, problem) => {
+    let error: unknown;
+    try {
+      planRun(config, 'r1', input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).name).toBe('InvalidInputError');
+    expect((error as Error).message).toContain(problem);
+    expect((error as Error).message).toContain('ITALCOL, CASABLANCA, SANTA_REYES');
+    expect((error as Error).message).toContain('"mode": "delta"');
+  });
+});

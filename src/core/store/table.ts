@@ -184,6 +184,12 @@ export function dynamoClient(): DynamoDBClient {
   return sharedClient;
 }
 
+/** Drop the shared client (local runs that point at another endpoint). */
+export function resetDynamoClient(): void {
+  sharedClient?.destroy();
+  sharedClient = undefined;
+}
+
 export function tableName(): string {
   const name = process.env.TABLE_NAME;
   if (!name) throw new StoreStateError('TABLE_NAME is not set: the DynamoDB table of the sync is unknown');

@@ -1,0 +1,241 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../core/config/load.js';
+import { ConfigError, SyncError } from '../core/errors.js';
+import { defaultContext } from '../core/sync/context.js';
+import { startLocalEnvironment, type ServiceChoice } from '../local/environment.js';
+import { runSync } from '../local/run.js';
+import { formatSummary, summaryJson } from './format.js';
+import { progressReporter } from './progress.js';
+
+const HELP = `sf-sync: sync SQL Server views of each company into Salesforce.
+
+Usage:
+  npm start [-- <options>]            run the sync locally (same as: npm run sf-sync -- run)
+  npm run sf-sync -- run [options]    run the state machine locally against the stand-ins
+  npm run sf-sync -- show [RUN_ID]    show a local run's summary and its rejected/failed rows (default: latest)
+  npm run sf-sync -- replay RUN_ID    run again, in delta mode, the companies and entities whose rows failed in RUN_ID
+  npm run sf-sync -- aws start [options]  start an execution in AWS (needs STATE_MACHINE_ARN and AWS credentials)
+
+Run options:
+  --company NAME      a company to sync (repeatable; default: all)
+  --entity NAME       an entity to sync (repeatable; default: all)
+  --mode delta|full   delta (default) sends new and changed rows; full sends every row
+  --input JSON        the raw execution input instead, e.g. '{"selected_company":"ITALCOL"}'
+  --json              print the run summary as JSON on stdout (progress goes to stderr)
+  --data-dir DIR      where the local stand-ins keep their state (default .data)
+  --reset             wipe the local state first (source data is generated again)
+  --latency MS        added latency per Salesforce request in the emulator (default 0)
+  --sqlserver local|real    real: use DB_* from the environment instead of the emulator
+  --salesforce local|real   real: use SF_* from the environment instead of the emulator
+  --dynamodb local|real     real: use AWS credentials and TABLE_NAME instead of dynalite
+  --quiet             no progress lines
+  -h, --help          this help
+
+Exit codes: 0 succeeded, 1 completed with failures or failed, 2 bad command line.`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function choice(value: string | undefined, flag: string): ServiceChoice {
+  if (value === undefined || value === 'local') return 'local';
+  if (value === 'real') return 'real';
+  throw new UsageError(`--${flag} must be "local" or "real", got "${value}"`);
+}
+
+function buildInput(values: Record<string, unknown>): unknown {
+  if (values.input !== undefined) {
+    if (values.company || values.entity || values.mode) {
+      throw new UsageError('--input cannot be combined with --company, --entity or --mode');
+    }
+    try {
+      return JSON.parse(String(values.input));
+    } catch (error) {
+      throw new UsageError(`--input is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const input: Record<string, unknown> = {};
+  if (Array.isArray(values.company) && values.company.length > 0) input.companies = values.company;
+  if (Array.isArray(values.entity) && values.entity.length > 0) input.entities = values.entity;
+  if (values.mode !== undefined) {
+    if (values.mode !== 'delta' && values.mode !== 'full') throw new UsageError(`--mode must be "delta" or "full", got "${String(values.mode)}"`);
+    input.mode = values.mode;
+  }
+  return input;
+}
+
+async function withEnvironment<T>(values: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const latency = values.latency === undefined ? 0 : Number(values.latency);
+  if (!Number.isFinite(latency) || latency < 0) throw new UsageError(`--latency must be a number of milliseconds >= 0, got "${String(values.latency)}"`);
+  const env = await startLocalEnvironment({
+    config,
+    dataDir: values['data-dir'] as string | undefined,
+    reset: values.reset === true,
+    sqlserver: choice(values.sqlserver as string | undefined, 'sqlserver'),
+    salesforce: choice(values.salesforce as string | undefined, 'salesforce'),
+    dynamodb: choice(values.dynamodb as string | undefined, 'dynamodb'),
+    faults: latency > 0 ? { latencyMs: latency } : undefined,
+  });
+  try {
+    return await work();
+  } finally {
+    await env.stop();
+  }
+}
+
+async function runCommand(values: Record<string, unknown>): Promise<number> {
+  const input = buildInput(values);
+  const json = values.json === true;
+  const quiet = values.quiet === true;
+  const log = (line: string) => {
+    if (!quiet) process.stderr.write(`${line}\n`);
+  };
+  return withEnvironment(values, async () => {
+    log('sf-sync: running statemachines/sync.asl.yml locally (SQL Server emulator, Salesforce emulator, dynalite)');
+    const result = await runSync({ input, onTaskEvent: progressReporter(log) });
+    if (json) process.stdout.write(`${JSON.stringify(summaryJson(result), null, 2)}\n`);
+    else process.stdout.write(`\n${formatSummary(result)}\n`);
+    if (!json && result.summary) {
+      const failures = await defaultContext().store.getFailures(result.runId);
+      if (failures.length > 0) {
+        process.stdout.write(`\nRejected or failed rows (${failures.length}; first 10, all with: npm run sf-sync -- show ${result.runId}):\n`);
+        for (const f of failures.slice(0, 10)) {
+          process.stdout.write(`  ${f.bucket.padEnd(8)} ${f.company} ${f.entity} ${f.key}: ${f.code} ${f.message.slice(0, 160)}\n`);
+        }
+      }
+    }
+    return result.status === 'SUCCEEDED' ? 0 : 1;
+  });
+}
+
+async function showCommand(values: Record<string, unknown>, runId: string | undefined): Promise<number> {
+  return withEnvironment(values, async () => {
+    const { store } = defaultContext();
+    const id = runId ?? (await store.listRuns(1))[0];
+    if (!id) {
+      process.stderr.write('No runs recorded yet: run `npm start` first.\n');
+      return 1;
+    }
+    const run = await store.getRun(id);
+    if (!run) {
+      process.stderr.write(`No run ${id} in the local store.\n`);
+      return 1;
+    }
+    const summary = run.summary?.S ? JSON.parse(run.summary.S) : undefined;
+    const failures = await store.getFailures(id);
+    process.stdout.write(`${JSON.stringify({ runId: id, status: run.status?.S, startedAt: run.startedAt?.S, finishedAt: run.finishedAt?.S, input: JSON.parse(run.input?.S ?? 'null'), summary, failures }, null, 2)}\n`);
+    return 0;
+  });
+}
+
+async function replayCommand(values: Record<string, unknown>, runId: string | undefined): Promise<number> {
+  if (!runId) throw new UsageError('replay needs a RUN_ID (see `npm run sf-sync -- show`)');
+  let input: unknown;
+  await withEnvironment(values, async () => {
+    const failures = (await defaultContext().store.getFailures(runId)).filter((f) => f.bucket === 'failed');
+    if (failures.length > 0) {
+      input = {
+        companies: [...new Set(failures.map((f) => f.company))],
+        entities: [...new Set(failures.map((f) => f.entity))],
+        mode: 'delta',
+      };
+    }
+  });
+  if (!input) {
+    process.stderr.write(`Run ${runId} has no failed rows to replay.\n`);
+    return 0;
+  }
+  process.stderr.write(`Replaying ${JSON.stringify(input)}: failed rows are sent again, unchanged synced rows are not.\n`);
+  return runCommand({ ...values, input: JSON.stringify(input) });
+}
+
+async function awsStart(values: Record<string, unknown>): Promise<number> {
+  const arn = process.env.STATE_MACHINE_ARN;
+  if (!arn) throw new UsageError('aws start needs STATE_MACHINE_ARN (the deployed state machine, see `serverless info`)');
+  const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
+  const client = new SFNClient({});
+  const out = await client.send(new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(buildInput(values)) }));
+  process.stdout.write(`${JSON.stringify({ executionArn: out.executionArn, startDate: out.startDate })}\n`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    process.stderr.write(`sf-sync: ${(error as Error).message}\nRun with --help for the options.\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const [command = 'run', ...rest] = positionals;
+  try {
+    switch (command) {
+      case 'run':
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        return await runCommand(values);
+      case 'show':
+        return await showCommand(values, rest[0]);
+      case 'replay':
+        return await replayCommand(values, rest[0]);
+      case 'aws':
+        if (rest[0] !== 'start') throw new UsageError('aws takes one subcommand: start');
+        return await awsStart(values);
+      default:
+        throw new UsageError(`unknown command "${command}" (commands: run, show, replay, aws start)`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`sf-sync: ${error.message}\nRun with --help for the options.\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError || error instanceof SyncError) {
+      process.stderr.write(`sf-sync: ${error.name}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      company: { type: 'string', multiple: true },
+      entity: { type: 'string', multiple: true },
+      mode: { type: 'string' },
+      input: { type: 'string' },
+      json: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      reset: { type: 'boolean' },
+      latency: { type: 'string' },
+      sqlserver: { type: 'string' },
+      salesforce: { type: 'string' },
+      dynamodb: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // Everything is stopped by now; don't let a stray timer in a driver keep the process alive.
+      setTimeout(() => process.exit(code), 2000).unref();
+    },
+    (error: unknown) => {
+      process.stderr.write(`sf-sync: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

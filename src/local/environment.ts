@@ -1,0 +1,154 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type SalesforceEmulator, type SalesforceFaults, startSalesforceEmulator } from '../emulators/salesforce/index.js';
+import { type SqlServerEmulator, type SqlServerEmulatorOptions, startSqlServerEmulator } from '../emulators/sqlserver/index.js';
+import type { EnvRef } from '../core/config/schema.js';
+import type { SyncConfig } from '../core/config/load.js';
+import { forgetToken } from '../core/sync/auth.js';
+import { resetContext } from '../core/sync/context.js';
+import { closePools } from '../core/source/sqlserver.js';
+import { resetDynamoClient } from '../core/store/table.js';
+import { ensureSyncTable, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
+
+export type ServiceChoice = 'local' | 'real';
+
+export interface LocalEnvironmentOptions {
+  config: SyncConfig;
+  /** Folder for the stand-ins' state (git-ignored). */
+  dataDir?: string;
+  reset?: boolean;
+  sqlserver?: ServiceChoice;
+  salesforce?: ServiceChoice;
+  dynamodb?: ServiceChoice;
+  sizes?: SqlServerEmulatorOptions['sizes'];
+  faults?: SalesforceFaults;
+  tableName?: string;
+}
+
+/** The stand-ins a local run talks to, and the environment that points the handlers at them. */
+export interface LocalEnvironment {
+  dataDir: string;
+  sqlserver?: SqlServerEmulator;
+  salesforce?: SalesforceEmulator;
+  dynamo?: LocalDynamo;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+function firstEnvName(value: string | EnvRef | number | undefined): string | undefined {
+  if (value === undefined || typeof value !== 'object') return undefined;
+  return Array.isArray(value.env) ? value.env[0] : value.env;
+}
+
+/** Forget everything the handlers cached about services (pools, clients, tokens, context). */
+export async function resetHandlerCaches(): Promise<void> {
+  await closePools();
+  resetDynamoClient();
+  forgetToken();
+  resetContext();
+}
+
+/**
+ * Starts the SQL Server emulator, the Salesforce emulator and dynalite on free loopback ports
+ * (each can be swapped for the real service), and sets the environment the handlers read.
+ */
+export async function startLocalEnvironment(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
+  const dataDir = path.resolve(options.dataDir ?? '.data');
+  if (options.reset) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const env: Record<string, string> = {};
+  const started: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    let sqlserver: SqlServerEmulator | undefined;
+    if ((options.sqlserver ?? 'local') === 'local') {
+      sqlserver = await startSqlServerEmulator({ port: 0, dataDir: path.join(dataDir, 'sqlserver'), sizes: options.sizes });
+      const running = sqlserver;
+      started.push(() => running.stop());
+      for (const [company, c] of Object.entries(options.config.raw.companies)) {
+        const db = running.databases[company];
+        const set = (v: string | EnvRef | number | undefined, value: string) => {
+          const name = firstEnvName(v);
+          if (name) env[name] = value;
+        };
+        set(c.database.host, running.host);
+        set(c.database.port, String(running.port));
+        set(c.database.user, running.user);
+        set(c.database.password, running.password);
+        if (db) set(c.database.database, db);
+        // The emulator's demo server does not speak TLS; mssql goes on unencrypted when the server says so.
+      }
+    }
+
+    let salesforce: SalesforceEmulator | undefined;
+    if ((options.salesforce ?? 'local') === 'local') {
+      salesforce = await startSalesforceEmulator({
+        port: 0,
+        dataDir: path.join(dataDir, 'salesforce'),
+        faults: options.faults,
+      });
+      const running = salesforce;
+      started.push(() => running.stop());
+      const sf = options.config.raw.salesforce;
+      const a = sf.auth;
+      const set = (v: string | EnvRef | undefined, value: string) => {
+        const name = firstEnvName(v);
+        if (name) env[name] = value;
+      };
+      set(sf.loginUrl, running.loginUrl);
+      set(a.clientId, running.credentials.clientId);
+      set(a.clientSecret, running.credentials.clientSecret);
+      set(a.username, running.credentials.username);
+      set(a.password, running.credentials.password);
+      env.SF_PRIVATE_KEY_PATH = running.credentials.privateKeyPath;
+    }
+
+    let dynamo: LocalDynamo | undefined;
+    const table = options.tableName ?? process.env.TABLE_NAME ?? 'sf-sync-local';
+    env.TABLE_NAME = table;
+    if ((options.dynamodb ?? 'local') === 'local') {
+      dynamo = await startLocalDynamo({ dataDir: path.join(dataDir, 'dynamodb'), port: 0 });
+      const running = dynamo;
+      started.push(() => running.stop());
+      env.DYNAMODB_ENDPOINT = running.endpoint;
+      env.AWS_ACCESS_KEY_ID = 'local';
+      env.AWS_SECRET_ACCESS_KEY = 'local';
+      env.AWS_REGION = 'us-east-1';
+      const client = new DynamoDBClient({
+        endpoint: running.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      await ensureSyncTable(client, table);
+      client.destroy();
+    }
+
+    const previous = new Map<string, string | undefined>();
+    for (const [k, v] of Object.entries(env)) {
+      previous.set(k, process.env[k]);
+      process.env[k] = v;
+    }
+    await resetHandlerCaches();
+    return {
+      dataDir,
+      sqlserver,
+      salesforce,
+      dynamo,
+      env,
+      async stop() {
+        await resetHandlerCaches();
+        await stopAll();
+        for (const [k, v] of previous) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

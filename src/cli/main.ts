@@ -24,6 +24,9 @@ Run options:
   --json              print the run summary as JSON on stdout (progress goes to stderr)
   --data-dir DIR      where the local stand-ins keep their state (default .data)
   --reset             wipe the local state first (source data is generated again)
+  --demo-rows N       size of generated demo data: ITALCOL gets N terceros, 1.5N sucursales,
+                      N/2 acuerdos; CASABLANCA half of that, SANTA_REYES a quarter (applies when the
+                      demo data is generated: first start or --reset; default ~2,000)
   --latency MS        added latency per Salesforce request in the emulator (default 0)
   --sqlserver local|real    real: use DB_* from the environment instead of the emulator
   --salesforce local|real   real: use SF_* from the environment instead of the emulator
@@ -64,6 +67,20 @@ function buildInput(values: Record<string, unknown>): unknown {
   return input;
 }
 
+/** Demo data sizes from --demo-rows N. */
+export function demoSizes(value: unknown): Record<string, { terceros: number; sucursales: number; acuerdos: number }> | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
+    throw new UsageError(`--demo-rows must be a whole number from 1 to 1000000, got "${String(value)}"`);
+  }
+  const size = (f: number) => {
+    const t = Math.max(1, Math.round(n * f));
+    return { terceros: t, sucursales: Math.max(1, Math.round(t * 1.5)), acuerdos: Math.max(1, Math.round(t / 2)) };
+  };
+  return { ITALCOL: size(1), CASABLANCA: size(0.5), SANTA_REYES: size(0.25) };
+}
+
 async function withEnvironment<T>(values: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
   const config = loadConfig();
   const latency = values.latency === undefined ? 0 : Number(values.latency);
@@ -76,6 +93,7 @@ async function withEnvironment<T>(values: Record<string, unknown>, work: () => P
     salesforce: choice(values.salesforce as string | undefined, 'salesforce'),
     dynamodb: choice(values.dynamodb as string | undefined, 'dynamodb'),
     faults: latency > 0 ? { latencyMs: latency } : undefined,
+    sizes: demoSizes(values['demo-rows']),
   });
   try {
     return await work();
@@ -216,6 +234,7 @@ function parse(argv: string[]) {
       'data-dir': { type: 'string' },
       reset: { type: 'boolean' },
       latency: { type: 'string' },
+      'demo-rows': { type: 'string' },
       sqlserver: { type: 'string' },
       salesforce: { type: 'string' },
       dynamodb: { type: 'string' },

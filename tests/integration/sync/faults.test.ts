@@ -1,0 +1,89 @@
+import net from 'node:net';
+import { resetHandlerCaches } from '../../../src/local/environment.js';
+import { bucketsAddUp, startWorld, type TestWorld } from './helpers.js';
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Outages and expired sessions are retried to success; a dead database fails its company alone. */
+describe('the sync workflow under faults', () => {
+  let world: TestWorld;
+  beforeAll(async () => {
+    world = await startWorld();
+    const first = await world.run({});
+    expect(first.status).toBe('SUCCEEDED');
+  }, 180000);
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  afterEach(() => {
+    world.env.salesforce?.setFaults({});
+  });
+
+  it('retries pages through a Salesforce outage on some requests until they succeed', async () => {
+    world.env.salesforce?.setFaults({ seed: 11, unavailableShare: 0.3 });
+    const result = await world.run({ mode: 'full' });
+    expect(result.status).toBe('SUCCEEDED');
+    const retried = result.events.filter((e) => e.type === 'TaskFailed' && e.error?.name === 'SalesforceUnavailableError');
+    expect(retried.length).toBeGreaterThan(0);
+    expect(result.summary?.totals.failed).toBe(0);
+    expect(result.summary?.totals.created).toBe(0);
+    bucketsAddUp(result.summary);
+  });
+
+  it('sends locked rows again in the page retry, and only them', async () => {
+    world.env.salesforce?.setFaults({ seed: 5, lockRowShare: 0.2 });
+    const result = await world.run({ mode: 'full' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.summary?.totals.failed).toBe(0);
+    const sent = result.events
+      .filter((e) => e.type === 'TaskSucceeded' && e.stateName === 'Upsert')
+      .reduce((n, e) => n + Number((e.output as { sent?: number }).sent ?? 0), 0);
+    const updated = result.summary?.totals.updated ?? 0;
+    // Retried invocations send only what was still pending; the last attempt reports what it sent.
+    expect(sent).toBeLessThan(updated);
+    bucketsAddUp(result.summary);
+  });
+
+  it('refreshes an expired session once and goes on', async () => {
+    world.env.salesforce?.setFaults({ expireSessionAfterCalls: 2 });
+    const result = await world.run({ mode: 'full' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.salesforce.authCalls).toBeGreaterThan(1);
+    expect(result.summary?.totals.failed).toBe(0);
+  });
+
+  it('fails a company whose database is unreachable, skips its children and syncs the others', async () => {
+    const saved = process.env.DB_PORT_CASABLANCA;
+    process.env.DB_PORT_CASABLANCA = String(await closedPort());
+    await resetHandlerCaches();
+    try {
+      const result = await world.run({ mode: 'full' });
+      expect(result.status).toBe('COMPLETED_WITH_FAILURES');
+      expect(result.execution.error).toBe('SyncCompletedWithFailures');
+      const c = result.summary?.companies;
+      expect(c?.CASABLANCA?.status).toBe('failed');
+      expect(c?.CASABLANCA?.entities.terceros?.status).toBe('failed');
+      expect(c?.CASABLANCA?.entities.terceros?.error).toContain('SourceUnavailableError');
+      expect(c?.CASABLANCA?.entities.sucursales?.status).toBe('skipped');
+      expect(c?.CASABLANCA?.entities.acuerdos?.status).toBe('skipped');
+      expect(c?.ITALCOL?.status).toBe('completed');
+      expect(c?.SANTA_REYES?.status).toBe('completed');
+      expect(c?.ITALCOL?.entities.acuerdos?.updated).toBeGreaterThan(0);
+      const retried = result.events.filter(
+        (e) => e.type === 'TaskFailed' && e.stateName === 'Extract' && e.error?.name === 'SourceUnavailableError',
+      );
+      expect(retried.length).toBe(4); // the first attempt and the three retries of the definition
+      bucketsAddUp(result.summary);
+    } finally {
+      process.env.DB_PORT_CASABLANCA = saved;
+      await resetHandlerCaches();
+    }
+  });
+});

@@ -1,6 +1,6 @@
-import type { LocalRunResult } from '../local/run.js';
 import { BUCKETS } from '../core/store/sync-store.js';
 import type { Counts } from '../core/sync/report.js';
+import type { LocalRunResult } from '../local/run.js';
 
 const COLUMNS = ['extracted', ...BUCKETS] as const;
 
@@ -20,7 +20,8 @@ export function formatSummary(result: LocalRunResult): string {
     }
     rows.push(['TOTAL', '', '', ...COLUMNS.map((k) => String((s.totals as Counts)[k]))]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const fmt = (r: string[]) => r.map((v, i) => (i < 3 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
+    const fmt = (r: string[]) =>
+      r.map((v, i) => (i < 3 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
     lines.push('', fmt(header), widths.map((w) => '-'.repeat(w)).join('  '));
     for (const [i, r] of rows.entries()) {
       if (i === rows.length - 1) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));

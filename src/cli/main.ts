@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config/load.js';
 import { ConfigError, SyncError } from '../core/errors.js';
 import { defaultContext } from '../core/sync/context.js';
-import { startLocalEnvironment, type ServiceChoice } from '../local/environment.js';
+import { type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
 import { runSync } from '../local/run.js';
 import { formatSummary, summaryJson } from './format.js';
 import { progressReporter } from './progress.js';
@@ -61,14 +61,17 @@ function buildInput(values: Record<string, unknown>): unknown {
   if (Array.isArray(values.company) && values.company.length > 0) input.companies = values.company;
   if (Array.isArray(values.entity) && values.entity.length > 0) input.entities = values.entity;
   if (values.mode !== undefined) {
-    if (values.mode !== 'delta' && values.mode !== 'full') throw new UsageError(`--mode must be "delta" or "full", got "${String(values.mode)}"`);
+    if (values.mode !== 'delta' && values.mode !== 'full')
+      throw new UsageError(`--mode must be "delta" or "full", got "${String(values.mode)}"`);
     input.mode = values.mode;
   }
   return input;
 }
 
 /** Demo data sizes from --demo-rows N. */
-export function demoSizes(value: unknown): Record<string, { terceros: number; sucursales: number; acuerdos: number }> | undefined {
+export function demoSizes(
+  value: unknown,
+): Record<string, { terceros: number; sucursales: number; acuerdos: number }> | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
@@ -76,7 +79,11 @@ export function demoSizes(value: unknown): Record<string, { terceros: number; su
   }
   const size = (f: number) => {
     const t = Math.max(1, Math.round(n * f));
-    return { terceros: t, sucursales: Math.max(1, Math.round(t * 1.5)), acuerdos: Math.max(1, Math.round(t / 2)) };
+    return {
+      terceros: t,
+      sucursales: Math.max(1, Math.round(t * 1.5)),
+      acuerdos: Math.max(1, Math.round(t / 2)),
+    };
   };
   return { ITALCOL: size(1), CASABLANCA: size(0.5), SANTA_REYES: size(0.25) };
 }
@@ -84,7 +91,8 @@ export function demoSizes(value: unknown): Record<string, { terceros: number; su
 async function withEnvironment<T>(values: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
   const config = loadConfig();
   const latency = values.latency === undefined ? 0 : Number(values.latency);
-  if (!Number.isFinite(latency) || latency < 0) throw new UsageError(`--latency must be a number of milliseconds >= 0, got "${String(values.latency)}"`);
+  if (!Number.isFinite(latency) || latency < 0)
+    throw new UsageError(`--latency must be a number of milliseconds >= 0, got "${String(values.latency)}"`);
   const env = await startLocalEnvironment({
     config,
     dataDir: values['data-dir'] as string | undefined,
@@ -110,16 +118,22 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
     if (!quiet) process.stderr.write(`${line}\n`);
   };
   return withEnvironment(values, async () => {
-    log('sf-sync: running statemachines/sync.asl.yml locally (SQL Server emulator, Salesforce emulator, dynalite)');
+    log(
+      'sf-sync: running statemachines/sync.asl.yml locally (SQL Server emulator, Salesforce emulator, dynalite)',
+    );
     const result = await runSync({ input, onTaskEvent: progressReporter(log) });
     if (json) process.stdout.write(`${JSON.stringify(summaryJson(result), null, 2)}\n`);
     else process.stdout.write(`\n${formatSummary(result)}\n`);
     if (!json && result.summary) {
       const failures = await defaultContext().store.getFailures(result.runId);
       if (failures.length > 0) {
-        process.stdout.write(`\nRejected or failed rows (${failures.length}; first 10, all with: npm run sf-sync -- show ${result.runId}):\n`);
+        process.stdout.write(
+          `\nRejected or failed rows (${failures.length}; first 10, all with: npm run sf-sync -- show ${result.runId}):\n`,
+        );
         for (const f of failures.slice(0, 10)) {
-          process.stdout.write(`  ${f.bucket.padEnd(8)} ${f.company} ${f.entity} ${f.key}: ${f.code} ${f.message.slice(0, 160)}\n`);
+          process.stdout.write(
+            `  ${f.bucket.padEnd(8)} ${f.company} ${f.entity} ${f.key}: ${f.code} ${f.message.slice(0, 160)}\n`,
+          );
         }
       }
     }
@@ -142,7 +156,9 @@ async function showCommand(values: Record<string, unknown>, runId: string | unde
     }
     const summary = run.summary?.S ? JSON.parse(run.summary.S) : undefined;
     const failures = await store.getFailures(id);
-    process.stdout.write(`${JSON.stringify({ runId: id, status: run.status?.S, startedAt: run.startedAt?.S, finishedAt: run.finishedAt?.S, input: JSON.parse(run.input?.S ?? 'null'), summary, failures }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ runId: id, status: run.status?.S, startedAt: run.startedAt?.S, finishedAt: run.finishedAt?.S, input: JSON.parse(run.input?.S ?? 'null'), summary, failures }, null, 2)}\n`,
+    );
     return 0;
   });
 }
@@ -164,16 +180,23 @@ async function replayCommand(values: Record<string, unknown>, runId: string | un
     process.stderr.write(`Run ${runId} has no failed rows to replay.\n`);
     return 0;
   }
-  process.stderr.write(`Replaying ${JSON.stringify(input)}: failed rows are sent again, unchanged synced rows are not.\n`);
+  process.stderr.write(
+    `Replaying ${JSON.stringify(input)}: failed rows are sent again, unchanged synced rows are not.\n`,
+  );
   return runCommand({ ...values, input: JSON.stringify(input) });
 }
 
 async function awsStart(values: Record<string, unknown>): Promise<number> {
   const arn = process.env.STATE_MACHINE_ARN;
-  if (!arn) throw new UsageError('aws start needs STATE_MACHINE_ARN (the deployed state machine, see `serverless info`)');
+  if (!arn)
+    throw new UsageError(
+      'aws start needs STATE_MACHINE_ARN (the deployed state machine, see `serverless info`)',
+    );
   const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
   const client = new SFNClient({});
-  const out = await client.send(new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(buildInput(values)) }));
+  const out = await client.send(
+    new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(buildInput(values)) }),
+  );
   process.stdout.write(`${JSON.stringify({ executionArn: out.executionArn, startDate: out.startDate })}\n`);
   return 0;
 }

@@ -16,14 +16,17 @@ export function progressReporter(write: (line: string) => void): (event: TaskEve
     const input = (event.input ?? {}) as { company?: string; entity?: string; page?: number };
     const id = `${input.company ?? ''} ${input.entity ?? ''}`.trim();
     if (event.type === 'TaskFailed') {
-      write(`${stamp()} ${event.stateName} ${id}${input.page ? ` page ${input.page}` : ''} attempt ${event.attempt}: ${event.error?.name ?? 'error'}`);
+      write(
+        `${stamp()} ${event.stateName} ${id}${input.page ? ` page ${input.page}` : ''} attempt ${event.attempt}: ${event.error?.name ?? 'error'}`,
+      );
       return;
     }
     if (event.type !== 'TaskSucceeded') return;
     const out = (event.output ?? {}) as Record<string, unknown>;
     switch (event.stateName) {
       case 'Plan': {
-        const companies = (out.companies as Array<{ company: string }> | undefined)?.map((c) => c.company) ?? [];
+        const companies =
+          (out.companies as Array<{ company: string }> | undefined)?.map((c) => c.company) ?? [];
         write(`${stamp()} run ${String(out.runId)} (${String(out.mode)}): ${companies.join(', ')}`);
         break;
       }
@@ -33,7 +36,9 @@ export function progressReporter(write: (line: string) => void): (event: TaskEve
       case 'Extract': {
         const pages = (out.pages as number[] | undefined)?.length ?? 0;
         entities.set(id, { pages, done: 0, sent: 0, lastShown: 0 });
-        write(`${stamp()} ${id}: ${out.skipped ? `skipped (parent failed), ${String(out.rows)} rows` : `extracted ${String(out.rows)} rows in ${pages} page(s)`}`);
+        write(
+          `${stamp()} ${id}: ${out.skipped ? `skipped (parent failed), ${String(out.rows)} rows` : `extracted ${String(out.rows)} rows in ${pages} page(s)`}`,
+        );
         break;
       }
       case 'Transform':

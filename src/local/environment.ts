@@ -1,14 +1,22 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type SalesforceEmulator, type SalesforceFaults, startSalesforceEmulator } from '../emulators/salesforce/index.js';
-import { type SqlServerEmulator, type SqlServerEmulatorOptions, startSqlServerEmulator } from '../emulators/sqlserver/index.js';
-import type { EnvRef } from '../core/config/schema.js';
 import type { SyncConfig } from '../core/config/load.js';
-import { forgetToken } from '../core/sync/auth.js';
-import { resetContext } from '../core/sync/context.js';
+import type { EnvRef } from '../core/config/schema.js';
 import { closePools } from '../core/source/sqlserver.js';
 import { resetDynamoClient } from '../core/store/table.js';
+import { forgetToken } from '../core/sync/auth.js';
+import { resetContext } from '../core/sync/context.js';
+import {
+  type SalesforceEmulator,
+  type SalesforceFaults,
+  startSalesforceEmulator,
+} from '../emulators/salesforce/index.js';
+import {
+  type SqlServerEmulator,
+  type SqlServerEmulatorOptions,
+  startSqlServerEmulator,
+} from '../emulators/sqlserver/index.js';
 import { ensureSyncTable, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
 
 export type ServiceChoice = 'local' | 'real';
@@ -65,7 +73,11 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
   try {
     let sqlserver: SqlServerEmulator | undefined;
     if ((options.sqlserver ?? 'local') === 'local') {
-      sqlserver = await startSqlServerEmulator({ port: 0, dataDir: path.join(dataDir, 'sqlserver'), sizes: options.sizes });
+      sqlserver = await startSqlServerEmulator({
+        port: 0,
+        dataDir: path.join(dataDir, 'sqlserver'),
+        sizes: options.sizes,
+      });
       const running = sqlserver;
       started.push(() => running.stop());
       for (const [company, c] of Object.entries(options.config.raw.companies)) {

@@ -8,19 +8,28 @@ import { handler as report } from '../../functions/report.js';
 import { handler as transform } from '../../functions/transform.js';
 import { handler as upsert } from '../../functions/upsert.js';
 import { salesforceMetrics } from '../core/salesforce/client.js';
+import { storeMetrics } from '../core/store/table.js';
 import { defaultContext } from '../core/sync/context.js';
 import { failureText, type RunSummary } from '../core/sync/report.js';
-import { storeMetrics } from '../core/store/table.js';
 import { type RunResult, runLocalStateMachine, type TaskEvent } from './stepfunctions.js';
 
 export const DEFINITION_PATH = 'statemachines/sync.asl.yml';
 
 /** Lambda timeouts as serverless.yml declares them (seconds); defaults when it cannot be read. */
 export function functionTimeouts(file = 'serverless.yml'): Record<string, number> {
-  const timeouts: Record<string, number> = { plan: 55, authenticate: 55, extract: 900, transform: 120, upsert: 300, report: 60 };
+  const timeouts: Record<string, number> = {
+    plan: 55,
+    authenticate: 55,
+    extract: 900,
+    transform: 120,
+    upsert: 300,
+    report: 60,
+  };
   if (!existsSync(file)) return timeouts;
   try {
-    const doc = parse(readFileSync(file, 'utf8'), { logLevel: 'silent' }) as { functions?: Record<string, { timeout?: unknown }> };
+    const doc = parse(readFileSync(file, 'utf8'), { logLevel: 'silent' }) as {
+      functions?: Record<string, { timeout?: unknown }>;
+    };
     for (const [name, f] of Object.entries(doc.functions ?? {})) {
       if (typeof f?.timeout === 'number') timeouts[name] = f.timeout;
     }
@@ -85,7 +94,9 @@ export async function runSync(options: LocalRunOptions): Promise<LocalRunResult>
   return {
     runId,
     status,
-    ...(status === 'FAILED' ? { error: failureText({ Error: execution.error, Cause: execution.cause }) } : {}),
+    ...(status === 'FAILED'
+      ? { error: failureText({ Error: execution.error, Cause: execution.cause }) }
+      : {}),
     seconds,
     execution,
     summary,

@@ -1,0 +1,102 @@
+import type { EntityRecord, PageRecord } from '../../src/core/store/sync-store.js';
+import { failureText, summarizeEntity } from '../../src/core/sync/report.js';
+
+const entity = (over: Partial<EntityRecord> = {}): EntityRecord => ({
+  company: 'ITALCOL',
+  entity: 'terceros',
+  status: 'extracted',
+  extracted: 0,
+  skipped: 0,
+  pages: 2,
+  failedPages: 0,
+  ...over,
+});
+const page = (over: Partial<PageRecord>): PageRecord => ({
+  company: 'ITALCOL',
+  entity: 'terceros',
+  page: 1,
+  status: 'upserted',
+  rows: 0,
+  unchanged: 0,
+  rejected: 0,
+  toSend: 0,
+  created: 0,
+  updated: 0,
+  failed: 0,
+  ...over,
+});
+
+describe('summarizeEntity', () => {
+  it('sums pages into buckets that add up to the rows extracted', () => {
+    const s = summarizeEntity(entity(), [
+      page({ rows: 1000, unchanged: 900, rejected: 2, toSend: 98, created: 50, updated: 47, failed: 1 }),
+      page({ page: 2, rows: 10, unchanged: 10 }),
+    ]);
+    expect(s).toEqual({
+      status: 'completed',
+      extracted: 1010,
+      unchanged: 910,
+      rejected: 2,
+      created: 50,
+      updated: 47,
+      failed: 1,
+      skipped: 0,
+    });
+  });
+
+  it('counts the rows a failed page could not account for as failed, and fails the entity', () => {
+    const s = summarizeEntity(entity({ failedPages: 1 }), [
+      page({
+        rows: 1000,
+        unchanged: 500,
+        toSend: 500,
+        created: 200,
+        status: 'failed',
+        error: 'SalesforceUnavailableError: down',
+      }),
+    ]);
+    expect(s).toMatchObject({
+      status: 'failed',
+      extracted: 1000,
+      unchanged: 500,
+      created: 200,
+      failed: 300,
+      error: 'SalesforceUnavailableError: down',
+    });
+  });
+
+  it('reports a skipped entity with its rows in the skipped bucket', () => {
+    expect(
+      summarizeEntity(
+        entity({ status: 'skipped', extracted: 42, skipped: 42, error: 'parent entity terceros failed' }),
+        [],
+      ),
+    ).toMatchObject({
+      status: 'skipped',
+      extracted: 42,
+      skipped: 42,
+    });
+  });
+
+  it('reports an entity that never ran as failed with the company error', () => {
+    expect(summarizeEntity(undefined, [], 'SourceLoginError: Login failed')).toMatchObject({
+      status: 'failed',
+      error: 'SourceLoginError: Login failed',
+      extracted: 0,
+    });
+  });
+});
+
+describe('failureText', () => {
+  it("shows Lambda's errorMessage from the Cause", () => {
+    expect(
+      failureText({
+        Error: 'SourceUnavailableError',
+        Cause: JSON.stringify({ errorType: 'SourceUnavailableError', errorMessage: 'connect ECONNREFUSED' }),
+      }),
+    ).toBe('SourceUnavailableError: connect ECONNREFUSED');
+    expect(failureText({ Error: 'States.Timeout', Cause: 'Task timed out' })).toBe(
+      'States.Timeout: Task timed out',
+    );
+  });
+});

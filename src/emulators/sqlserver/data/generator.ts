@@ -1,0 +1,572 @@
+/**
+ * A deterministic generator of each company's source rows. Every row is a pure function of
+ * (company, view, index, sizes, seed), so a million-row view is produced one row at a time and a test
+ * can recompute any row to compare it with what the server returned.
+ *
+ * A few dirty rows of the kind a real ERP holds are present by default (see `dirtyRows`); all
+ * other rows are clean: required values present, names of at most 255 characters, valid emails,
+ * parents that exist, unique keys.
+ */
+import { decimalTextFromScaled, formatDate, formatDateTime, type SqlValue } from '../sql-type.js';
+import {
+  ADDRESS_EXTRAS,
+  AGREEMENT_TYPES,
+  BRANCH_KINDS,
+  CITIES,
+  type City,
+  CLAUSES,
+  EMAIL_DOMAINS,
+  EMAIL_USERS,
+  LEGAL_SUFFIXES,
+  NEIGHBOURHOODS,
+  nitCheckDigit,
+  PLACES,
+  PREFIXES,
+  STREETS,
+  SURNAMES,
+  slug,
+} from './colombia.js';
+import { type Company, type CompanySizes, DEFAULT_SIZES, MAX_ROWS, type ViewName } from './views.js';
+
+export type Row = Record<string, SqlValue>;
+
+export const DEFAULT_SEED = 20240601;
+
+export interface TerceroRow extends Row {
+  nit: string;
+  razon_social: string | null;
+  nombre_comercial: string | null;
+  tipo_tercero: string;
+  direccion: string | null;
+  ciudad: string | null;
+  departamento: string | null;
+  telefono: string | null;
+  email: string | null;
+  cupo_credito: string | null;
+  activo: boolean;
+  fecha_modificacion: string;
+}
+
+export interface SucursalRow extends Row {
+  codigo_sucursal: string;
+  nit_tercero: string;
+  nombre: string | null;
+  direccion: string | null;
+  ciudad: string | null;
+  departamento: string | null;
+  telefono: string | null;
+  latitud: number | null;
+  longitud: number | null;
+  fecha_apertura: string | null;
+  activo: boolean;
+  fecha_modificacion: string;
+}
+
+export interface AcuerdoRow extends Row {
+  id_acuerdo: bigint;
+  nit_tercero: string;
+  codigo_sucursal: string | null;
+  tipo_acuerdo: string;
+  fecha_inicio: string;
+  fecha_fin: string | null;
+  valor: string | null;
+  porcentaje_descuento: string | null;
+  cantidad_minima: number | null;
+  descripcion: string | null;
+  activo: boolean;
+  fecha_modificacion: string;
+}
+
+/* ------------------------------------------------------------ dirty rows ------------------------------------------------------------ */
+
+export type DirtyKind =
+  | 'missing-required'
+  | 'name-too-long'
+  | 'stray-whitespace'
+  | 'invalid-email'
+  | 'duplicate-key'
+  | 'orphan-parent';
+
+export interface DirtyRow {
+  company: string;
+  view: ViewName;
+  kind: DirtyKind;
+  /** The row's key value (for the duplicate, the key both rows share). */
+  key: string;
+  /** Row positions in the generated view (0-based); two for the duplicate key. */
+  indexes: number[];
+  /** The column that is dirty. */
+  column: string;
+  description: string;
+}
+
+/** Row positions of the dirty terceros (a view needs at least 32 rows to hold them all). */
+export const DIRTY_TERCERO_INDEX = {
+  missingName: 3,
+  longName: 11,
+  strayWhitespace: 17,
+  invalidEmail: 23,
+  duplicateFirst: 29,
+  duplicateSecond: 31,
+} as const;
+/** Row position of the sucursal whose tercero does not exist. */
+export const ORPHAN_SUCURSAL_INDEX = 5;
+
+const DIRTY_TERCEROS = new Set<number>(Object.values(DIRTY_TERCERO_INDEX));
+
+/** The dirty rows present in a company generated with these sizes (all of them at default sizes). */
+export function dirtyRows(
+  company: string,
+  sizes: Partial<CompanySizes> = {},
+  seed = DEFAULT_SEED,
+): DirtyRow[] {
+  const s = resolveSizes(company, sizes);
+  const out: DirtyRow[] = [];
+  const nit = (i: number): string => nitForIndex(company, i, seed);
+  const t = DIRTY_TERCERO_INDEX;
+  const add = (row: Omit<DirtyRow, 'company' | 'view'>, view: ViewName = 'terceros_view'): void => {
+    if (row.indexes.every((i) => i < (view === 'terceros_view' ? s.terceros : s.sucursales))) {
+      out.push({ company, view, ...row });
+    }
+  };
+  add({
+    kind: 'missing-required',
+    key: nit(t.missingName),
+    indexes: [t.missingName],
+    column: 'razon_social',
+    description: 'razon_social is NULL',
+  });
+  add({
+    kind: 'name-too-long',
+    key: nit(t.longName),
+    indexes: [t.longName],
+    column: 'razon_social',
+    description: 'razon_social has 300 characters (Salesforce allows 255)',
+  });
+  add({
+    kind: 'stray-whitespace',
+    key: nit(t.strayWhitespace),
+    indexes: [t.strayWhitespace],
+    column: 'razon_social',
+    description: 'razon_social and email have leading and trailing spaces (otherwise valid)',
+  });
+  add({
+    kind: 'invalid-email',
+    key: nit(t.invalidEmail),
+    indexes: [t.invalidEmail],
+    column: 'email',
+    description: "email has two '@'",
+  });
+  add({
+    kind: 'duplicate-key',
+    key: nit(t.duplicateFirst),
+    indexes: [t.duplicateFirst, t.duplicateSecond],
+    column: 'nit',
+    description: 'the same nit on two rows with different data',
+  });
+  add(
+    {
+      kind: 'orphan-parent',
+      key: sucursalCode(ORPHAN_SUCURSAL_INDEX),
+      indexes: [ORPHAN_SUCURSAL_INDEX],
+      column: 'nit_tercero',
+      description: `nit_tercero ${orphanNit(company, seed)} does not exist in terceros_view`,
+    },
+    'sucursales_view',
+  );
+  return out;
+}
+
+/* ------------------------------------------------------------ randomness ------------------------------------------------------------ */
+
+function hash32(...values: number[]): number {
+  let h = 0x811c9dc5;
+  for (const v of values) {
+    h = Math.imul(h ^ (v & 0xffff), 0x01000193);
+    h = Math.imul(h ^ (v >>> 16), 0x01000193);
+    h ^= h >>> 15;
+  }
+  return h >>> 0;
+}
+
+function stringHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** A small PRNG (mulberry32) with helpers. */
+export class Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  weighted(items: readonly [string, number][]): string {
+    const total = items.reduce((sum, [, w]) => sum + w, 0);
+    let x = this.next() * total;
+    for (const [item, w] of items) {
+      x -= w;
+      if (x < 0) return item;
+    }
+    return (items[items.length - 1] as [string, number])[0];
+  }
+}
+
+const STREAM: Record<ViewName, number> = { terceros_view: 1, sucursales_view: 2, acuerdos_view: 3 };
+
+/** The random stream of one row; `version` > 0 gives the values of a later update of the row. */
+export function rowRng(company: string, view: ViewName, index: number, seed: number, version = 0): Rng {
+  return new Rng(hash32(stringHash(company), seed, STREAM[view], index, version));
+}
+
+export function resolveSizes(company: string, sizes: Partial<CompanySizes> = {}): CompanySizes {
+  const base = (DEFAULT_SIZES as Record<string, CompanySizes>)[company] ?? DEFAULT_SIZES.CASABLANCA;
+  const out = { ...base, ...Object.fromEntries(Object.entries(sizes).filter(([, v]) => v !== undefined)) };
+  for (const [name, value] of Object.entries(out)) {
+    if (!Number.isInteger(value) || value < 0 || value > MAX_ROWS) {
+      throw new RangeError(
+        `size of ${name} for ${company} must be an integer from 0 to ${MAX_ROWS}, got ${value}`,
+      );
+    }
+  }
+  return out;
+}
+
+/* ------------------------------------------------------------ keys ------------------------------------------------------------ */
+
+const NIT_RANGE = 200_000_000;
+const NIT_MULTIPLIER = 7_654_321; // coprime with NIT_RANGE: index -> NIT is a bijection
+
+function nitFromNumber(n: number): string {
+  const digits = String(800_000_000 + n);
+  return `${digits}-${nitCheckDigit(digits)}`;
+}
+
+/** The NIT of the tercero at an index: 9 digits from 800000000 to 999999999 plus the DIAN check digit. */
+export function nitForIndex(company: string, index: number, seed = DEFAULT_SEED): string {
+  const offset = hash32(stringHash(company), seed) % NIT_RANGE;
+  return nitFromNumber(Number((BigInt(index) * BigInt(NIT_MULTIPLIER) + BigInt(offset)) % BigInt(NIT_RANGE)));
+}
+
+/** A well-formed NIT that no generated tercero has (its index is far beyond any size). */
+export function orphanNit(company: string, seed = DEFAULT_SEED): string {
+  return nitForIndex(company, NIT_RANGE - 1, seed);
+}
+
+export function sucursalCode(index: number): string {
+  return `SUC-${String(index + 1).padStart(6, '0')}`;
+}
+
+export const ACUERDO_ID_BASE = 3_000_000_001n;
+
+export function acuerdoId(index: number): bigint {
+  return ACUERDO_ID_BASE + BigInt(index);
+}
+
+/** A clean tercero index for a child row: never a dirty one. */
+function cleanTerceroIndex(rng: Rng, count: number): number {
+  if (count === 0) return 0;
+  let i = rng.int(0, count - 1);
+  for (let guard = 0; DIRTY_TERCEROS.has(i) && guard < 10; guard++) i = (i + 1) % count;
+  return i;
+}
+
+/* ------------------------------------------------------------ values ------------------------------------------------------------ */
+
+const HOME_CITY: Record<string, string> = { ITALCOL: 'Funza', CASABLANCA: 'Cali', SANTA_REYES: 'Tunja' };
+const DAY_2023 = 19358; // 2023-01-01 in days since 1970
+
+function city(rng: Rng, company: string): City {
+  if (rng.chance(0.3)) {
+    const home = CITIES.find((c) => c.ciudad === HOME_CITY[company]);
+    if (home) return home;
+  }
+  if (rng.chance(0.25)) return CITIES[0] as City;
+  return rng.pick(CITIES);
+}
+
+function phone(rng: Rng, c: City): string {
+  if (rng.chance(0.5)) {
+    const prefix = rng.pick([
+      '300',
+      '301',
+      '302',
+      '304',
+      '305',
+      '310',
+      '311',
+      '312',
+      '313',
+      '314',
+      '315',
+      '316',
+      '317',
+      '318',
+      '320',
+      '321',
+      '322',
+      '323',
+      '350',
+    ]);
+    return `+57 ${prefix} ${rng.int(100, 999)} ${rng.int(1000, 9999)}`;
+  }
+  return `+57 ${c.indicativo} ${rng.int(200, 799)} ${rng.int(1000, 9999)}`;
+}
+
+function address(rng: Rng): string {
+  const letter = rng.chance(0.2) ? rng.pick(['A', 'B', 'C']) : '';
+  const bis = rng.chance(0.05) ? ' Bis' : '';
+  return `${rng.pick(STREETS)} ${rng.int(1, 180)}${letter}${bis} # ${rng.int(1, 120)}${rng.chance(0.15) ? rng.pick(['A', 'B']) : ''}-${rng.int(1, 99)}${rng.pick(ADDRESS_EXTRAS)}`;
+}
+
+function modified(rng: Rng): string {
+  const days = DAY_2023 + rng.int(0, 900);
+  const ticks = rng.int(0, 86_399) * 10_000_000 + rng.int(0, 9_999_999);
+  return formatDateTime(days, ticks);
+}
+
+function money(rng: Rng, min: number, max: number): string {
+  const whole = rng.int(min, max);
+  const cents = rng.chance(0.7) ? 0 : rng.pick([50, 75, 25, 37, 99, 10]);
+  return decimalTextFromScaled(BigInt(whole) * 100n + BigInt(cents), 2);
+}
+
+/** A credit limit from 1 to 2,000 million pesos, most of them round. */
+function creditLimit(rng: Rng): string {
+  const millions = BigInt(rng.int(1, 2000));
+  const extra = rng.chance(0.8) ? 0n : BigInt(rng.int(1, 99_999_999));
+  return decimalTextFromScaled(millions * 100_000_000n + extra, 2);
+}
+
+interface CompanyName {
+  razon: string;
+  comercial: string;
+  core: string;
+}
+
+function companyName(rng: Rng): CompanyName {
+  const prefix = rng.pick(PREFIXES);
+  const core = rng.chance(0.35)
+    ? rng.pick(PLACES)
+    : rng.chance(0.4)
+      ? `${rng.pick(SURNAMES)} ${rng.pick(SURNAMES)}`
+      : rng.pick(SURNAMES);
+  const family = rng.chance(0.1) ? ' & Hermanos' : '';
+  return {
+    razon: `${prefix} ${core}${family} ${rng.pick(LEGAL_SUFFIXES)}`,
+    comercial: `${prefix} ${core}`,
+    core,
+  };
+}
+
+/** The values of a tercero at an index (version > 0: the values of an update). */
+export function terceroRow(company: string, index: number, seed = DEFAULT_SEED, version = 0): TerceroRow {
+  const rng = rowRng(company, 'terceros_view', index, seed, version);
+  const name = companyName(rng);
+  const tipo = rng.weighted([
+    ['CLIENTE', 65],
+    ['PROVEEDOR', 20],
+    ['DISTRIBUIDOR', 15],
+  ]);
+  const c = city(rng, company);
+  const hasCity = !rng.chance(0.02);
+  const domain = `${slug(name.comercial)}${rng.pick(EMAIL_DOMAINS)}`;
+  const user = rng.pick(EMAIL_USERS);
+  const row: TerceroRow = {
+    nit: nitForIndex(company, index, seed),
+    razon_social: name.razon,
+    nombre_comercial: rng.chance(0.12) ? null : name.comercial,
+    tipo_tercero: tipo,
+    direccion: rng.chance(0.03) ? null : address(rng),
+    ciudad: hasCity ? c.ciudad : null,
+    departamento: hasCity ? c.departamento : null,
+    telefono: rng.chance(0.04) ? null : phone(rng, c),
+    email: rng.chance(0.07) ? null : `${user}@${domain}`,
+    cupo_credito: tipo === 'PROVEEDOR' ? (rng.chance(0.7) ? null : '0.00') : creditLimit(rng),
+    activo: !rng.chance(0.08),
+    fecha_modificacion: modified(rng),
+  };
+  if (version > 0) return row;
+  const t = DIRTY_TERCERO_INDEX;
+  switch (index) {
+    case t.missingName:
+      row.razon_social = null;
+      break;
+    case t.longName: {
+      const base = `${name.razon} - Sociedad dedicada a la distribución, comercialización, importación y exportación de alimentos balanceados para animales, materias primas agrícolas, insumos pecuarios y productos de consumo masivo en todo el territorio nacional y en el exterior, con sucursales en las principales ciudades del país`;
+      row.razon_social = base.padEnd(300, '.').slice(0, 300);
+      break;
+    }
+    case t.strayWhitespace:
+      row.razon_social = `  ${name.razon}   `;
+      row.email = ` ${user}@${domain}  `;
+      break;
+    case t.invalidEmail:
+      row.email = `${user}@@${slug(name.core) || 'dominio'}`;
+      break;
+    case t.duplicateSecond:
+      row.nit = nitForIndex(company, t.duplicateFirst, seed);
+      break;
+  }
+  return row;
+}
+
+function sucursalParentIndex(company: string, index: number, seed: number, terceros: number): number {
+  return cleanTerceroIndex(rowRng(company, 'sucursales_view', index, seed, 0xffff), terceros);
+}
+
+/** The values of a sucursal at an index; its tercero is a clean one among `sizes.terceros`. */
+export function sucursalRow(
+  company: string,
+  index: number,
+  sizes: CompanySizes,
+  seed = DEFAULT_SEED,
+  version = 0,
+): SucursalRow {
+  const rng = rowRng(company, 'sucursales_view', index, seed, version);
+  const c = city(rng, company);
+  const located = !rng.chance(0.04);
+  const row: SucursalRow = {
+    codigo_sucursal: sucursalCode(index),
+    nit_tercero: nitForIndex(company, sucursalParentIndex(company, index, seed, sizes.terceros), seed),
+    nombre: rng.chance(0.03) ? null : `${rng.pick(BRANCH_KINDS)} ${rng.pick(NEIGHBOURHOODS)}`,
+    direccion: rng.chance(0.03) ? null : address(rng),
+    ciudad: c.ciudad,
+    departamento: c.departamento,
+    telefono: rng.chance(0.05) ? null : phone(rng, c),
+    latitud: located ? Math.round((c.lat + (rng.next() - 0.5) * 0.1) * 1e6) / 1e6 : null,
+    longitud: located ? Math.round((c.lon + (rng.next() - 0.5) * 0.1) * 1e6) / 1e6 : null,
+    fecha_apertura: rng.chance(0.06) ? null : formatDate(7305 + rng.int(0, 12_783)),
+    activo: !rng.chance(0.1),
+    fecha_modificacion: modified(rng),
+  };
+  if (version === 0 && index === ORPHAN_SUCURSAL_INDEX) row.nit_tercero = orphanNit(company, seed);
+  return row;
+}
+
+function description(rng: Rng, index: number, tipo: string): string {
+  const long = index % 40 === 7;
+  const count = long ? rng.int(40, 70) : rng.int(1, 4);
+  const parts = [`Acuerdo comercial de tipo ${tipo.toLowerCase().replace('_', ' ')} número ${index + 1}.`];
+  for (let i = 0; i < count; i++) {
+    parts.push(long ? `Cláusula ${i + 1}. ${rng.pick(CLAUSES)}` : rng.pick(CLAUSES));
+  }
+  return parts.join(' ');
+}
+
+/** The values of an acuerdo at an index: a clean tercero and, for most, one of its sucursales. */
+export function acuerdoRow(
+  company: string,
+  index: number,
+  sizes: CompanySizes,
+  seed = DEFAULT_SEED,
+  version = 0,
+): AcuerdoRow {
+  const rng = rowRng(company, 'acuerdos_view', index, seed, version);
+  const parents = rowRng(company, 'acuerdos_view', index, seed, 0xffff);
+  let sucursal: string | null = null;
+  let nit: string;
+  if (sizes.sucursales > 0 && parents.chance(0.6)) {
+    let s = parents.int(0, sizes.sucursales - 1);
+    if (s === ORPHAN_SUCURSAL_INDEX) s = (s + 1) % sizes.sucursales;
+    sucursal = sucursalCode(s);
+    nit = nitForIndex(company, sucursalParentIndex(company, s, seed, sizes.terceros), seed);
+  } else {
+    nit = nitForIndex(company, cleanTerceroIndex(parents, sizes.terceros), seed);
+  }
+  const tipo = rng.weighted(AGREEMENT_TYPES);
+  const start = 18_262 + rng.int(0, 2_006); // 2020-01-01 .. 2025-06-29
+  const withPercent = tipo === 'DESCUENTO' || tipo === 'PRONTO_PAGO' || tipo === 'REBATE';
+  const percent = tipo === 'REBATE' ? rng.int(100, 800) : withPercent ? rng.int(50, 3500) : 0;
+  return {
+    id_acuerdo: acuerdoId(index),
+    nit_tercero: nit,
+    codigo_sucursal: sucursal,
+    tipo_acuerdo: tipo,
+    fecha_inicio: formatDate(start),
+    fecha_fin: rng.chance(0.25) ? null : formatDate(start + rng.int(90, 1095)),
+    valor: tipo === 'DESCUENTO' && rng.chance(0.5) ? null : money(rng, 500_000, 500_000_000),
+    porcentaje_descuento: withPercent ? decimalTextFromScaled(BigInt(percent), 2) : null,
+    cantidad_minima: tipo === 'VOLUMEN' || tipo === 'REBATE' ? rng.int(10, 5000) : null,
+    descripcion: rng.chance(0.03) ? null : description(rng, index, tipo),
+    activo: !rng.chance(0.15),
+    fecha_modificacion: modified(rng),
+  };
+}
+
+/* ------------------------------------------------------------ companies ------------------------------------------------------------ */
+
+export interface GeneratedCompany {
+  company: string;
+  sizes: CompanySizes;
+  seed: number;
+  rows(view: ViewName): Iterable<Row>;
+  terceros(): Iterable<TerceroRow>;
+  sucursales(): Iterable<SucursalRow>;
+  acuerdos(): Iterable<AcuerdoRow>;
+}
+
+/** A company's generated views as lazy iterables (nothing is materialized). */
+export function generateCompany(
+  company: Company | string,
+  sizes: Partial<CompanySizes> = {},
+  seed = DEFAULT_SEED,
+): GeneratedCompany {
+  const s = resolveSizes(company, sizes);
+  function* terceros(): Generator<TerceroRow> {
+    for (let i = 0; i < s.terceros; i++) yield terceroRow(company, i, seed);
+  }
+  function* sucursales(): Generator<SucursalRow> {
+    for (let i = 0; i < s.sucursales; i++) yield sucursalRow(company, i, s, seed);
+  }
+  function* acuerdos(): Generator<AcuerdoRow> {
+    for (let i = 0; i < s.acuerdos; i++) yield acuerdoRow(company, i, s, seed);
+  }
+  return {
+    company,
+    sizes: s,
+    seed,
+    terceros,
+    sucursales,
+    acuerdos,
+    rows(view: ViewName): Iterable<Row> {
+      return view === 'terceros_view' ? terceros() : view === 'sucursales_view' ? sucursales() : acuerdos();
+    },
+  };
+}
+
+/** One generated row of a view (random access). */
+export function generatedRow(
+  company: string,
+  view: ViewName,
+  index: number,
+  sizes: CompanySizes,
+  seed = DEFAULT_SEED,
+  version = 0,
+): Row {
+  if (view === 'terceros_view') return terceroRow(company, index, seed, version);
+  if (view === 'sucursales_view') return sucursalRow(company, index, sizes, seed, version);
+  return acuerdoRow(company, index, sizes, seed, version);
+}

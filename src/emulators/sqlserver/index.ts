@@ -1,0 +1,157 @@
+/**
+ * A SQL Server emulator: TDS 7.4 on a real socket, one database per company over SQLite files, so the
+ * real `mssql` driver (and other TDS clients) can run the sync's view queries locally.
+ */
+import path from 'node:path';
+import { type ChangeCounts, type ChangeRowsOptions, changeRows as changeRowsImpl } from './data/change.js';
+import { DEFAULT_DATA_DIR, prepareData } from './data/store.js';
+import { COMPANIES, type CompanySizes, isCompany } from './data/views.js';
+import { type DatabaseEntry, PRODUCT_VERSION, type ServerContext } from './server/connection.js';
+import { listenTds } from './server/server.js';
+
+export type { ChangeCounts, ChangeRowsOptions } from './data/change.js';
+export { changeRowsSync } from './data/change.js';
+export { nitCheckDigit } from './data/colombia.js';
+export type { CsvCompany, CsvView } from './data/csv.js';
+export { CsvError, listCsvCompanies } from './data/csv.js';
+export {
+  ACUERDO_ID_BASE,
+  type AcuerdoRow,
+  acuerdoRow,
+  DEFAULT_SEED,
+  DIRTY_TERCERO_INDEX,
+  type DirtyKind,
+  type DirtyRow,
+  dirtyRows,
+  type GeneratedCompany,
+  generateCompany,
+  generatedRow,
+  nitForIndex,
+  ORPHAN_SUCURSAL_INDEX,
+  orphanNit,
+  type Row,
+  resolveSizes,
+  type SucursalRow,
+  sucursalCode,
+  sucursalRow,
+  type TerceroRow,
+  terceroRow,
+} from './data/generator.js';
+export { DEFAULT_DATA_DIR } from './data/store.js';
+export {
+  COMPANIES,
+  type Company,
+  type CompanySizes,
+  DATABASE_NAMES,
+  DEFAULT_SIZES,
+  VIEW_COLUMNS,
+  VIEW_KEYS,
+  VIEWS,
+  type ViewName,
+} from './data/views.js';
+export { formatSqlType, type SqlType, type SqlValue } from './sql-type.js';
+
+export const DEFAULT_USER = 'sfsync';
+/** A fixed demo password: the emulator listens on loopback and holds generated data only. */
+export const DEFAULT_PASSWORD = 'SfSync-Demo-2024!';
+export const DEFAULT_HOST = '127.0.0.1';
+
+export interface SqlServerEmulatorOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default '.data/sqlserver' (relative to the working directory); state persists here. */
+  dataDir?: string;
+  /** Wipe the data folder and regenerate (or reload the CSV files). */
+  reset?: boolean;
+  /**
+   * Generator knobs. The data is regenerated when the folder holds none, on reset, or when these
+   * differ from the sizes the folder's data was generated with.
+   */
+  sizes?: Partial<
+    Record<
+      'ITALCOL' | 'CASABLANCA' | 'SANTA_REYES',
+      { terceros?: number; sucursales?: number; acuerdos?: number }
+    >
+  >;
+  /** Load the companies from CSV files instead (layout: see data/csv.ts or `--help`). */
+  csvDir?: string;
+  user?: string;
+  password?: string;
+  /** Generator seed (default DEFAULT_SEED). */
+  seed?: number;
+  /** Where progress and server problems are reported (default: nowhere). */
+  log?: (message: string) => void;
+}
+
+export interface SqlServerEmulator {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** Company -> database name. */
+  databases: Record<string, string>;
+  /** Closes the listener and every connection (and with them their SQLite handles). */
+  stop(): Promise<void>;
+}
+
+export async function startSqlServerEmulator(
+  options: SqlServerEmulatorOptions = {},
+): Promise<SqlServerEmulator> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port must be an integer from 0 (a free port) to 65535, got ${String(port)}`);
+  }
+  for (const company of Object.keys(options.sizes ?? {})) {
+    if (!isCompany(company))
+      throw new RangeError(`sizes: unknown company ${company}; known: ${COMPANIES.join(', ')}`);
+  }
+  const user = options.user ?? DEFAULT_USER;
+  const password = options.password ?? DEFAULT_PASSWORD;
+  const log = options.log ?? (() => undefined);
+  const companies = prepareData({
+    dataDir: options.dataDir ?? DEFAULT_DATA_DIR,
+    reset: options.reset === true,
+    sizes: options.sizes as Partial<Record<string, Partial<CompanySizes>>> | undefined,
+    ...(options.csvDir === undefined ? {} : { csvDir: options.csvDir }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    log,
+  });
+  const databases = new Map<string, DatabaseEntry>();
+  databases.set('master', { name: 'master', file: null, catalog: new Map() });
+  for (const c of companies)
+    databases.set(c.database.toLowerCase(), { name: c.database, file: c.file, catalog: c.catalog });
+  const ctx: ServerContext = {
+    user,
+    password,
+    databases,
+    defaultDatabase: 'master',
+    serverName: 'SFSYNC-SQLSERVER',
+    version:
+      `Microsoft SQL Server 2022 (RTM) - ${PRODUCT_VERSION.join('.')} (X64) \n\tsf-sync SQL Server emulator ` +
+      `(TDS 7.4 over SQLite, data in ${path.resolve(options.dataDir ?? DEFAULT_DATA_DIR)})`,
+    log,
+  };
+  const server = await listenTds(ctx, host, port);
+  return {
+    host,
+    port: server.port,
+    user,
+    password,
+    databases: Object.fromEntries(companies.map((c) => [c.company, c.database])),
+    stop: () => server.close(),
+  };
+}
+
+/**
+ * Change a share of rows of one company's view(s) in the data folder; works while a server runs on it
+ * (same process) or not. Updated rows change a mapped value (telefono / cupo_credito, telefono /
+ * nombre, valor / descripcion) and fecha_modificacion; new rows are clean and reference existing
+ * parents; deleted rows are removed (never a row others point at, never a dirty row). Deterministic
+ * given the seed and the folder's state. Returns counts.
+ */
+export function changeRows(options: ChangeRowsOptions): Promise<ChangeCounts> {
+  return changeRowsImpl(options);
+}

@@ -1,0 +1,518 @@
+/**
+ * TDS data types: TYPE_INFO and values of result columns (server to client), and the decoding of
+ * RPC parameter values (client to server). [MS-TDS] 2.2.5.
+ */
+import { notSupported } from '../sql/errors.js';
+import {
+  daysFromCivil,
+  decimalTextFromScaled,
+  EPOCH_0001_TO_1970,
+  EPOCH_1900_TO_1970,
+  formatDate,
+  formatDateTime,
+  type SqlType,
+  type SqlValue,
+} from '../sql-type.js';
+import { type BufferReader, type BufferWriter, ProtocolError } from './buffers.js';
+import { COLLATION, Token } from './tokens.js';
+
+export const TypeId = {
+  NULL: 0x1f,
+  INT1: 0x30,
+  BIT: 0x32,
+  INT2: 0x34,
+  INT4: 0x38,
+  DATETIM4: 0x3a,
+  FLT4: 0x3b,
+  MONEY: 0x3c,
+  DATETIME: 0x3d,
+  FLT8: 0x3e,
+  MONEY4: 0x7a,
+  INT8: 0x7f,
+  GUID: 0x24,
+  INTN: 0x26,
+  DECIMAL: 0x37,
+  NUMERIC: 0x3f,
+  BITN: 0x68,
+  DECIMALN: 0x6a,
+  NUMERICN: 0x6c,
+  FLTN: 0x6d,
+  MONEYN: 0x6e,
+  DATETIMN: 0x6f,
+  DATEN: 0x28,
+  TIMEN: 0x29,
+  DATETIME2N: 0x2a,
+  DATETIMEOFFSETN: 0x2b,
+  BIGVARBIN: 0xa5,
+  BIGVARCHR: 0xa7,
+  BIGBINARY: 0xad,
+  BIGCHAR: 0xaf,
+  NVARCHAR: 0xe7,
+  NCHAR: 0xef,
+  TEXT: 0x23,
+  NTEXT: 0x63,
+  IMAGE: 0x22,
+} as const;
+
+export interface ResultColumn {
+  name: string;
+  type: SqlType;
+  nullable: boolean;
+  /** A column of a table or view (updatable "unknown"), rather than a computed expression. */
+  fromTable?: boolean;
+}
+
+export function decimalLength(precision: number): number {
+  return precision <= 9 ? 5 : precision <= 19 ? 9 : precision <= 28 ? 13 : 17;
+}
+
+function datetime2Length(scale: number): number {
+  return scale <= 2 ? 6 : scale <= 4 ? 7 : 8;
+}
+
+export function writeTypeInfo(w: BufferWriter, type: SqlType): void {
+  switch (type.kind) {
+    case 'nvarchar':
+      w.u8(TypeId.NVARCHAR);
+      w.u16(type.length === 'max' ? 0xffff : type.length * 2);
+      w.bytes(COLLATION);
+      return;
+    case 'int':
+      w.u8(TypeId.INTN);
+      w.u8(4);
+      return;
+    case 'bigint':
+      w.u8(TypeId.INTN);
+      w.u8(8);
+      return;
+    case 'float':
+      w.u8(TypeId.FLTN);
+      w.u8(8);
+      return;
+    case 'bit':
+      w.u8(TypeId.BITN);
+      w.u8(1);
+      return;
+    case 'decimal':
+      w.u8(TypeId.DECIMALN);
+      w.u8(decimalLength(type.precision));
+      w.u8(type.precision);
+      w.u8(type.scale);
+      return;
+    case 'date':
+      w.u8(TypeId.DATEN);
+      return;
+    case 'datetime2':
+      w.u8(TypeId.DATETIME2N);
+      w.u8(type.scale);
+      return;
+    case 'datetime':
+      w.u8(TypeId.DATETIMN);
+      w.u8(8);
+      return;
+  }
+}
+
+export function writeColMetadata(w: BufferWriter, columns: ResultColumn[]): void {
+  w.u8(Token.COLMETADATA);
+  w.u16(columns.length);
+  for (const c of columns) {
+    w.u32(0); // UserType
+    w.u16((c.nullable ? 0x0001 : 0) | (c.fromTable === true ? 0x0008 : 0));
+    writeTypeInfo(w, c.type);
+    w.bVarchar(c.name.slice(0, 128));
+  }
+}
+
+/* ------------------------------------------------------------ row values ------------------------------------------------------------ */
+
+type ValueWriter = (w: BufferWriter, v: unknown) => void;
+
+const digit = (s: string, i: number): number => s.charCodeAt(i) - 48;
+
+/** Days since 1970 of a 'YYYY-MM-DD...' text. */
+function textDays(s: string): number {
+  const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
+  const month = digit(s, 5) * 10 + digit(s, 6);
+  const day = digit(s, 8) * 10 + digit(s, 9);
+  return daysFromCivil(year, month, day);
+}
+
+/** 100 ns units since midnight of a 'YYYY-MM-DD HH:MM:SS.fffffff' text (missing parts are zero). */
+function textTicks(s: string): number {
+  if (s.length < 19) return 0;
+  const seconds =
+    (digit(s, 11) * 10 + digit(s, 12)) * 3600 +
+    (digit(s, 14) * 10 + digit(s, 15)) * 60 +
+    digit(s, 17) * 10 +
+    digit(s, 18);
+  let fraction = 0;
+  for (let i = 0; i < 7; i++) fraction = fraction * 10 + (20 + i < s.length ? digit(s, 20 + i) : 0);
+  return seconds * 10_000_000 + fraction;
+}
+
+function toBigInt(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  const n = Number(v);
+  return BigInt(Number.isInteger(n) ? n : Math.round(n));
+}
+
+function valueWriter(type: SqlType): ValueWriter {
+  switch (type.kind) {
+    case 'nvarchar':
+      if (type.length === 'max') {
+        return (w, v) => {
+          const s = typeof v === 'string' ? v : String(v);
+          const n = s.length * 2;
+          w.ensure(16 + n);
+          w.buf.writeUInt32LE(n >>> 0, w.pos);
+          w.buf.writeUInt32LE(0, w.pos + 4);
+          w.pos += 8;
+          if (n > 0) {
+            w.buf.writeUInt32LE(n, w.pos);
+            w.buf.write(s, w.pos + 4, n, 'utf16le');
+            w.pos += 4 + n;
+          }
+          w.buf.writeUInt32LE(0, w.pos);
+          w.pos += 4;
+        };
+      }
+      return (w, v) => {
+        const s = typeof v === 'string' ? v : String(v);
+        const n = s.length * 2;
+        w.ensure(2 + n);
+        w.buf.writeUInt16LE(n, w.pos);
+        w.buf.write(s, w.pos + 2, n, 'utf16le');
+        w.pos += 2 + n;
+      };
+    case 'int':
+      return (w, v) => {
+        w.ensure(5);
+        w.buf[w.pos] = 4;
+        w.buf.writeInt32LE(Number(v), w.pos + 1);
+        w.pos += 5;
+      };
+    case 'bigint':
+      return (w, v) => {
+        w.ensure(9);
+        w.buf[w.pos] = 8;
+        w.buf.writeBigInt64LE(toBigInt(v), w.pos + 1);
+        w.pos += 9;
+      };
+    case 'float':
+      return (w, v) => {
+        w.ensure(9);
+        w.buf[w.pos] = 8;
+        w.buf.writeDoubleLE(Number(v), w.pos + 1);
+        w.pos += 9;
+      };
+    case 'bit':
+      return (w, v) => {
+        w.ensure(2);
+        w.buf[w.pos] = 1;
+        w.buf[w.pos + 1] = v === 0 || v === 0n || v === false ? 0 : 1;
+        w.pos += 2;
+      };
+    case 'decimal': {
+      const length = decimalLength(type.precision);
+      return (w, v) => {
+        const scaled = toBigInt(v);
+        const negative = scaled < 0n;
+        const magnitude = negative ? -scaled : scaled;
+        w.ensure(1 + length);
+        w.buf[w.pos] = length;
+        w.buf[w.pos + 1] = negative ? 0 : 1;
+        if (length === 5) w.buf.writeUInt32LE(Number(magnitude), w.pos + 2);
+        else {
+          w.buf.writeBigUInt64LE(magnitude & 0xffffffffffffffffn, w.pos + 2);
+          if (length >= 13) w.buf.writeUInt32LE(Number((magnitude >> 64n) & 0xffffffffn), w.pos + 10);
+          if (length === 17) w.buf.writeUInt32LE(Number((magnitude >> 96n) & 0xffffffffn), w.pos + 14);
+        }
+        w.pos += 1 + length;
+      };
+    }
+    case 'date':
+      return (w, v) => {
+        w.ensure(4);
+        w.buf[w.pos] = 3;
+        w.buf.writeUIntLE(textDays(String(v)) + EPOCH_0001_TO_1970, w.pos + 1, 3);
+        w.pos += 4;
+      };
+    case 'datetime2': {
+      const length = datetime2Length(type.scale);
+      const divisor = 10 ** (7 - type.scale);
+      return (w, v) => {
+        const s = String(v);
+        w.ensure(1 + length);
+        w.buf[w.pos] = length;
+        w.buf.writeUIntLE(Math.floor(textTicks(s) / divisor), w.pos + 1, length - 3);
+        w.buf.writeUIntLE(textDays(s) + EPOCH_0001_TO_1970, w.pos + 1 + length - 3, 3);
+        w.pos += 1 + length;
+      };
+    }
+    case 'datetime':
+      return (w, v) => {
+        const s = String(v);
+        let days = textDays(s) + EPOCH_1900_TO_1970;
+        let ticks300 = Math.round((textTicks(s) * 3) / 100_000);
+        if (ticks300 >= 25_920_000) {
+          days += 1;
+          ticks300 -= 25_920_000;
+        }
+        w.ensure(9);
+        w.buf[w.pos] = 8;
+        w.buf.writeInt32LE(days, w.pos + 1);
+        w.buf.writeUInt32LE(ticks300, w.pos + 5);
+        w.pos += 9;
+      };
+  }
+}
+
+function nullWriter(type: SqlType): (w: BufferWriter) => void {
+  if (type.kind === 'nvarchar') {
+    if (type.length === 'max') return (w) => w.u64(0xffffffffffffffffn);
+    return (w) => w.u16(0xffff);
+  }
+  return (w) => w.u8(0);
+}
+
+export type RowEncoder = (w: BufferWriter, row: unknown[]) => void;
+
+/** An encoder of ROW (no NULLs) or NBCROW (a null bitmap, then the non-NULL values) tokens. */
+export function rowEncoder(columns: ResultColumn[]): RowEncoder {
+  const writers = columns.map((c) => valueWriter(c.type));
+  const nulls = columns.map((c) => nullWriter(c.type));
+  const count = columns.length;
+  const bitmapBytes = Math.ceil(count / 8);
+  return (w, row) => {
+    let hasNull = false;
+    for (let i = 0; i < count; i++) {
+      if (row[i] === null || row[i] === undefined) {
+        hasNull = true;
+        break;
+      }
+    }
+    if (!hasNull) {
+      w.u8(Token.ROW);
+      for (let i = 0; i < count; i++) (writers[i] as ValueWriter)(w, row[i]);
+      return;
+    }
+    // NBCROW only pays when it saves bytes; a single-column NULL is cheaper as a ROW.
+    if (bitmapBytes >= count) {
+      w.u8(Token.ROW);
+      for (let i = 0; i < count; i++) {
+        const v = row[i];
+        if (v === null || v === undefined) (nulls[i] as (w: BufferWriter) => void)(w);
+        else (writers[i] as ValueWriter)(w, v);
+      }
+      return;
+    }
+    w.u8(Token.NBCROW);
+    w.ensure(bitmapBytes);
+    const start = w.pos;
+    w.buf.fill(0, start, start + bitmapBytes);
+    w.pos += bitmapBytes;
+    for (let i = 0; i < count; i++) {
+      const v = row[i];
+      if (v === null || v === undefined)
+        w.buf[start + (i >> 3)] = (w.buf[start + (i >> 3)] as number) | (1 << (i & 7));
+      else (writers[i] as ValueWriter)(w, v);
+    }
+  };
+}
+
+/* ------------------------------------------------------------ parameters ------------------------------------------------------------ */
+
+export interface DecodedValue {
+  type: SqlType;
+  value: SqlValue;
+}
+
+function readCollation(r: BufferReader): void {
+  r.bytes(5);
+}
+
+function readPlp(r: BufferReader): Buffer | null {
+  const total = r.u64();
+  if (total === 0xffffffffffffffffn) return null;
+  const parts: Buffer[] = [];
+  for (;;) {
+    const length = r.u32();
+    if (length === 0) break;
+    parts.push(r.bytes(length));
+  }
+  return Buffer.concat(parts);
+}
+
+function formatGuid(b: Buffer): string {
+  const hex = (from: number, to: number, reverse: boolean): string => {
+    const slice = [...b.subarray(from, to)];
+    if (reverse) slice.reverse();
+    return slice.map((x) => x.toString(16).padStart(2, '0')).join('');
+  };
+  return `${hex(0, 4, true)}-${hex(4, 6, true)}-${hex(6, 8, true)}-${hex(8, 10, false)}-${hex(10, 16, false)}`.toUpperCase();
+}
+
+function fromDays1900AndTicks300(days: number, ticks300: number): string {
+  return formatDateTime(days - EPOCH_1900_TO_1970, Math.round((ticks300 * 100_000) / 3));
+}
+
+/** Reads one parameter's TYPE_INFO and value, as the type the client sent. */
+export function readTypedValue(r: BufferReader): DecodedValue {
+  const id = r.u8();
+  switch (id) {
+    case TypeId.NULL:
+      return { type: { kind: 'int' }, value: null };
+    case TypeId.INT1:
+      return { type: { kind: 'int' }, value: r.u8() };
+    case TypeId.BIT:
+      return { type: { kind: 'bit' }, value: r.u8() !== 0 };
+    case TypeId.INT2:
+      return { type: { kind: 'int' }, value: r.bytes(2).readInt16LE(0) };
+    case TypeId.INT4:
+      return { type: { kind: 'int' }, value: r.i32() };
+    case TypeId.INT8:
+      return { type: { kind: 'bigint' }, value: r.i64() };
+    case TypeId.FLT4:
+      return { type: { kind: 'float' }, value: r.f32() };
+    case TypeId.FLT8:
+      return { type: { kind: 'float' }, value: r.f64() };
+    case TypeId.DATETIME:
+      return { type: { kind: 'datetime' }, value: fromDays1900AndTicks300(r.i32(), r.u32()) };
+    case TypeId.DATETIM4: {
+      const days = r.u16();
+      const minutes = r.u16();
+      return {
+        type: { kind: 'datetime' },
+        value: formatDateTime(days - EPOCH_1900_TO_1970, minutes * 600_000_000),
+      };
+    }
+    case TypeId.MONEY:
+    case TypeId.MONEY4:
+      return {
+        type: { kind: 'decimal', precision: 19, scale: 4 },
+        value: readMoney(r, id === TypeId.MONEY ? 8 : 4),
+      };
+    case TypeId.INTN: {
+      const max = r.u8();
+      const length = r.u8();
+      const type: SqlType = max === 8 ? { kind: 'bigint' } : { kind: 'int' };
+      if (length === 0) return { type, value: null };
+      const b = r.bytes(length);
+      if (length === 1) return { type, value: b.readUInt8(0) };
+      if (length === 2) return { type, value: b.readInt16LE(0) };
+      if (length === 4) return { type, value: b.readInt32LE(0) };
+      if (length === 8) return { type, value: b.readBigInt64LE(0) };
+      throw new ProtocolError(`INTN value of length ${length}`);
+    }
+    case TypeId.BITN: {
+      r.u8();
+      const length = r.u8();
+      return { type: { kind: 'bit' }, value: length === 0 ? null : r.bytes(length)[0] !== 0 };
+    }
+    case TypeId.FLTN: {
+      r.u8();
+      const length = r.u8();
+      if (length === 0) return { type: { kind: 'float' }, value: null };
+      return { type: { kind: 'float' }, value: length === 4 ? r.f32() : r.f64() };
+    }
+    case TypeId.MONEYN: {
+      r.u8();
+      const length = r.u8();
+      const type: SqlType = { kind: 'decimal', precision: 19, scale: 4 };
+      return { type, value: length === 0 ? null : readMoney(r, length) };
+    }
+    case TypeId.DATETIMN: {
+      r.u8();
+      const length = r.u8();
+      if (length === 0) return { type: { kind: 'datetime' }, value: null };
+      if (length === 4) {
+        const days = r.u16();
+        const minutes = r.u16();
+        return {
+          type: { kind: 'datetime' },
+          value: formatDateTime(days - EPOCH_1900_TO_1970, minutes * 600_000_000),
+        };
+      }
+      return { type: { kind: 'datetime' }, value: fromDays1900AndTicks300(r.i32(), r.u32()) };
+    }
+    case TypeId.DECIMALN:
+    case TypeId.NUMERICN:
+    case TypeId.DECIMAL:
+    case TypeId.NUMERIC: {
+      r.u8();
+      const precision = r.u8();
+      const scale = r.u8();
+      const type: SqlType = { kind: 'decimal', precision: Math.max(1, precision), scale };
+      const length = r.u8();
+      if (length === 0) return { type, value: null };
+      const sign = r.u8();
+      const bytes = r.bytes(length - 1);
+      let magnitude = 0n;
+      for (let i = bytes.length - 1; i >= 0; i--) magnitude = (magnitude << 8n) | BigInt(bytes[i] as number);
+      return { type, value: decimalTextFromScaled(sign === 1 ? magnitude : -magnitude, scale) };
+    }
+    case TypeId.DATEN: {
+      const length = r.u8();
+      if (length === 0) return { type: { kind: 'date' }, value: null };
+      return { type: { kind: 'date' }, value: formatDate(r.uintLE(3) - EPOCH_0001_TO_1970) };
+    }
+    case TypeId.DATETIME2N: {
+      const scale = r.u8();
+      const type: SqlType = { kind: 'datetime2', scale };
+      const length = r.u8();
+      if (length === 0) return { type, value: null };
+      const time = r.uintLE(length - 3);
+      const days = r.uintLE(3);
+      return { type, value: formatDateTime(days - EPOCH_0001_TO_1970, time * 10 ** (7 - scale)) };
+    }
+    case TypeId.TIMEN:
+      throw notSupported('parameters of type time');
+    case TypeId.DATETIMEOFFSETN:
+      throw notSupported('parameters of type datetimeoffset');
+    case TypeId.GUID: {
+      r.u8();
+      const length = r.u8();
+      return {
+        type: { kind: 'nvarchar', length: 36 },
+        value: length === 0 ? null : formatGuid(r.bytes(length)),
+      };
+    }
+    case TypeId.NVARCHAR:
+    case TypeId.NCHAR:
+    case TypeId.BIGVARCHR:
+    case TypeId.BIGCHAR: {
+      const max = r.u16();
+      readCollation(r);
+      const wide = id === TypeId.NVARCHAR || id === TypeId.NCHAR;
+      const encoding = wide ? 'utf16le' : 'latin1';
+      const type: SqlType =
+        max === 0xffff
+          ? { kind: 'nvarchar', length: 'max' }
+          : { kind: 'nvarchar', length: Math.max(1, Math.min(4000, wide ? max / 2 : max)) };
+      if (max === 0xffff) {
+        const b = readPlp(r);
+        return { type, value: b === null ? null : b.toString(encoding) };
+      }
+      const length = r.u16();
+      if (length === 0xffff) return { type, value: null };
+      return { type, value: r.bytes(length).toString(encoding) };
+    }
+    case TypeId.BIGVARBIN:
+    case TypeId.BIGBINARY:
+    case TypeId.IMAGE:
+      throw notSupported('binary parameters');
+    case TypeId.TEXT:
+    case TypeId.NTEXT:
+      throw notSupported('text and ntext parameters (use nvarchar(max))');
+    default:
+      throw notSupported(`parameters of TDS type 0x${id.toString(16)}`);
+  }
+}
+
+function readMoney(r: BufferReader, length: number): string {
+  if (length === 4) return decimalTextFromScaled(BigInt(r.i32()), 4);
+  const high = BigInt(r.i32());
+  const low = BigInt(r.u32());
+  return decimalTextFromScaled((high << 32n) | low, 4);
+}

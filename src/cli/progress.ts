@@ -41,21 +41,23 @@ export function progressReporter(write: (line: string) => void): (event: TaskEve
         );
         break;
       }
-      case 'Transform':
-      case 'Upsert': {
+      case 'Transform': {
         const p = entities.get(id);
         if (!p) break;
-        if (event.stateName === 'Upsert') p.sent += Number(out.sent ?? 0);
-        const last = event.stateName === 'Upsert' || Number(out.toSend ?? 0) === 0;
-        if (!last) break;
         p.done += 1;
+        p.sent += Number(out.toSend ?? 0);
         const step = Math.max(1, Math.ceil(p.pages / 10));
         if (p.done === p.pages || p.done - p.lastShown >= step) {
           p.lastShown = p.done;
-          write(`${stamp()} ${id}: ${p.done}/${p.pages} page(s) done, ${p.sent} record(s) sent`);
+          write(`${stamp()} ${id}: ${p.done}/${p.pages} page(s) transformed, ${p.sent} record(s) to send`);
         }
         break;
       }
+      case 'Upsert':
+        write(
+          `${stamp()} ${id}: sent ${String(out.sent)} record(s) in ${String(out.requests)} request(s): ${String(out.created)} created, ${String(out.updated)} updated, ${String(out.failed)} failed${out.done === false ? ' (continuing)' : ''}`,
+        );
+        break;
       default:
         break;
     }

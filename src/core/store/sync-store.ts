@@ -322,6 +322,11 @@ export class SyncStore {
     return item ? toPageRecord(item) : undefined;
   }
 
+  async getPages(runId: string, company: string, entity: string): Promise<PageRecord[]> {
+    const items = await this.table.query(runPk(runId), `PAGE#${company}#${entity}#`);
+    return items.map(toPageRecord);
+  }
+
   async failCompany(runId: string, company: string, error: string): Promise<void> {
     await this.table.put({
       pk: S(runPk(runId)),

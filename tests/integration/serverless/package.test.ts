@@ -115,7 +115,7 @@ async function packageService(params: Record<string, string>): Promise<Packaged>
     AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-aws-credentials'),
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
-    NODE_OPTIONS: `--require ${blockNetwork}`,
+    NODE_OPTIONS: `--require ${JSON.stringify(blockNetwork)}`,
     SF_SYNC_NETWORK_LOG: networkLog,
     FORCE_COLOR: '0',
   };
@@ -523,7 +523,7 @@ describe('serverless package (osls + serverless-step-functions + serverless-esbu
               PATH: process.env.PATH,
               LAMBDA_TASK_ROOT: taskRoot,
               HANDLER_URL: pathToFileURL(path.join(taskRoot, 'functions', `${name}.mjs`)).href,
-              NODE_OPTIONS: `--require ${blockNetwork}`,
+              NODE_OPTIONS: `--require ${JSON.stringify(blockNetwork)}`,
               SF_SYNC_NETWORK_LOG: networkLog,
             },
             timeout: 30_000,

@@ -1,0 +1,436 @@
+/**
+ * Bulk API 2.0 ingest jobs: create (insert, update, upsert by `externalIdFieldName`, delete),
+ * upload CSV once, `UploadComplete`, asynchronous processing, job info, successful, failed and
+ * unprocessed results, abort, delete.
+ *
+ * Processing runs in the background in chunks of 200 rows (Salesforce's internal batch size);
+ * each chunk commits its record writes, its result lines and the job's counters in one
+ * transaction, so a restart resumes an `InProgress` job exactly where it stopped.
+ */
+import { type CsvError, DELIMITERS, formatCsvLine, parseCsv } from './csv.js';
+import { type DmlContext, deleteRecords, type WriteResult, writeRecords } from './dml.js';
+import { ApiError, notFound } from './errors.js';
+import { randomId } from './ids.js';
+import type { JobResultRow, Persistence } from './persistence.js';
+import { type CsvColumn, csvColumns, type PreparedRecord, prepareCsvRecord } from './prepare.js';
+import type { FieldDef, ObjectDef } from './schema.js';
+import { formatDatetime, recordError } from './values.js';
+
+export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
+
+export interface JobInfo {
+  id: string;
+  operation: IngestOperation;
+  object: string;
+  createdById: string;
+  createdDate: string;
+  systemModstamp: string;
+  state: JobState;
+  externalIdFieldName?: string;
+  concurrencyMode: 'Parallel';
+  contentType: 'CSV';
+  apiVersion: number;
+  jobType: 'V2Ingest';
+  contentUrl: string;
+  lineEnding: 'LF' | 'CRLF';
+  columnDelimiter: string;
+  numberRecordsProcessed: number;
+  numberRecordsFailed: number;
+  retries: number;
+  totalProcessingTime: number;
+  apiActiveProcessingTime: number;
+  apexProcessingTime: number;
+  errorMessage?: string;
+  /** Emulator bookkeeping, not shown: whether CSV was uploaded, and the rows in it. */
+  uploaded?: boolean;
+  totalRows?: number;
+}
+
+const CHUNK = 200;
+const CHUNKS_PER_TICK = 10;
+const OPERATIONS: IngestOperation[] = ['insert', 'update', 'upsert', 'delete', 'hardDelete'];
+const CREATE_KEYS = new Set([
+  'object',
+  'operation',
+  'externalIdFieldName',
+  'contentType',
+  'columnDelimiter',
+  'lineEnding',
+  'assignmentRuleId',
+]);
+
+const invalidJob = (message: string) => new ApiError(400, 'INVALIDJOB', message);
+const invalidState = (message: string) => new ApiError(400, 'INVALIDJOBSTATE', message);
+
+/** Job info as the API shows it: the creation view (Open, UploadComplete, Aborted responses) or the full one. */
+function view(info: JobInfo, full: boolean): Record<string, unknown> {
+  const { uploaded: _u, totalRows: _t, ...shown } = info;
+  if (full) return shown;
+  const {
+    jobType: _j,
+    numberRecordsProcessed: _p,
+    numberRecordsFailed: _f,
+    retries: _r,
+    totalProcessingTime: _tp,
+    apiActiveProcessingTime: _a,
+    apexProcessingTime: _x,
+    errorMessage: _e,
+    ...created
+  } = shown;
+  return created;
+}
+
+function errorText(result: WriteResult): string {
+  const e = result.errors[0];
+  return e ? `${e.statusCode}:${e.message}:${e.fields.join(',')} --` : 'UNKNOWN_EXCEPTION:unknown:--';
+}
+
+interface Running {
+  header: string[];
+  rows: string[][];
+  columns: CsvColumn[];
+}
+
+export class BulkJobs {
+  private readonly jobs = new Map<string, JobInfo>();
+  private readonly running = new Map<string, Running>();
+  private stopped = false;
+  private readonly pending = new Set<NodeJS.Immediate>();
+
+  constructor(
+    private readonly ctx: DmlContext,
+    private readonly persistence: Persistence,
+    private readonly userId: string,
+  ) {
+    for (const row of persistence.jobs()) {
+      const info = JSON.parse(row.info) as JobInfo;
+      this.jobs.set(info.id, info);
+    }
+    for (const info of this.jobs.values()) {
+      if (info.state === 'UploadComplete' || info.state === 'InProgress') this.schedule(info.id);
+    }
+  }
+
+  private save(info: JobInfo): void {
+    this.persistence.saveJob(info.id, JSON.stringify(info));
+  }
+
+  private job(id: string): JobInfo {
+    const info = this.jobs.get(id);
+    if (!info) throw notFound();
+    return info;
+  }
+
+  private objectOf(info: JobInfo): ObjectDef {
+    return this.ctx.schema.byLower.get(info.object.toLowerCase()) as ObjectDef;
+  }
+
+  create(body: unknown, apiVersion: string): Record<string, unknown> {
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw invalidJob('InvalidJob : the request body must be a JSON object');
+    const spec = body as Record<string, unknown>;
+    for (const key of Object.keys(spec)) {
+      if (!CREATE_KEYS.has(key)) {
+        throw new ApiError(
+          400,
+          'JSON_PARSER_ERROR',
+          `Unrecognized field "${key}"; known fields: ${[...CREATE_KEYS].join(', ')}`,
+        );
+      }
+    }
+    if (typeof spec.object !== 'string' || spec.object === '')
+      throw invalidJob('InvalidJob : object is required');
+    const object = this.ctx.schema.byLower.get(spec.object.toLowerCase());
+    if (!object) throw new ApiError(404, 'NOT_FOUND', `sObject type '${spec.object}' is not supported.`);
+    const operation = spec.operation as IngestOperation;
+    if (!OPERATIONS.includes(operation)) {
+      throw invalidJob(
+        `InvalidJob : Invalid operation: ${String(spec.operation)}; accepted: ${OPERATIONS.join(', ')}`,
+      );
+    }
+    let externalIdFieldName: string | undefined;
+    if (operation === 'upsert') {
+      if (typeof spec.externalIdFieldName !== 'string' || spec.externalIdFieldName === '') {
+        throw invalidJob(
+          `InvalidJob : External ID was blank for ${object.name}. An External ID must be specified for upsert.`,
+        );
+      }
+      const field = object.fieldsByLower.get(spec.externalIdFieldName.toLowerCase());
+      if (!field?.externalId) {
+        throw invalidJob(
+          `InvalidJob : Field name provided, ${spec.externalIdFieldName} is not an External ID or indexed field for ${object.name}`,
+        );
+      }
+      externalIdFieldName = field.name;
+    }
+    const contentType = spec.contentType ?? 'CSV';
+    if (contentType !== 'CSV')
+      throw invalidJob(`InvalidJob : Invalid content type: ${String(contentType)}; accepted: CSV`);
+    const columnDelimiter = spec.columnDelimiter ?? 'COMMA';
+    if (typeof columnDelimiter !== 'string' || !(columnDelimiter in DELIMITERS)) {
+      throw invalidJob(
+        `InvalidJob : Invalid column delimiter: ${String(columnDelimiter)}; accepted: ${Object.keys(DELIMITERS).join(', ')}`,
+      );
+    }
+    const lineEnding = spec.lineEnding ?? 'LF';
+    if (lineEnding !== 'LF' && lineEnding !== 'CRLF') {
+      throw invalidJob(`InvalidJob : Invalid line ending: ${String(lineEnding)}; accepted: LF, CRLF`);
+    }
+    const now = formatDatetime(Date.now());
+    const id = randomId('750');
+    const info: JobInfo = {
+      id,
+      operation,
+      object: object.name,
+      createdById: this.userId,
+      createdDate: now,
+      systemModstamp: now,
+      state: 'Open',
+      ...(externalIdFieldName ? { externalIdFieldName } : {}),
+      concurrencyMode: 'Parallel',
+      contentType: 'CSV',
+      apiVersion: Number(apiVersion),
+      jobType: 'V2Ingest',
+      contentUrl: `services/data/v${apiVersion}/jobs/ingest/${id}/batches`,
+      lineEnding,
+      columnDelimiter,
+      numberRecordsProcessed: 0,
+      numberRecordsFailed: 0,
+      retries: 0,
+      totalProcessingTime: 0,
+      apiActiveProcessingTime: 0,
+      apexProcessingTime: 0,
+      uploaded: false,
+    };
+    this.jobs.set(id, info);
+    this.save(info);
+    return view(info, false);
+  }
+
+  list(): Record<string, unknown> {
+    return { done: true, records: [...this.jobs.values()].map((j) => view(j, true)), nextRecordsUrl: null };
+  }
+
+  info(id: string): Record<string, unknown> {
+    return view(this.job(id), true);
+  }
+
+  upload(id: string, csv: string): void {
+    const info = this.job(id);
+    if (info.state !== 'Open')
+      throw invalidState(`Job ${id} is ${info.state}; data can be uploaded only while it is Open`);
+    if (info.uploaded)
+      throw invalidState(
+        `Job ${id} already has data; a job accepts one upload. Create another job for more data`,
+      );
+    this.persistence.saveJobData(id, csv);
+    info.uploaded = true;
+    info.systemModstamp = formatDatetime(Date.now());
+    this.save(info);
+  }
+
+  /** PATCH {"state": "UploadComplete" | "Aborted"}. */
+  setState(id: string, body: unknown): Record<string, unknown> {
+    const info = this.job(id);
+    const state = body && typeof body === 'object' ? (body as Record<string, unknown>).state : undefined;
+    if (state === 'UploadComplete') {
+      if (info.state !== 'Open')
+        throw invalidState(`Job ${id} is ${info.state}; only an Open job can be closed`);
+      info.state = 'UploadComplete';
+      info.systemModstamp = formatDatetime(Date.now());
+      this.save(info);
+      this.schedule(id);
+      return view(info, false);
+    }
+    if (state === 'Aborted') {
+      if (!['Open', 'UploadComplete', 'InProgress'].includes(info.state)) {
+        throw invalidState(
+          `Job ${id} is ${info.state}; only Open, UploadComplete or InProgress jobs can be aborted`,
+        );
+      }
+      info.state = 'Aborted';
+      info.systemModstamp = formatDatetime(Date.now());
+      this.running.delete(id);
+      this.save(info);
+      return view(info, false);
+    }
+    throw invalidJob(`InvalidJob : Invalid state: ${String(state)}; accepted: UploadComplete, Aborted`);
+  }
+
+  delete(id: string): void {
+    const info = this.job(id);
+    if (info.state === 'Open') {
+      throw invalidState(
+        `Job ${id} is Open; a job can be deleted when UploadComplete, JobComplete, Aborted or Failed`,
+      );
+    }
+    this.jobs.delete(id);
+    this.running.delete(id);
+    this.persistence.deleteJob(id);
+  }
+
+  /** successfulResults/, failedResults/ and unprocessedrecords/ as CSV. */
+  results(id: string, kind: 'successful' | 'failed' | 'unprocessed'): string {
+    const info = this.job(id);
+    const delimiter = DELIMITERS[info.columnDelimiter] ?? ',';
+    const eol = info.lineEnding === 'CRLF' ? '\r\n' : '\n';
+    const data = this.persistence.jobData(id);
+    let header: string[] = [];
+    let rows: string[][] = [];
+    try {
+      const parsed = data ? parseCsv(data, delimiter) : [];
+      header = parsed[0] ?? [];
+      rows = parsed.slice(1);
+    } catch {
+      // a job whose data cannot be parsed has failed; its results are empty
+    }
+    if (kind === 'unprocessed') {
+      const lines = [formatCsvLine(header, delimiter)];
+      if (info.state === 'Failed' || info.state === 'Aborted') {
+        for (const row of rows.slice(info.numberRecordsProcessed)) lines.push(formatCsvLine(row, delimiter));
+      }
+      return lines.join(eol) + eol;
+    }
+    const wanted = kind === 'successful' ? 's' : 'f';
+    const first = kind === 'successful' ? ['sf__Id', 'sf__Created'] : ['sf__Id', 'sf__Error'];
+    const lines = [formatCsvLine([...first, ...header], delimiter)];
+    for (const r of this.persistence.jobResults(id)) if (r.kind === wanted) lines.push(r.line);
+    return lines.join(eol) + eol;
+  }
+
+  private schedule(id: string): void {
+    if (this.stopped) return;
+    const handle = setImmediate(() => {
+      this.pending.delete(handle);
+      this.work(id);
+    });
+    this.pending.add(handle);
+  }
+
+  private fail(info: JobInfo, message: string): void {
+    info.state = 'Failed';
+    info.errorMessage = message;
+    info.systemModstamp = formatDatetime(Date.now());
+    this.running.delete(info.id);
+    this.save(info);
+  }
+
+  /** Parses the uploaded CSV and maps its header; a string is the message the job fails with. */
+  private begin(info: JobInfo): Running | string {
+    const delimiter = DELIMITERS[info.columnDelimiter] ?? ',';
+    const data = this.persistence.jobData(info.id);
+    if (!data) return 'InvalidBatch : No data was uploaded for this job';
+    let parsed: string[][];
+    try {
+      parsed = parseCsv(data, delimiter);
+    } catch (error) {
+      return `ClientInputError : ${(error as CsvError).message}`;
+    }
+    const header = parsed[0];
+    if (!header) return 'InvalidBatch : The CSV has no header row';
+    const columns = csvColumns(this.ctx.schema, this.objectOf(info), header);
+    if (typeof columns === 'string') return columns;
+    const isDelete = info.operation === 'delete' || info.operation === 'hardDelete';
+    if (isDelete && (columns.length !== 1 || columns[0]?.kind !== 'id')) {
+      return 'InvalidBatch : A delete job takes a single Id column';
+    }
+    const rows = parsed.slice(1);
+    const badRow = rows.findIndex((r) => r.length !== header.length);
+    if (badRow >= 0) {
+      return `ClientInputError : Row ${badRow + 2} has ${rows[badRow]?.length} fields but the header has ${header.length}`;
+    }
+    return { header, rows, columns };
+  }
+
+  /** Processes up to CHUNKS_PER_TICK chunks, then yields to the event loop. */
+  private work(id: string): void {
+    const info = this.jobs.get(id);
+    if (!info || (info.state !== 'UploadComplete' && info.state !== 'InProgress')) return;
+    const started = Date.now();
+    let run = this.running.get(id);
+    if (!run) {
+      const begun = this.begin(info);
+      if (typeof begun === 'string') {
+        this.fail(info, begun);
+        return;
+      }
+      run = begun;
+      this.running.set(id, run);
+      info.state = 'InProgress';
+      info.totalRows = run.rows.length;
+      this.save(info);
+    }
+    for (let n = 0; n < CHUNKS_PER_TICK && info.numberRecordsProcessed < run.rows.length; n++) {
+      this.chunk(info, run);
+    }
+    info.totalProcessingTime += Date.now() - started;
+    info.apiActiveProcessingTime = info.totalProcessingTime;
+    if (info.numberRecordsProcessed >= run.rows.length) {
+      info.state = 'JobComplete';
+      info.systemModstamp = formatDatetime(Date.now());
+      this.running.delete(id);
+      this.save(info);
+      return;
+    }
+    this.save(info);
+    this.schedule(id);
+  }
+
+  private chunk(info: JobInfo, run: Running): void {
+    const object = this.objectOf(info);
+    const from = info.numberRecordsProcessed;
+    const rows = run.rows.slice(from, from + CHUNK);
+    const change = this.ctx.store.begin();
+    let results: WriteResult[];
+    if (info.operation === 'delete' || info.operation === 'hardDelete') {
+      results = deleteRecords(
+        this.ctx,
+        change,
+        object,
+        rows.map((r) => r[0] ?? ''),
+        false,
+      );
+    } else {
+      const prepared: PreparedRecord[] = rows.map((row) => {
+        const p = prepareCsvRecord(object, run.columns, row);
+        if (info.operation === 'insert' && p.id !== undefined) {
+          p.errors.unshift(
+            recordError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']),
+          );
+        }
+        return p;
+      });
+      const externalIdField = info.externalIdFieldName
+        ? (object.fieldsByLower.get(info.externalIdFieldName.toLowerCase()) as FieldDef)
+        : undefined;
+      results = writeRecords(this.ctx, change, info.operation, prepared, {
+        allOrNone: false,
+        ...(externalIdField ? { externalIdField } : {}),
+      });
+    }
+    const delimiter = DELIMITERS[info.columnDelimiter] ?? ',';
+    const lines: JobResultRow[] = results.map((result, i) => {
+      const row = rows[i] ?? [];
+      const seq = from + i;
+      if (result.success) {
+        const created = result.created ?? info.operation === 'insert';
+        return { seq, kind: 's', line: formatCsvLine([result.id ?? '', String(created), ...row], delimiter) };
+      }
+      const idColumn = run.columns.findIndex((c) => c.kind === 'id');
+      const givenId = idColumn >= 0 ? (row[idColumn] ?? '') : '';
+      return { seq, kind: 'f', line: formatCsvLine([givenId, errorText(result), ...row], delimiter) };
+    });
+    info.numberRecordsProcessed += rows.length;
+    info.numberRecordsFailed += results.filter((r) => !r.success).length;
+    info.systemModstamp = formatDatetime(Date.now());
+    const { writes, deletes, meta } = change.rows();
+    this.persistence.commitJobChunk(info.id, JSON.stringify(info), lines, writes, deletes, meta);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const handle of this.pending) clearImmediate(handle);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Standalone start: `npm run emulator:salesforce -- --port 8443`. Serves until killed; once
+ * ready prints exactly one line of JSON to stdout (URLs and credentials). `--help` lists flags.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type SalesforceEmulatorOptions, startSalesforceEmulator } from './index.js';
+
+const HELP = `Salesforce emulator: OAuth 2.0, REST, sObject Collections, SOQL, Bulk API 2.0 on 127.0.0.1.
+
+Usage: npm run emulator:salesforce -- [flags]
+
+Flags:
+  --port N                         port to listen on (default 0 = a free port)
+  --host HOST                      address to bind (default 127.0.0.1)
+  --data-dir DIR                   state folder: records, jobs, tokens, usage, credentials, JWT keys
+                                   (default .data/salesforce)
+  --reset                          start with no records, jobs, tokens or usage (credentials and keys kept)
+  --schema FILE                    org schema JSON (default src/emulators/salesforce/org-schema.json)
+  --api-version X.0                newest API version served (default 62.0)
+  --daily-limit N                  daily API request limit (default 100000); past it: 403 REQUEST_LIMIT_EXCEEDED
+  --token-lifetime SECONDS         access token lifetime (default 7200); after it: 401 INVALID_SESSION_ID
+Faults (deterministic for a given seed; can be changed while running, see below):
+  --seed N                         PRNG seed (default 1)
+  --unavailable-share X            share 0..1 of REST requests answered 503 SERVER_UNAVAILABLE
+  --lock-row-share X               share 0..1 of written records failing UNABLE_TO_LOCK_ROW
+  --expire-session-after-calls N   tokens become invalid after N REST calls (0 = off)
+  --latency-ms N                   latency added to every request
+  --help                           this text
+
+Once listening it prints one line of JSON to stdout:
+  {"ready":true,"loginUrl":...,"instanceUrl":...,"apiVersion":...,"clientId":...,"clientSecret":...,
+   "username":...,"password":...,"privateKeyPath":...}
+
+Admin endpoints (not Salesforce; not counted as API usage):
+  GET  /__emulator/counters         {"apiUsage": N, "byEndpoint": {"composite.sobjects.upsert": N, ...}}
+  POST /__emulator/counters/reset   clears per-endpoint counters and the daily usage
+  GET  /__emulator/faults           the current faults
+  POST /__emulator/faults           JSON body {"seed","unavailableShare","lockRowShare","expireSessionAfterCalls","latencyMs"}
+                                    replaces the faults (omitted keys are off)
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`emulator:salesforce: ${message}\nRun with --help for the flags.\n`);
+  process.exit(2);
+}
+
+function number(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) fail(`--${name} takes a number, got '${text}'`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        reset: { type: 'boolean' },
+        schema: { type: 'string' },
+        'api-version': { type: 'string' },
+        'daily-limit': { type: 'string' },
+        'token-lifetime': { type: 'string' },
+        seed: { type: 'string' },
+        'unavailable-share': { type: 'string' },
+        'lock-row-share': { type: 'string' },
+        'expire-session-after-calls': { type: 'string' },
+        'latency-ms': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const str = (name: string) => values[name] as string | undefined;
+  const faults = Object.fromEntries(
+    Object.entries({
+      seed: number('seed', str('seed')),
+      unavailableShare: number('unavailable-share', str('unavailable-share')),
+      lockRowShare: number('lock-row-share', str('lock-row-share')),
+      expireSessionAfterCalls: number('expire-session-after-calls', str('expire-session-after-calls')),
+      latencyMs: number('latency-ms', str('latency-ms')),
+    }).filter(([, v]) => v !== undefined),
+  );
+  const options: SalesforceEmulatorOptions = {
+    port: number('port', str('port')) ?? 0,
+    host: str('host') ?? '127.0.0.1',
+    dataDir: resolve(str('data-dir') ?? '.data/salesforce'),
+    reset: values.reset === true,
+    faults,
+  };
+  const schema = str('schema');
+  if (schema) options.schemaPath = resolve(schema);
+  const apiVersion = str('api-version');
+  if (apiVersion) options.apiVersion = apiVersion;
+  const dailyApiLimit = number('daily-limit', str('daily-limit'));
+  if (dailyApiLimit !== undefined) options.dailyApiLimit = dailyApiLimit;
+  const lifetime = number('token-lifetime', str('token-lifetime'));
+  if (lifetime !== undefined) options.tokenLifetimeSeconds = lifetime;
+
+  let emulator: Awaited<ReturnType<typeof startSalesforceEmulator>>;
+  try {
+    emulator = await startSalesforceEmulator(options);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const { loginUrl, instanceUrl, apiVersion: version, credentials } = emulator;
+  process.stdout.write(
+    `${JSON.stringify({
+      ready: true,
+      loginUrl,
+      instanceUrl,
+      apiVersion: version,
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      username: credentials.username,
+      password: credentials.password,
+      privateKeyPath: credentials.privateKeyPath,
+    })}\n`,
+  );
+  const shutdown = () => {
+    emulator.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+void main();

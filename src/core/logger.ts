@@ -37,6 +37,8 @@ export function createLogger(
   };
 }
 
+/** In Lambda, stdout (CloudWatch Logs; embedded metrics are read from it); locally, stderr, beside the progress. */
 function defaultWrite(line: string): void {
-  process.stderr.write(`${line}\n`);
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME) process.stdout.write(`${line}\n`);
+  else process.stderr.write(`${line}\n`);
 }

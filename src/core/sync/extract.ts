@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import { sourceKey } from '../mapping.js';
 import { getPool, quoteName, type Row, streamPages } from '../source/sqlserver.js';
 import type { SyncContext } from './context.js';
+import { DUPLICATE_MARK } from './marks.js';
 
 export interface EntityTask {
   runId: string;
@@ -16,9 +17,6 @@ export interface ExtractResult {
   pages: number[];
   skipped: boolean;
 }
-
-/** Marks a staged row whose key appears more than once in the view. */
-export const DUPLICATE_MARK = '__sfSyncDuplicateKey';
 
 export function sourceQuery(entity: EntityConfig): string {
   if (entity.source.query) return entity.source.query;

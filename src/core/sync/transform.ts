@@ -4,7 +4,7 @@ import { externalId, mapRow, type ParentRef, type Rejection, type SourceRow } fr
 import type { RecordFailure } from '../store/sync-store.js';
 import type { SyncContext } from './context.js';
 import type { EntityTask } from './extract.js';
-import { DUPLICATE_MARK } from './extract.js';
+import { DUPLICATE_MARK } from './marks.js';
 
 export interface PageTask extends EntityTask {
   page: number;

@@ -111,7 +111,7 @@ function csvView(file: string): CsvView {
   const sidecar = readSidecar(file);
   const known = isView(view) ? VIEW_COLUMNS[view] : [];
   const seen = new Set<string>();
-  const columns: ColumnDef[] = header.value.fields.map((cell, i) => {
+  const columns: ColumnDef[] = mergeTypeCells(header.value.fields, delimiter).map((cell, i) => {
     const [rawName = '', ...typeParts] = (cell ?? '').split(':');
     const name = rawName.trim();
     if (!VIEW_NAME.test(name)) {
@@ -145,6 +145,21 @@ function csvView(file: string): CsvView {
       }
     },
   };
+}
+
+/** Header cells split inside a type's parentheses (`saldo:DECIMAL(10,2)` unquoted) are joined again. */
+function mergeTypeCells(cells: (string | null)[], delimiter: string): (string | null)[] {
+  const out: (string | null)[] = [];
+  for (const cell of cells) {
+    const last = out[out.length - 1];
+    const open = (text: string | null | undefined): boolean =>
+      text !== null &&
+      text !== undefined &&
+      (text.match(/\(/g) ?? []).length > (text.match(/\)/g) ?? []).length;
+    if (open(last)) out[out.length - 1] = `${last}${delimiter}${cell ?? ''}`;
+    else out.push(cell);
+  }
+  return out;
 }
 
 function readSidecar(file: string): Record<string, string> {

@@ -580,7 +580,7 @@ class Binder {
   private convertSql(t: Typed, to: SqlType): string {
     if (t.type === null) return 'NULL';
     if (t.constant !== undefined) {
-      if (sameType(t.type, to)) return t.sql;
+      if (sameType(t.type, to) || (t.type.kind === 'nvarchar' && to.kind === 'nvarchar')) return t.sql;
       return this.bind(convertValue(t.constant.value, t.type, to), to);
     }
     const from = t.type;

@@ -1,0 +1,151 @@
+import {
+  COMPANIES,
+  DIRTY_TERCERO_INDEX,
+  dirtyRows,
+  generateCompany,
+  nitCheckDigit,
+  ORPHAN_SUCURSAL_INDEX,
+  orphanNit,
+  resolveSizes,
+  terceroRow,
+} from '../../../src/emulators/sqlserver/index.js';
+
+const EMAIL = /^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+const NIT = /^(\d{9})-(\d)$/;
+
+describe('NIT check digit (DIAN)', () => {
+  it.each([
+    ['890903938', 8], // Bancolombia
+    ['899999068', 1], // Ecopetrol
+    ['860034313', 7], // Davivienda
+    ['800197268', 4], // DIAN
+  ])('%s has check digit %i', (digits, expected) => {
+    expect(nitCheckDigit(digits)).toBe(expected);
+  });
+});
+
+describe('demo data generator', () => {
+  it('is deterministic: the same company, sizes and seed give the same rows', () => {
+    const a = [...generateCompany('ITALCOL', { terceros: 50, sucursales: 20, acuerdos: 20 }).acuerdos()];
+    const b = [...generateCompany('ITALCOL', { terceros: 50, sucursales: 20, acuerdos: 20 }).acuerdos()];
+    const other = [
+      ...generateCompany('ITALCOL', { terceros: 50, sucursales: 20, acuerdos: 20 }, 7).acuerdos(),
+    ];
+
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(other);
+  });
+
+  it('defaults to about 2,000 / 3,000 / 1,000 rows for ITALCOL and fewer for the others', () => {
+    expect(resolveSizes('ITALCOL')).toEqual({ terceros: 2000, sucursales: 3000, acuerdos: 1000 });
+    for (const company of ['CASABLANCA', 'SANTA_REYES']) {
+      const sizes = resolveSizes(company);
+      expect(sizes.terceros).toBeLessThan(2000);
+      expect(sizes.acuerdos).toBeLessThan(1000);
+    }
+  });
+
+  it('generates rows lazily, so a million-row view is never materialized', () => {
+    const iterator = generateCompany('ITALCOL', { terceros: 1_000_000 }).terceros()[Symbol.iterator]();
+
+    const first = iterator.next();
+
+    expect(first.done).toBe(false);
+    expect(first.value).toEqual(terceroRow('ITALCOL', 0));
+  });
+
+  it('lists the dirty rows, present by default in every company', () => {
+    for (const company of COMPANIES) {
+      const kinds = dirtyRows(company).map((d) => `${d.view}:${d.kind}`);
+
+      expect(kinds.sort()).toEqual([
+        'sucursales_view:orphan-parent',
+        'terceros_view:duplicate-key',
+        'terceros_view:invalid-email',
+        'terceros_view:missing-required',
+        'terceros_view:name-too-long',
+        'terceros_view:stray-whitespace',
+      ]);
+    }
+  });
+
+  it('makes the dirty rows dirty the way the list says', () => {
+    const g = generateCompany('CASABLANCA');
+    const terceros = [...g.terceros()];
+    const sucursales = [...g.sucursales()];
+    const t = DIRTY_TERCERO_INDEX;
+
+    expect(terceros[t.missingName]?.razon_social).toBeNull();
+    expect(terceros[t.longName]?.razon_social).toHaveLength(300);
+    const padded = terceros[t.strayWhitespace];
+    expect(padded?.razon_social).toMatch(/^\s+\S.*\S\s+$/);
+    expect(padded?.email?.trim()).toMatch(EMAIL);
+    expect(padded?.email).not.toBe(padded?.email?.trim());
+    expect(terceros[t.invalidEmail]?.email).toContain('@@');
+    expect(terceros[t.duplicateSecond]?.nit).toBe(terceros[t.duplicateFirst]?.nit);
+    expect(terceros[t.duplicateSecond]).not.toEqual(terceros[t.duplicateFirst]);
+    expect(sucursales[ORPHAN_SUCURSAL_INDEX]?.nit_tercero).toBe(orphanNit('CASABLANCA'));
+    expect(terceros.some((row) => row.nit === orphanNit('CASABLANCA'))).toBe(false);
+  });
+
+  it('keeps every other row clean: keys unique, required values, names within 255, valid emails, parents that exist', () => {
+    for (const company of COMPANIES) {
+      const g = generateCompany(company);
+      const dirty = dirtyRows(company);
+      const dirtyTerceros = new Set(
+        dirty.filter((d) => d.view === 'terceros_view').flatMap((d) => d.indexes),
+      );
+      const terceros = [...g.terceros()];
+      const sucursales = [...g.sucursales()];
+      const acuerdos = [...g.acuerdos()];
+      const nits = new Set(terceros.map((r) => r.nit));
+      const codes = new Map(sucursales.map((s) => [s.codigo_sucursal, s.nit_tercero]));
+
+      expect(nits.size).toBe(terceros.length - 1); // the one duplicate
+      expect(codes.size).toBe(sucursales.length);
+      expect(new Set(acuerdos.map((a) => a.id_acuerdo)).size).toBe(acuerdos.length);
+      terceros.forEach((row, i) => {
+        expect(row.nit).toMatch(NIT);
+        const [, digits, dv] = NIT.exec(row.nit) as RegExpExecArray;
+        expect(nitCheckDigit(digits as string)).toBe(Number(dv));
+        if (dirtyTerceros.has(i)) return;
+        expect(row.razon_social).not.toBeNull();
+        expect(row.razon_social?.trim().length).toBeLessThanOrEqual(255);
+        expect(row.razon_social).toBe(row.razon_social?.trim());
+        if (row.email !== null) expect(row.email).toMatch(EMAIL);
+        expect(['CLIENTE', 'PROVEEDOR', 'DISTRIBUIDOR']).toContain(row.tipo_tercero);
+      });
+      sucursales.forEach((row, i) => {
+        expect(row.codigo_sucursal).toMatch(/^SUC-\d{6}$/);
+        if (i !== ORPHAN_SUCURSAL_INDEX) expect(nits.has(row.nit_tercero)).toBe(true);
+        if (row.nombre !== null) expect(row.nombre.length).toBeLessThanOrEqual(255);
+      });
+      for (const row of acuerdos) {
+        expect(nits.has(row.nit_tercero)).toBe(true);
+        if (row.codigo_sucursal !== null) expect(codes.get(row.codigo_sucursal)).toBe(row.nit_tercero);
+        if (row.fecha_fin !== null) expect(row.fecha_fin > row.fecha_inicio).toBe(true);
+        expect(['DESCUENTO', 'REBATE', 'EXHIBICION', 'VOLUMEN', 'PRONTO_PAGO']).toContain(row.tipo_acuerdo);
+      }
+    }
+  });
+
+  it('holds Colombian-looking values: accents and ñ, phones, long descriptions, DECIMAL(18,2) credit limits', () => {
+    const g = generateCompany('ITALCOL');
+    const terceros = [...g.terceros()];
+    const acuerdos = [...g.acuerdos()];
+
+    expect(terceros.some((r) => /ñ/.test(r.razon_social ?? ''))).toBe(true);
+    expect(terceros.some((r) => /[áéíóú]/.test(r.razon_social ?? ''))).toBe(true);
+    expect(terceros.every((r) => r.telefono === null || /^\+57 \d{3} \d{3} \d{4}$/.test(r.telefono))).toBe(
+      true,
+    );
+    expect(terceros.every((r) => r.cupo_credito === null || /^\d{1,16}\.\d{2}$/.test(r.cupo_credito))).toBe(
+      true,
+    );
+    expect(
+      terceros.every((r) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{7}$/.test(r.fecha_modificacion)),
+    ).toBe(true);
+    expect(acuerdos.filter((r) => (r.descripcion?.length ?? 0) > 4000).length).toBeGreaterThan(10);
+    expect(acuerdos.every((r) => typeof r.id_acuerdo === 'bigint' && r.id_acuerdo > 2n ** 31n)).toBe(true);
+  });
+});

@@ -1,0 +1,61 @@
+/** Runs one phase in a child process (Node with tsx) and returns its reply. */
+import { fork } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MemoryFigures } from './memory.js';
+import type { PhaseReply, PhaseTask } from './phases.js';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+export class PhaseError extends Error {
+  override readonly name = 'PhaseError';
+}
+
+/**
+ * Forks worker.ts, sends it the task, and resolves with its result and memory figures. The
+ * child's output (the sync's JSON log lines, progress) goes to `logFile`. The child inherits
+ * this process's environment (the emulators' addresses) plus `env`.
+ */
+export async function runPhase<T>(
+  task: PhaseTask,
+  options: { logFile: string; env?: Record<string, string>; execArgv?: string[] },
+): Promise<{ result: T; memory: MemoryFigures }> {
+  mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child = fork(WORKER, [], {
+    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  try {
+    const reply = await new Promise<PhaseReply>((resolve, reject) => {
+      let answered: PhaseReply | undefined;
+      child.once('message', (message) => {
+        answered = message as PhaseReply;
+      });
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        if (answered) resolve(answered);
+        else
+          reject(
+            new PhaseError(
+              `the ${task.phase} phase's process ended (code ${code}, signal ${signal}) without an answer; see ${options.logFile}`,
+            ),
+          );
+      });
+      child.send(task);
+    });
+    if (!reply.ok) {
+      throw new PhaseError(
+        `the ${task.phase} phase failed: ${reply.error} (log: ${options.logFile})\n${reply.stack ?? ''}`,
+      );
+    }
+    return { result: reply.result as T, memory: reply.memory };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    await new Promise<void>((resolve) => log.end(resolve));
+  }
+}

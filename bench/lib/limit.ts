@@ -1,0 +1,163 @@
+/**
+ * The limit: a bare loop of sObject Collections upserts (200 records a request) of the records the
+ * full run sent, at a given concurrency, with nothing else around it (no staging, no DynamoDB, no
+ * state machine). Parents still go before their children (a child of a missing parent fails), so
+ * each company runs its dependency waves in order, companies side by side, all requests sharing
+ * one limit.
+ */
+import got from 'got';
+import pLimit from 'p-limit';
+import { dependencyWaves, type SyncConfig } from '../../src/core/config/load.js';
+import { externalId } from '../../src/core/mapping.js';
+import type { SyncStore } from '../../src/core/store/sync-store.js';
+import type { OutRecord } from '../../src/core/sync/transform.js';
+
+export interface LimitGroup {
+  company: string;
+  entity: string;
+  object: string;
+  externalIdField: string;
+  records: Array<Record<string, unknown>>;
+}
+
+export interface LimitSession {
+  instanceUrl: string;
+  accessToken: string;
+  apiVersion: string;
+}
+
+export interface LimitResult {
+  records: number;
+  succeeded: number;
+  failed: number;
+  requests: number;
+  seconds: number;
+  concurrency: number;
+  errors: string[];
+}
+
+export class LimitError extends Error {
+  override readonly name = 'LimitError';
+}
+
+/** The payloads a sync run staged for Upsert (its OUT pages), as the upsert sends them. */
+export async function loadRunRecords(
+  store: SyncStore,
+  config: SyncConfig,
+  runId: string,
+): Promise<LimitGroup[]> {
+  const groups: LimitGroup[] = [];
+  for (const company of config.companies) {
+    for (const base of config.entities) {
+      const entity = config.companyEntity(company, base.name);
+      if (!entity) continue;
+      if (entity.strategy !== 'externalId' || !entity.externalIdField) {
+        throw new LimitError(
+          `${entity.name}: the limit loop upserts by external ID; this entity uses ${entity.strategy}`,
+        );
+      }
+      const field = entity.externalIdField;
+      const records: Array<Record<string, unknown>> = [];
+      const pages = (await store.getPages(runId, company, entity.name)).filter((p) => p.toSend > 0);
+      for (const p of pages.sort((a, b) => a.page - b.page)) {
+        const staged = await store.getStage<OutRecord>(runId, company, entity.name, 'OUT', p.page);
+        for (const r of staged) records.push({ ...r.payload, [field]: externalId(company, r.key) });
+      }
+      groups.push({ company, entity: entity.name, object: entity.object, externalIdField: field, records });
+    }
+  }
+  return groups;
+}
+
+/** OAuth password grant against the emulator (or an org that still allows it). */
+export async function passwordLogin(s: {
+  loginUrl: string;
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  password: string;
+}): Promise<{ accessToken: string; instanceUrl: string }> {
+  const response = await got.post(`${s.loginUrl.replace(/\/$/, '')}/services/oauth2/token`, {
+    form: {
+      grant_type: 'password',
+      client_id: s.clientId,
+      client_secret: s.clientSecret,
+      username: s.username,
+      password: s.password,
+    },
+    responseType: 'json',
+    throwHttpErrors: false,
+  });
+  const body = response.body as { access_token?: string; instance_url?: string };
+  if (response.statusCode !== 200 || !body.access_token || !body.instance_url) {
+    throw new LimitError(`OAuth password grant answered ${response.statusCode}: ${JSON.stringify(body)}`);
+  }
+  return { accessToken: body.access_token, instanceUrl: body.instance_url };
+}
+
+/** Sends every group's records, 200 a request, `concurrency` requests in flight; times only the sending. */
+export async function runLimit(options: {
+  config: SyncConfig;
+  groups: LimitGroup[];
+  session: LimitSession;
+  concurrency: number;
+  batchSize?: number;
+}): Promise<LimitResult> {
+  const { groups, session, concurrency } = options;
+  const batchSize = options.batchSize ?? 200;
+  const http = got.extend({
+    responseType: 'json',
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    timeout: { request: 120_000 },
+    headers: { authorization: `Bearer ${session.accessToken}` },
+  });
+  const base = `${session.instanceUrl.replace(/\/$/, '')}/services/data/v${session.apiVersion}/composite/sobjects`;
+  const limit = pLimit(concurrency);
+  const waves = dependencyWaves(options.config.entities);
+  const result = { records: 0, succeeded: 0, failed: 0, requests: 0, errors: [] as string[] };
+
+  const sendBatch = async (group: LimitGroup, records: Array<Record<string, unknown>>) => {
+    const response = await http.patch(`${base}/${group.object}/${group.externalIdField}`, {
+      json: { allOrNone: false, records: records.map((r) => ({ attributes: { type: group.object }, ...r })) },
+    });
+    result.requests += 1;
+    result.records += records.length;
+    if (response.statusCode !== 200 || !Array.isArray(response.body)) {
+      throw new LimitError(
+        `upsert ${group.object} answered ${response.statusCode}: ${JSON.stringify(response.body).slice(0, 300)}`,
+      );
+    }
+    for (const r of response.body as Array<{
+      success: boolean;
+      errors?: Array<{ statusCode: string; message: string }>;
+    }>) {
+      if (r.success) result.succeeded += 1;
+      else {
+        result.failed += 1;
+        if (result.errors.length < 10)
+          result.errors.push(
+            `${group.company} ${group.entity}: ${r.errors?.[0]?.statusCode} ${r.errors?.[0]?.message}`,
+          );
+      }
+    }
+  };
+
+  const started = performance.now();
+  const companies = [...new Set(groups.map((g) => g.company))];
+  await Promise.all(
+    companies.map(async (company) => {
+      for (const wave of waves) {
+        const jobs: Array<Promise<void>> = [];
+        for (const group of groups.filter((g) => g.company === company && wave.includes(g.entity))) {
+          for (let i = 0; i < group.records.length; i += batchSize) {
+            const slice = group.records.slice(i, i + batchSize);
+            jobs.push(limit(() => sendBatch(group, slice)));
+          }
+        }
+        await Promise.all(jobs);
+      }
+    }),
+  );
+  return { ...result, seconds: (performance.now() - started) / 1000, concurrency };
+}

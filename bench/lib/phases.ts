@@ -1,0 +1,21 @@
+/** Messages between the bench (parent) and a phase's child process (worker.ts). */
+import type { MemoryFigures } from './memory.js';
+
+export interface SalesforceLogin {
+  loginUrl: string;
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  password: string;
+}
+
+export type PhaseTask = { sampleMs?: number } & (
+  | { phase: 'baseline'; salesforce: SalesforceLogin; tableName: string }
+  | { phase: 'sync'; input: unknown }
+  | { phase: 'limit'; runId: string; salesforce: SalesforceLogin; concurrency: number }
+  | { phase: 'extract'; runId: string; company: string; entity: string }
+);
+
+export type PhaseReply =
+  | { ok: true; result: unknown; memory: MemoryFigures }
+  | { ok: false; error: string; stack?: string; memory: MemoryFigures };

@@ -1,0 +1,88 @@
+/**
+ * One benchmark phase in a child process (forked by child.ts with tsx), so its memory is its own.
+ * The emulators run in the parent; their addresses come through the environment (set by
+ * startLocalEnvironment) and the task message. The child answers with one message and exits.
+ */
+import { loadConfig } from '../../src/core/config/load.js';
+import { runBaseline } from '../baseline.js';
+import { loadRunRecords, passwordLogin, runLimit } from './limit.js';
+import { RssSampler } from './memory.js';
+import type { PhaseReply, PhaseTask } from './phases.js';
+
+async function runTask(task: PhaseTask): Promise<unknown> {
+  switch (task.phase) {
+    case 'baseline': {
+      const config = loadConfig();
+      return runBaseline({
+        config,
+        salesforce: { ...task.salesforce, apiVersion: config.raw.salesforce.apiVersion },
+        dynamodb: {
+          endpoint: process.env.DYNAMODB_ENDPOINT,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          tableName: task.tableName,
+        },
+        onProgress: (line) => process.stderr.write(`${line}\n`),
+      });
+    }
+    case 'sync': {
+      const { runSync } = await import('../../src/local/run.js');
+      const { syncObserver } = await import('./observe.js');
+      const observer = syncObserver();
+      const result = await runSync({ input: task.input, onTaskEvent: observer.onTaskEvent });
+      const { execution: _execution, ...rest } = result;
+      return { ...rest, observed: observer.figures() };
+    }
+    case 'limit': {
+      const config = loadConfig();
+      const { defaultContext } = await import('../../src/core/sync/context.js');
+      const groups = await loadRunRecords(defaultContext().store, config, task.runId);
+      const login = await passwordLogin(task.salesforce);
+      const result = await runLimit({
+        config,
+        groups,
+        concurrency: task.concurrency,
+        session: { ...login, apiVersion: config.raw.salesforce.apiVersion },
+      });
+      return result;
+    }
+    case 'extract': {
+      const { handler } = await import('../../functions/extract.js');
+      const started = performance.now();
+      const out = await handler({
+        runId: task.runId,
+        company: task.company,
+        entity: task.entity,
+        mode: 'full',
+      });
+      return { rows: out.rows, pages: out.pages.length, seconds: (performance.now() - started) / 1000 };
+    }
+  }
+}
+
+function reply(message: PhaseReply): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) {
+      process.stdout.write(`${JSON.stringify(message)}\n`);
+      resolve();
+      return;
+    }
+    process.send(message, () => resolve());
+  });
+}
+
+process.once('message', (task: PhaseTask) => {
+  void (async () => {
+    // Loading the code (tsx compiles it on first import) is not part of the phase.
+    if (task.phase === 'sync') await import('../../src/local/run.js');
+    if (task.phase === 'extract') await import('../../functions/extract.js');
+    const sampler = new RssSampler(task.sampleMs ?? 50);
+    try {
+      const result = await runTask(task);
+      await reply({ ok: true, result, memory: sampler.stop() });
+    } catch (error) {
+      const e = error as Error;
+      await reply({ ok: false, error: `${e.name}: ${e.message}`, stack: e.stack, memory: sampler.stop() });
+    }
+    process.exit(0);
+  })();
+});

@@ -1,0 +1,446 @@
+/**
+ * `npm run bench`: sf-sync against the one-record-at-a-time system it replaces, side by side, on
+ * the same generated data, the same emulators and the same per-request latency. See --help.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/core/config/load.js';
+import { startSalesforceEmulator } from '../src/emulators/salesforce/index.js';
+import { changeRows } from '../src/emulators/sqlserver/index.js';
+import { startLocalEnvironment } from '../src/local/environment.js';
+import type { BaselineResult } from './baseline.js';
+import { runPhase } from './lib/child.js';
+import type { LimitResult } from './lib/limit.js';
+import { maxRssMb, RssSampler } from './lib/memory.js';
+import type { ObservedFigures } from './lib/observe.js';
+import { type BenchOptions, BenchUsageError, HELP, parseBenchArgs } from './lib/options.js';
+import type { SalesforceLogin } from './lib/phases.js';
+import {
+  computeRatios,
+  deltaBounds,
+  evaluateTargets,
+  type PhaseFigures,
+  phaseRate,
+  phaseTable,
+  round,
+  targetTable,
+} from './lib/report.js';
+import { sizesForRows, syncConcurrency, totalRows } from './lib/sizes.js';
+
+interface SyncPhaseResult {
+  runId: string;
+  status: string;
+  error?: string;
+  seconds: number;
+  summary?: {
+    totals?: Record<string, number>;
+    [k: string]: unknown;
+  };
+  salesforce: { apiCalls: number; dataCalls: number; authCalls: number };
+  dynamodb: { calls: number };
+  observed: ObservedFigures;
+}
+
+type Counters = { apiUsage: number; byEndpoint: Record<string, number> };
+
+const VIEW_OF: Record<string, 'terceros_view' | 'sucursales_view' | 'acuerdos_view'> = {
+  terceros: 'terceros_view',
+  sucursales: 'sucursales_view',
+  acuerdos: 'acuerdos_view',
+};
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+function callsFrom(
+  counters: Counters,
+): Pick<PhaseFigures, 'salesforceCalls' | 'salesforceDataCalls' | 'salesforceCallsByKind'> {
+  const byKind = counters.byEndpoint;
+  const total = Object.values(byKind).reduce((a, b) => a + b, 0);
+  return {
+    salesforceCalls: total,
+    salesforceDataCalls: total - (byKind['oauth.token'] ?? 0),
+    salesforceCallsByKind: byKind,
+  };
+}
+
+function summaryTotal(summary: SyncPhaseResult['summary'], key: string): number {
+  const totals = (summary?.totals ?? {}) as Record<string, unknown>;
+  const value = totals[key];
+  return typeof value === 'number' ? value : 0;
+}
+
+function syncFigures(result: SyncPhaseResult, counters: Counters, memory: PhaseFigures): PhaseFigures {
+  const records = summaryTotal(result.summary, 'extracted');
+  const sent =
+    summaryTotal(result.summary, 'created') +
+    summaryTotal(result.summary, 'updated') +
+    summaryTotal(result.summary, 'failed');
+  return {
+    ...memory,
+    records,
+    sent,
+    seconds: round(result.seconds, 3),
+    recordsPerSecond: phaseRate(records, result.seconds),
+    ...callsFrom(counters),
+    dynamodbCalls: result.dynamodb.calls,
+    detail: {
+      runId: result.runId,
+      status: result.status,
+      ...(result.error ? { error: result.error } : {}),
+      totals: result.summary?.totals,
+      clientCounters: result.salesforce,
+      observed: result.observed,
+    },
+  };
+}
+
+function memoryPart(m: { maxRssMb: number; startRssMb: number; peakHeapUsedMb: number }): PhaseFigures {
+  return {
+    records: 0,
+    sent: 0,
+    seconds: 0,
+    recordsPerSecond: 0,
+    salesforceCalls: 0,
+    salesforceDataCalls: 0,
+    salesforceCallsByKind: {},
+    dynamodbCalls: 0,
+    peakRssMb: m.maxRssMb,
+    startRssMb: m.startRssMb,
+    peakHeapUsedMb: m.peakHeapUsedMb,
+  };
+}
+
+async function bench(options: BenchOptions): Promise<number> {
+  const wall = performance.now();
+  const services = new RssSampler(200);
+  const root = path.resolve(options.dataDir);
+  const logs = path.join(root, 'logs');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(logs, { recursive: true });
+  const config = loadConfig();
+  const concurrency = syncConcurrency();
+  const limitConcurrency = options.concurrency ?? concurrency.product;
+  const sizes = sizesForRows(options.rows);
+  const rows = totalRows(sizes);
+  const faults = { latencyMs: options.latencyMs };
+  say(
+    `bench: ${rows.toLocaleString('en-US')} rows (${Object.entries(sizes)
+      .map(([c, s]) => `${c} ${s.terceros}/${s.sucursales}/${s.acuerdos}`)
+      .join(
+        ', ',
+      )}), latency ${options.latencyMs} ms, limit concurrency ${limitConcurrency}${options.quick ? ', quick' : ''}`,
+  );
+  say(`bench: phase logs in ${logs}`);
+
+  // ---- the emulators: one SQL Server, dynalite, and a Salesforce per phase that must start empty ----
+  const t0 = performance.now();
+  const env = await startLocalEnvironment({
+    config,
+    dataDir: path.join(root, 'sync'),
+    reset: true,
+    sizes,
+    faults,
+  });
+  const setupSeconds = (performance.now() - t0) / 1000;
+  const sfBaseline = await startSalesforceEmulator({
+    port: 0,
+    dataDir: path.join(root, 'salesforce-baseline'),
+    reset: true,
+    faults,
+  });
+  const sfLimit = await startSalesforceEmulator({
+    port: 0,
+    dataDir: path.join(root, 'salesforce-limit'),
+    reset: true,
+    faults,
+  });
+  const sfSync = env.salesforce;
+  if (!sfSync) throw new Error('the local environment has no Salesforce emulator');
+  const login = (sf: typeof sfBaseline): SalesforceLogin => ({
+    loginUrl: sf.loginUrl,
+    clientId: sf.credentials.clientId,
+    clientSecret: sf.credentials.clientSecret,
+    username: sf.credentials.username,
+    password: sf.credentials.password,
+  });
+  say(`bench: data generated and emulators started in ${setupSeconds.toFixed(1)} s`);
+
+  const phases: Partial<Record<'baseline' | 'full' | 'unchanged' | 'delta' | 'limit', PhaseFigures>> = {};
+  const changes: Array<{
+    company: string;
+    entity: string;
+    updated: number;
+    inserted: number;
+    deleted: number;
+  }> = [];
+  let fullRunId = '';
+  try {
+    // ---- 1. baseline ------------------------------------------------------------------------------
+    say('bench: baseline (the seed: one record at a time, sequential)...');
+    sfBaseline.resetCounters();
+    const baseline = await runPhase<BaselineResult>(
+      { phase: 'baseline', salesforce: login(sfBaseline), tableName: 'sf-sync-bench-baseline' },
+      { logFile: path.join(logs, 'baseline.log') },
+    );
+    const b = baseline.result;
+    phases.baseline = {
+      ...memoryPart(baseline.memory),
+      records: b.records,
+      sent: b.created + b.updated + b.failed,
+      seconds: round(b.seconds, 3),
+      recordsPerSecond: phaseRate(b.records, b.seconds),
+      ...callsFrom(sfBaseline.counters()),
+      dynamodbCalls: b.dynamodbCalls,
+      detail: {
+        created: b.created,
+        updated: b.updated,
+        rejected: b.rejected,
+        failed: b.failed,
+        clientCounters: b.salesforce,
+        entities: b.entities,
+        errors: b.errors,
+      },
+    };
+    say(`bench: baseline ${b.records} rows in ${b.seconds.toFixed(1)} s`);
+
+    // ---- 2-4. the sync: first run, unchanged rerun, after 1% changed -----------------------------
+    const syncPhase = async (name: 'full' | 'unchanged' | 'delta') => {
+      sfSync.resetCounters();
+      const out = await runPhase<SyncPhaseResult>(
+        { phase: 'sync', input: {} },
+        { logFile: path.join(logs, `${name}.log`) },
+      );
+      const figures = syncFigures(out.result, sfSync.counters(), memoryPart(out.memory));
+      if (out.result.status === 'FAILED') {
+        throw new Error(
+          `the ${name} sync run failed: ${out.result.error ?? 'unknown error'} (log: ${logs}/${name}.log)`,
+        );
+      }
+      say(
+        `bench: ${name} ${figures.records} rows, ${figures.sent} sent in ${figures.seconds.toFixed(2)} s (${out.result.status})`,
+      );
+      return { figures, runId: out.result.runId };
+    };
+    say('bench: full (sf-sync first run)...');
+    const full = await syncPhase('full');
+    phases.full = full.figures;
+    fullRunId = full.runId;
+    say('bench: unchanged (sf-sync again, nothing changed)...');
+    phases.unchanged = (await syncPhase('unchanged')).figures;
+
+    say('bench: changing 1% of every view (70% updated, 20% new, 10% deleted)...');
+    for (const company of config.companies) {
+      for (const entity of config.entities) {
+        const view = VIEW_OF[entity.name];
+        if (!view) continue;
+        const counts = await changeRows({
+          dataDir: path.join(root, 'sync', 'sqlserver'),
+          company,
+          view,
+          share: 0.01,
+          seed: 7,
+        });
+        changes.push({ company, entity: entity.name, ...counts });
+      }
+    }
+    say('bench: delta (sf-sync after the change)...');
+    phases.delta = (await syncPhase('delta')).figures;
+    const deltaObserved = (phases.delta.detail?.observed as ObservedFigures | undefined)?.upsertRequests;
+    phases.delta.detail = { ...phases.delta.detail, changes, bounds: deltaBounds(changes, deltaObserved) };
+
+    // ---- 5. the limit -------------------------------------------------------------------------------
+    say(
+      `bench: limit (bare Collections upserts of the full run's records, ${limitConcurrency} in flight)...`,
+    );
+    sfLimit.resetCounters();
+    const limit = await runPhase<LimitResult>(
+      { phase: 'limit', runId: fullRunId, salesforce: login(sfLimit), concurrency: limitConcurrency },
+      { logFile: path.join(logs, 'limit.log') },
+    );
+    const l = limit.result;
+    const limitCounters = sfLimit.counters();
+    phases.limit = {
+      ...memoryPart(limit.memory),
+      records: l.records,
+      sent: l.records,
+      seconds: round(l.seconds, 3),
+      recordsPerSecond: phaseRate(l.records, l.seconds),
+      ...callsFrom(limitCounters),
+      dynamodbCalls: 0,
+      detail: {
+        succeeded: l.succeeded,
+        failed: l.failed,
+        requests: l.requests,
+        concurrency: l.concurrency,
+        errors: l.errors,
+        note: 'the OAuth call and loading the records (from the full run staging) happen before the clock starts',
+      },
+    };
+    say(`bench: limit ${l.records} records in ${l.seconds.toFixed(2)} s`);
+  } finally {
+    await env.stop();
+    await sfBaseline.stop();
+    await sfLimit.stop();
+  }
+
+  // ---- the extract Lambda on a big view -----------------------------------------------------------
+  let million: Record<string, unknown> | undefined;
+  if (!options.skipMillion) {
+    const n = options.millionRows;
+    say(`bench: extract memory: generating a ${n.toLocaleString('en-US')}-row terceros_view...`);
+    const g0 = performance.now();
+    const small = { terceros: 64, sucursales: 1, acuerdos: 1 };
+    const menv = await startLocalEnvironment({
+      config,
+      dataDir: path.join(root, 'million'),
+      reset: true,
+      sizes: { ITALCOL: { terceros: n, sucursales: 1, acuerdos: 1 }, CASABLANCA: small, SANTA_REYES: small },
+    });
+    const generateSeconds = (performance.now() - g0) / 1000;
+    say(`bench: generated in ${generateSeconds.toFixed(1)} s; running the extract handler...`);
+    try {
+      const out = await runPhase<{ rows: number; pages: number; seconds: number }>(
+        { phase: 'extract', runId: 'bench-extract', company: 'ITALCOL', entity: 'terceros' },
+        { logFile: path.join(logs, 'extract.log') },
+      );
+      million = {
+        view: 'ITALCOL terceros_view',
+        rows: out.result.rows,
+        pages: out.result.pages,
+        generateSeconds: round(generateSeconds, 1),
+        seconds: round(out.result.seconds, 2),
+        rowsPerSecond: phaseRate(out.result.rows, out.result.seconds),
+        peakRssMb: out.memory.maxRssMb,
+        sampledPeakRssMb: out.memory.sampledPeakRssMb,
+        startRssMb: out.memory.startRssMb,
+        peakHeapUsedMb: out.memory.peakHeapUsedMb,
+        note: `functions/extract.ts's handler alone in a child process (as in its own Lambda); SQL Server emulator and dynalite in the parent${options.quick || n < 1_000_000 ? `; ${n.toLocaleString('en-US')} rows, not 1,000,000` : ''}`,
+      };
+      say(
+        `bench: extract ${out.result.rows} rows in ${out.result.seconds.toFixed(1)} s, peak RSS ${out.memory.maxRssMb} MB`,
+      );
+    } finally {
+      await menv.stop();
+    }
+  }
+
+  const servicesMemory = services.stop();
+  const { baseline, full, unchanged, delta, limit } = phases as Required<typeof phases>;
+  const ratios = computeRatios({ baseline, full, unchanged, limit });
+  const bounds = delta.detail?.bounds as ReturnType<typeof deltaBounds>;
+  const targets = evaluateTargets({
+    baseline,
+    full,
+    unchanged,
+    delta,
+    limit,
+    ratios,
+    deltaBounds: bounds,
+    ...(million
+      ? { extractPeakRssMb: million.peakRssMb as number, extractRows: million.rows as number }
+      : {}),
+  });
+  const cpus = os.cpus();
+  const report = {
+    machine: {
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      cores: cpus.length,
+      memoryGb: round(os.totalmem() / 1024 ** 3, 1),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      date: new Date().toISOString(),
+    },
+    flags: {
+      rows: options.rows,
+      latencyMs: options.latencyMs,
+      quick: options.quick,
+      concurrency: limitConcurrency,
+      skipMillion: options.skipMillion,
+      millionRows: options.millionRows,
+    },
+    data: { sizes, rows, setupSeconds: round(setupSeconds, 1) },
+    syncConcurrency: concurrency,
+    baseline,
+    full,
+    unchanged,
+    delta,
+    limit,
+    ...(million ? { extract: million } : {}),
+    services: { peakRssMb: maxRssMb(), sampledPeakRssMb: servicesMemory.sampledPeakRssMb },
+    ratios,
+    targets,
+    notes: [
+      'Each phase runs in its own child process (node + tsx); peakRssMb is that process\'s kernel max RSS (code loaded included), so the phases do not share a heap. The emulators and dynalite run in the parent ("services").',
+      'Salesforce calls are the requests the Salesforce emulator received in the phase (OAuth included); by kind are its endpoint keys. DynamoDB calls are counted by the client (sf-sync: storeMetrics; baseline: its own).',
+      'baseline and full each start from an empty Salesforce (a separate emulator instance with the same settings: one for the baseline, one for the sync, one for the limit); the baseline keeps its mappings in its own DynamoDB table.',
+      `records: rows read from the views (baseline) or extracted (sync runs); sent: records sent to Salesforce. full/limit compares sent records per second. Rows the mapping rejects are counted, not sent, by both the baseline and the sync.`,
+      `limit concurrency ${limitConcurrency}: defaults.maxInFlight ${concurrency.maxInFlight} x SyncPages MaxConcurrency ${concurrency.pagesMapConcurrency} unless --concurrency; the sync itself sends each entity's changes from one Upsert task with maxInFlight requests in flight, up to ${concurrency.companiesMapConcurrency} companies x ${concurrency.entitiesMapConcurrency} entities at once.`,
+      'delta: changeRows on each company and view, share 1%, 70% updated / 20% inserted / 10% deleted; deletions are not sent (sf-sync does not delete).',
+    ],
+    wallSeconds: round((performance.now() - wall) / 1000, 1),
+  };
+
+  const outFile = path.resolve(options.out);
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  if (!options.keepData) rmSync(root, { recursive: true, force: true });
+
+  const lines: string[] = [];
+  lines.push(
+    `sf-sync bench: ${rows.toLocaleString('en-US')} rows, Salesforce latency ${options.latencyMs} ms, ${report.machine.cores} x ${report.machine.cpuModel}, node ${process.version}${options.quick ? ' (--quick: a smoke run, not a timing)' : ''}`,
+  );
+  lines.push('');
+  lines.push(
+    phaseTable([
+      ['baseline', baseline],
+      ['full', full],
+      ['unchanged', unchanged],
+      ['delta', delta],
+      ['limit', limit],
+    ]),
+  );
+  if (million) {
+    lines.push('');
+    lines.push(
+      `extract: ${Number(million.rows).toLocaleString('en-US')} rows (${million.pages} pages) in ${million.seconds} s, peak RSS ${million.peakRssMb} MB (at start ${million.startRssMb} MB); view generated in ${million.generateSeconds} s`,
+    );
+  }
+  lines.push(`services (emulators + dynalite, parent process): peak RSS ${report.services.peakRssMb} MB`);
+  lines.push('');
+  lines.push(
+    `ratios: full/baseline ${ratios.fullSpeedupOverBaseline}x faster, 1/${ratios.baselineCallsPerFullCall} of the calls; unchanged/full ${round(ratios.unchangedTimeShareOfFull * 100, 1)}% of the time; full/limit ${round(ratios.fullShareOfLimit * 100, 1)}% of the throughput`,
+  );
+  lines.push('');
+  lines.push(targetTable(targets));
+  lines.push('');
+  lines.push(`written to ${path.relative(process.cwd(), outFile)}; total ${report.wallSeconds} s`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof BenchUsageError) {
+      process.stderr.write(`npm run bench: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  return bench(options);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`npm run bench: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -9,6 +9,13 @@
  */
 import { SqlServerError } from './sql/errors.js';
 
+// Module-level aliases of globals used once per row or value: reading a global is costly inside a vm
+// context (Jest runs the tests in one); a module binding is not.
+const { floor } = Math;
+const toNumber = Number;
+const toText = String;
+const toBigIntValue = BigInt;
+
 export type SqlType =
   | { kind: 'nvarchar'; length: number | 'max' }
   | { kind: 'int' }
@@ -61,7 +68,7 @@ export function parseSqlType(text: string, options: { lenient?: boolean } = {}):
   const intArg = (value: string | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
     if (!/^[0-9]+$/.test(value)) return fail();
-    return Number(value);
+    return toNumber(value);
   };
   const lenient = options.lenient === true;
   switch (name) {
@@ -137,24 +144,22 @@ export function sameType(a: SqlType, b: SqlType): boolean {
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
 export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
+  const era = floor(y / 400);
   const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const doy = floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy;
   return era * 146097 + doe - 719468;
 }
 
 /** The inverse of daysFromCivil. */
 export function civilFromDays(days: number): { year: number; month: number; day: number } {
   const z = days + 719468;
-  const era = Math.floor(z / 146097);
+  const era = floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
+  const mp = floor((5 * doy + 2) / 153);
+  const day = doy - floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   return { year: era * 400 + yoe + (month <= 2 ? 1 : 0), month, day };
 }
@@ -164,7 +169,7 @@ export const EPOCH_0001_TO_1970 = 719162;
 /** Days between 1900-01-01 (the DATETIME wire epoch) and 1970-01-01. */
 export const EPOCH_1900_TO_1970 = 25567;
 
-const pad = (value: number, width: number): string => String(value).padStart(width, '0');
+const pad = (value: number, width: number): string => toText(value).padStart(width, '0');
 
 export function formatDate(days1970: number): string {
   const { year, month, day } = civilFromDays(days1970);
@@ -173,10 +178,10 @@ export function formatDate(days1970: number): string {
 
 /** 'YYYY-MM-DD HH:MM:SS.fffffff' from days since 1970 and 100 ns units since midnight. */
 export function formatDateTime(days1970: number, ticks100ns: number): string {
-  const seconds = Math.floor(ticks100ns / 10_000_000);
+  const seconds = floor(ticks100ns / 10_000_000);
   const fraction = ticks100ns - seconds * 10_000_000;
-  const hh = Math.floor(seconds / 3600);
-  const mm = Math.floor((seconds % 3600) / 60);
+  const hh = floor(seconds / 3600);
+  const mm = floor((seconds % 3600) / 60);
   const ss = seconds % 60;
   return `${formatDate(days1970)} ${pad(hh, 2)}:${pad(mm, 2)}:${pad(ss, 2)}.${pad(fraction, 7)}`;
 }
@@ -194,7 +199,7 @@ function validDate(year: number, month: number, day: number): boolean {
 export function parseDateText(text: string): number | undefined {
   const m = DATE_TEXT.exec(text.trim());
   if (!m) return undefined;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [year, month, day] = [toNumber(m[1]), toNumber(m[2]), toNumber(m[3])];
   return validDate(year, month, day) ? daysFromCivil(year, month, day) : undefined;
 }
 
@@ -202,17 +207,17 @@ export function parseDateText(text: string): number | undefined {
 export function parseDateTimeText(text: string): { days: number; ticks: number } | undefined {
   const m = DATETIME_TEXT.exec(text.trim());
   if (!m) return undefined;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const [hh, mi, ss] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  const [year, month, day] = [toNumber(m[1]), toNumber(m[2]), toNumber(m[3])];
+  const [hh, mi, ss] = [toNumber(m[4] ?? 0), toNumber(m[5] ?? 0), toNumber(m[6] ?? 0)];
   if (!validDate(year, month, day) || hh > 23 || mi > 59 || ss > 59) return undefined;
-  const fraction = Number((m[7] ?? '').padEnd(7, '0'));
+  const fraction = toNumber((m[7] ?? '').padEnd(7, '0'));
   return { days: daysFromCivil(year, month, day), ticks: (hh * 3600 + mi * 60 + ss) * 10_000_000 + fraction };
 }
 
 /** The canonical DATETIME2 text of a JavaScript Date, read in UTC. */
 export function dateTimeFromJsDate(date: Date): string {
   const ms = date.getTime();
-  const days = Math.floor(ms / 86_400_000);
+  const days = floor(ms / 86_400_000);
   return formatDateTime(days, (ms - days * 86_400_000) * 10_000);
 }
 
@@ -230,9 +235,9 @@ export function scaledFromDecimalText(text: string, scale: number): bigint | und
   const negative = m[1] === '-';
   const whole = m[2] === '' ? '0' : (m[2] ?? '0');
   const fraction = m[3] ?? '';
-  let scaled = BigInt(whole + fraction.slice(0, scale).padEnd(scale, '0'));
+  let scaled = toBigIntValue(whole + fraction.slice(0, scale).padEnd(scale, '0'));
   const next = fraction.charAt(scale);
-  if (next !== '' && Number(next) >= 5) scaled += 1n;
+  if (next !== '' && toNumber(next) >= 5) scaled += 1n;
   return negative ? -scaled : scaled;
 }
 

@@ -28,6 +28,11 @@ import {
 } from './colombia.js';
 import { type Company, type CompanySizes, DEFAULT_SIZES, MAX_ROWS, type ViewName } from './views.js';
 
+// Module-level aliases of globals used once per row or value: reading a global is costly inside a vm
+// context (Jest runs the tests in one); a module binding is not.
+const { floor, imul, round } = Math;
+const toText = String;
+
 export type Row = Record<string, SqlValue>;
 
 export const DEFAULT_SEED = 20240601;
@@ -182,16 +187,27 @@ export function dirtyRows(
 function hash32(...values: number[]): number {
   let h = 0x811c9dc5;
   for (const v of values) {
-    h = Math.imul(h ^ (v & 0xffff), 0x01000193);
-    h = Math.imul(h ^ (v >>> 16), 0x01000193);
+    h = imul(h ^ (v & 0xffff), 0x01000193);
+    h = imul(h ^ (v >>> 16), 0x01000193);
     h ^= h >>> 15;
   }
   return h >>> 0;
 }
 
+const companyHashes = new Map<string, number>();
+
+function companyHash(company: string): number {
+  let h = companyHashes.get(company);
+  if (h === undefined) {
+    h = stringHash(company);
+    companyHashes.set(company, h);
+  }
+  return h;
+}
+
 function stringHash(text: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < text.length; i++) h = imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
@@ -206,17 +222,17 @@ export class Rng {
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
+    return min + floor(this.next() * (max - min + 1));
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)] as T;
+    return items[floor(this.next() * items.length)] as T;
   }
 
   chance(p: number): boolean {
@@ -238,7 +254,7 @@ const STREAM: Record<ViewName, number> = { terceros_view: 1, sucursales_view: 2,
 
 /** The random stream of one row; `version` > 0 gives the values of a later update of the row. */
 export function rowRng(company: string, view: ViewName, index: number, seed: number, version = 0): Rng {
-  return new Rng(hash32(stringHash(company), seed, STREAM[view], index, version));
+  return new Rng(hash32(companyHash(company), seed, STREAM[view], index, version));
 }
 
 export function resolveSizes(company: string, sizes: Partial<CompanySizes> = {}): CompanySizes {
@@ -260,14 +276,15 @@ const NIT_RANGE = 200_000_000;
 const NIT_MULTIPLIER = 7_654_321; // coprime with NIT_RANGE: index -> NIT is a bijection
 
 function nitFromNumber(n: number): string {
-  const digits = String(800_000_000 + n);
+  const digits = toText(800_000_000 + n);
   return `${digits}-${nitCheckDigit(digits)}`;
 }
 
 /** The NIT of the tercero at an index: 9 digits from 800000000 to 999999999 plus the DIAN check digit. */
 export function nitForIndex(company: string, index: number, seed = DEFAULT_SEED): string {
-  const offset = hash32(stringHash(company), seed) % NIT_RANGE;
-  return nitFromNumber(Number((BigInt(index) * BigInt(NIT_MULTIPLIER) + BigInt(offset)) % BigInt(NIT_RANGE)));
+  const offset = hash32(companyHash(company), seed) % NIT_RANGE;
+  // index * multiplier stays below 2^53 for every index up to NIT_RANGE, so this is exact.
+  return nitFromNumber(((index % NIT_RANGE) * NIT_MULTIPLIER + offset) % NIT_RANGE);
 }
 
 /** A well-formed NIT that no generated tercero has (its index is far beyond any size). */
@@ -276,7 +293,7 @@ export function orphanNit(company: string, seed = DEFAULT_SEED): string {
 }
 
 export function sucursalCode(index: number): string {
-  return `SUC-${String(index + 1).padStart(6, '0')}`;
+  return `SUC-${toText(index + 1).padStart(6, '0')}`;
 }
 
 export const ACUERDO_ID_BASE = 3_000_000_001n;
@@ -456,8 +473,8 @@ export function sucursalRow(
     ciudad: c.ciudad,
     departamento: c.departamento,
     telefono: rng.chance(0.05) ? null : phone(rng, c),
-    latitud: located ? Math.round((c.lat + (rng.next() - 0.5) * 0.1) * 1e6) / 1e6 : null,
-    longitud: located ? Math.round((c.lon + (rng.next() - 0.5) * 0.1) * 1e6) / 1e6 : null,
+    latitud: located ? round((c.lat + (rng.next() - 0.5) * 0.1) * 1e6) / 1e6 : null,
+    longitud: located ? round((c.lon + (rng.next() - 0.5) * 0.1) * 1e6) / 1e6 : null,
     fecha_apertura: rng.chance(0.06) ? null : formatDate(7305 + rng.int(0, 12_783)),
     activo: !rng.chance(0.1),
     fecha_modificacion: modified(rng),

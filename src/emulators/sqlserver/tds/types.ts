@@ -16,6 +16,13 @@ import {
 import { type BufferReader, type BufferWriter, ProtocolError } from './buffers.js';
 import { COLLATION, Token } from './tokens.js';
 
+// Module-level aliases of globals used once per row or value: reading a global is costly inside a vm
+// context (Jest runs the tests in one); a module binding is not.
+const { ceil, floor, max, min, round } = Math;
+const toNumber = Number;
+const toText = String;
+const toBigIntValue = BigInt;
+
 export const TypeId = {
   NULL: 0x1f,
   INT1: 0x30,
@@ -153,8 +160,8 @@ function textTicks(s: string): number {
 
 function toBigInt(v: unknown): bigint {
   if (typeof v === 'bigint') return v;
-  const n = Number(v);
-  return BigInt(Number.isInteger(n) ? n : Math.round(n));
+  const n = toNumber(v);
+  return toBigIntValue(Number.isInteger(n) ? n : round(n));
 }
 
 function valueWriter(type: SqlType): ValueWriter {
@@ -162,7 +169,7 @@ function valueWriter(type: SqlType): ValueWriter {
     case 'nvarchar':
       if (type.length === 'max') {
         return (w, v) => {
-          const s = typeof v === 'string' ? v : String(v);
+          const s = typeof v === 'string' ? v : toText(v);
           const n = s.length * 2;
           w.ensure(16 + n);
           w.buf.writeUInt32LE(n >>> 0, w.pos);
@@ -178,7 +185,7 @@ function valueWriter(type: SqlType): ValueWriter {
         };
       }
       return (w, v) => {
-        const s = typeof v === 'string' ? v : String(v);
+        const s = typeof v === 'string' ? v : toText(v);
         const n = s.length * 2;
         w.ensure(2 + n);
         w.buf.writeUInt16LE(n, w.pos);
@@ -189,7 +196,7 @@ function valueWriter(type: SqlType): ValueWriter {
       return (w, v) => {
         w.ensure(5);
         w.buf[w.pos] = 4;
-        w.buf.writeInt32LE(Number(v), w.pos + 1);
+        w.buf.writeInt32LE(toNumber(v), w.pos + 1);
         w.pos += 5;
       };
     case 'bigint':
@@ -203,7 +210,7 @@ function valueWriter(type: SqlType): ValueWriter {
       return (w, v) => {
         w.ensure(9);
         w.buf[w.pos] = 8;
-        w.buf.writeDoubleLE(Number(v), w.pos + 1);
+        w.buf.writeDoubleLE(toNumber(v), w.pos + 1);
         w.pos += 9;
       };
     case 'bit':
@@ -222,11 +229,11 @@ function valueWriter(type: SqlType): ValueWriter {
         w.ensure(1 + length);
         w.buf[w.pos] = length;
         w.buf[w.pos + 1] = negative ? 0 : 1;
-        if (length === 5) w.buf.writeUInt32LE(Number(magnitude), w.pos + 2);
+        if (length === 5) w.buf.writeUInt32LE(toNumber(magnitude), w.pos + 2);
         else {
           w.buf.writeBigUInt64LE(magnitude & 0xffffffffffffffffn, w.pos + 2);
-          if (length >= 13) w.buf.writeUInt32LE(Number((magnitude >> 64n) & 0xffffffffn), w.pos + 10);
-          if (length === 17) w.buf.writeUInt32LE(Number((magnitude >> 96n) & 0xffffffffn), w.pos + 14);
+          if (length >= 13) w.buf.writeUInt32LE(toNumber((magnitude >> 64n) & 0xffffffffn), w.pos + 10);
+          if (length === 17) w.buf.writeUInt32LE(toNumber((magnitude >> 96n) & 0xffffffffn), w.pos + 14);
         }
         w.pos += 1 + length;
       };
@@ -235,26 +242,26 @@ function valueWriter(type: SqlType): ValueWriter {
       return (w, v) => {
         w.ensure(4);
         w.buf[w.pos] = 3;
-        w.buf.writeUIntLE(textDays(String(v)) + EPOCH_0001_TO_1970, w.pos + 1, 3);
+        w.buf.writeUIntLE(textDays(toText(v)) + EPOCH_0001_TO_1970, w.pos + 1, 3);
         w.pos += 4;
       };
     case 'datetime2': {
       const length = datetime2Length(type.scale);
       const divisor = 10 ** (7 - type.scale);
       return (w, v) => {
-        const s = String(v);
+        const s = toText(v);
         w.ensure(1 + length);
         w.buf[w.pos] = length;
-        w.buf.writeUIntLE(Math.floor(textTicks(s) / divisor), w.pos + 1, length - 3);
+        w.buf.writeUIntLE(floor(textTicks(s) / divisor), w.pos + 1, length - 3);
         w.buf.writeUIntLE(textDays(s) + EPOCH_0001_TO_1970, w.pos + 1 + length - 3, 3);
         w.pos += 1 + length;
       };
     }
     case 'datetime':
       return (w, v) => {
-        const s = String(v);
+        const s = toText(v);
         let days = textDays(s) + EPOCH_1900_TO_1970;
-        let ticks300 = Math.round((textTicks(s) * 3) / 100_000);
+        let ticks300 = round((textTicks(s) * 3) / 100_000);
         if (ticks300 >= 25_920_000) {
           days += 1;
           ticks300 -= 25_920_000;
@@ -283,7 +290,7 @@ export function rowEncoder(columns: ResultColumn[]): RowEncoder {
   const writers = columns.map((c) => valueWriter(c.type));
   const nulls = columns.map((c) => nullWriter(c.type));
   const count = columns.length;
-  const bitmapBytes = Math.ceil(count / 8);
+  const bitmapBytes = ceil(count / 8);
   return (w, row) => {
     let hasNull = false;
     for (let i = 0; i < count; i++) {
@@ -354,7 +361,7 @@ function formatGuid(b: Buffer): string {
 }
 
 function fromDays1900AndTicks300(days: number, ticks300: number): string {
-  return formatDateTime(days - EPOCH_1900_TO_1970, Math.round((ticks300 * 100_000) / 3));
+  return formatDateTime(days - EPOCH_1900_TO_1970, round((ticks300 * 100_000) / 3));
 }
 
 /** Reads one parameter's TYPE_INFO and value, as the type the client sent. */
@@ -443,13 +450,14 @@ export function readTypedValue(r: BufferReader): DecodedValue {
       r.u8();
       const precision = r.u8();
       const scale = r.u8();
-      const type: SqlType = { kind: 'decimal', precision: Math.max(1, precision), scale };
+      const type: SqlType = { kind: 'decimal', precision: max(1, precision), scale };
       const length = r.u8();
       if (length === 0) return { type, value: null };
       const sign = r.u8();
       const bytes = r.bytes(length - 1);
       let magnitude = 0n;
-      for (let i = bytes.length - 1; i >= 0; i--) magnitude = (magnitude << 8n) | BigInt(bytes[i] as number);
+      for (let i = bytes.length - 1; i >= 0; i--)
+        magnitude = (magnitude << 8n) | toBigIntValue(bytes[i] as number);
       return { type, value: decimalTextFromScaled(sign === 1 ? magnitude : -magnitude, scale) };
     }
     case TypeId.DATEN: {
@@ -482,15 +490,15 @@ export function readTypedValue(r: BufferReader): DecodedValue {
     case TypeId.NCHAR:
     case TypeId.BIGVARCHR:
     case TypeId.BIGCHAR: {
-      const max = r.u16();
+      const maxLength = r.u16();
       readCollation(r);
       const wide = id === TypeId.NVARCHAR || id === TypeId.NCHAR;
       const encoding = wide ? 'utf16le' : 'latin1';
       const type: SqlType =
-        max === 0xffff
+        maxLength === 0xffff
           ? { kind: 'nvarchar', length: 'max' }
-          : { kind: 'nvarchar', length: Math.max(1, Math.min(4000, wide ? max / 2 : max)) };
-      if (max === 0xffff) {
+          : { kind: 'nvarchar', length: max(1, min(4000, wide ? maxLength / 2 : maxLength)) };
+      if (maxLength === 0xffff) {
         const b = readPlp(r);
         return { type, value: b === null ? null : b.toString(encoding) };
       }
@@ -511,8 +519,8 @@ export function readTypedValue(r: BufferReader): DecodedValue {
 }
 
 function readMoney(r: BufferReader, length: number): string {
-  if (length === 4) return decimalTextFromScaled(BigInt(r.i32()), 4);
-  const high = BigInt(r.i32());
-  const low = BigInt(r.u32());
+  if (length === 4) return decimalTextFromScaled(toBigIntValue(r.i32()), 4);
+  const high = toBigIntValue(r.i32());
+  const low = toBigIntValue(r.u32());
   return decimalTextFromScaled((high << 32n) | low, 4);
 }

@@ -1,0 +1,74 @@
+import sql from 'mssql';
+import {
+  DATABASE_NAMES,
+  generateCompany,
+  type SqlServerEmulator,
+  startSqlServerEmulator,
+} from '../../../src/emulators/sqlserver/index.js';
+import { connect, tempDir } from './helpers.js';
+
+describe('an mssql pool of 10 on concurrent connections', () => {
+  const folder = tempDir();
+  let emulator: SqlServerEmulator;
+  let pool: sql.ConnectionPool;
+  const acuerdos = [...generateCompany('ITALCOL').acuerdos()];
+
+  beforeAll(async () => {
+    emulator = await startSqlServerEmulator({ dataDir: folder.dir });
+    pool = await connect(emulator, DATABASE_NAMES.ITALCOL, { pool: { max: 10, min: 0 } });
+  });
+
+  afterAll(async () => {
+    await pool.close();
+    await emulator.stop();
+    folder.remove();
+  });
+
+  it('runs 10 streamed queries at once, each on its own connection, while one of them stays paused', async () => {
+    const runs = Array.from({ length: 10 }, (_, i) => {
+      return new Promise<{ spids: Set<number>; ids: string[]; doneAt: number; resumedAt: number }>(
+        (resolve, reject) => {
+          let resumedAt = 0;
+          const spids = new Set<number>();
+          const ids: string[] = [];
+          const request = new sql.Request(pool);
+          request.stream = true;
+          request.on('row', (row: { spid: number; id_acuerdo: string }) => {
+            spids.add(row.spid);
+            ids.push(row.id_acuerdo);
+            // Hold every connection for a while so the ten overlap; the first one longest.
+            if (ids.length === 1) {
+              request.pause();
+              setTimeout(
+                () => {
+                  resumedAt = Date.now();
+                  request.resume();
+                },
+                i === 0 ? 800 : 100,
+              );
+            }
+          });
+          request.on('error', reject);
+          request.on('done', () => resolve({ spids, ids, doneAt: Date.now(), resumedAt }));
+          void request
+            .input('tipo', sql.NVarChar(50), i % 2 === 0 ? 'REBATE' : 'VOLUMEN')
+            .query(
+              'SELECT @@SPID AS spid, id_acuerdo, descripcion FROM acuerdos_view WHERE tipo_acuerdo = @tipo ORDER BY id_acuerdo',
+            );
+        },
+      );
+    });
+
+    const results = await Promise.all(runs);
+
+    const spids = new Set(results.flatMap((r) => [...r.spids]));
+    expect(spids.size).toBe(10);
+    results.forEach((r, i) => {
+      const tipo = i % 2 === 0 ? 'REBATE' : 'VOLUMEN';
+      expect(r.ids).toEqual(acuerdos.filter((a) => a.tipo_acuerdo === tipo).map((a) => String(a.id_acuerdo)));
+    });
+    // The paused stream held nobody up: the nine others were done before it resumed.
+    const [first, ...others] = results;
+    expect(Math.max(...others.map((r) => r.doneAt))).toBeLessThan(first?.resumedAt ?? 0);
+  });
+});

@@ -258,7 +258,7 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
             result.failed += 1;
             if (errors.length < 10) {
               errors.push(
-                `${company} ${entity.name} ${m.key}: ${response.statusCode} ${String(response.body).slice(0, 200)}`,
+                `${company} ${entity.name} ${m.key}: ${response.statusCode} ${(typeof response.body === 'string' ? response.body : JSON.stringify(response.body)).slice(0, 300)}`,
               );
             }
             continue;

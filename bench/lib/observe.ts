@@ -6,6 +6,8 @@ export interface TaskEventLike {
   stateName: string;
   input?: unknown;
   output?: unknown;
+  /** Duration of a finished task, when the runner reports it. */
+  ms?: number;
 }
 
 export interface ObservedFigures {
@@ -50,7 +52,8 @@ export function syncObserver(now: () => number = () => performance.now()): {
       if (!/Succeed|Fail/i.test(event.type)) return;
       last[state] = t;
       const started = open.get(key)?.shift();
-      if (started !== undefined) taskMs[state] = (taskMs[state] ?? 0) + (t - started);
+      const ms = event.ms ?? (started === undefined ? undefined : t - started);
+      if (ms !== undefined) taskMs[state] = (taskMs[state] ?? 0) + ms;
       if (/Succeed/i.test(event.type) && state === 'Upsert') {
         const input = (event.input ?? {}) as { company?: string; entity?: string };
         const output = (event.output ?? {}) as { requests?: number };

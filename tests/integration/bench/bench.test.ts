@@ -1,0 +1,260 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { runBaseline } from '../../../bench/baseline.js';
+import { type LimitGroup, passwordLogin, runLimit } from '../../../bench/lib/limit.js';
+import { BenchUsageError, parseBenchArgs } from '../../../bench/lib/options.js';
+import { computeRatios, deltaBounds, evaluateTargets, type PhaseFigures } from '../../../bench/lib/report.js';
+import { sizesForRows, syncConcurrency, totalRows } from '../../../bench/lib/sizes.js';
+import { loadConfig } from '../../../src/core/config/load.js';
+import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
+
+const SIZES = {
+  ITALCOL: { terceros: 40, sucursales: 50, acuerdos: 20 },
+  CASABLANCA: { terceros: 33, sucursales: 20, acuerdos: 10 },
+  SANTA_REYES: { terceros: 33, sucursales: 15, acuerdos: 8 },
+};
+const ROWS = 40 + 50 + 20 + 33 + 20 + 10 + 33 + 15 + 8;
+
+describe('bench command line', () => {
+  test('defaults, --quick and explicit flags', () => {
+    const defaults = parseBenchArgs([]);
+    expect(defaults).toMatchObject({ rows: 10_000, latencyMs: 20, quick: false, skipMillion: false });
+    expect(defaults.concurrency).toBeUndefined();
+    const quick = parseBenchArgs(['--quick']);
+    expect(quick).toMatchObject({
+      rows: 400,
+      quick: true,
+      millionRows: 50_000,
+      dataDir: '.data/bench-quick',
+    });
+    const set = parseBenchArgs([
+      '--rows',
+      '2000',
+      '--latency',
+      '0',
+      '--concurrency',
+      '8',
+      '--skip-million',
+      '--out',
+      'x.json',
+    ]);
+    expect(set).toMatchObject({ rows: 2000, latencyMs: 0, concurrency: 8, skipMillion: true, out: 'x.json' });
+  });
+
+  test.each([
+    [['--rows', 'many'], /--rows must be a whole number from 60/],
+    [['--rows', '10'], /--rows must be a whole number/],
+    [['--latency=-5'], /--latency must be milliseconds from 0 to 10000, got "-5"/],
+    [['--concurrency', '0'], /--concurrency must be a whole number from 1 to 256/],
+    [['--fast'], /Unknown option '--fast'.*--help/],
+  ])('refuses %j naming the flag and what it accepts', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(BenchUsageError);
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+});
+
+describe('bench sizes and targets', () => {
+  test('rows are split 4:2:1 over companies and 2:3:1 over views, summing to the total', () => {
+    const sizes = sizesForRows(10_000);
+    expect(Math.abs(totalRows(sizes) - 10_000)).toBeLessThanOrEqual(3);
+    expect(sizes.ITALCOL.terceros).toBe(1905);
+    expect(sizes.ITALCOL.sucursales).toBeGreaterThan(sizes.ITALCOL.terceros);
+    expect(sizes.CASABLANCA.terceros * 2).toBeCloseTo(sizes.ITALCOL.terceros, -1);
+  });
+
+  test('the limit concurrency default is read from the config and the state machine', () => {
+    const c = syncConcurrency();
+    expect(c.maxInFlight).toBeGreaterThan(0);
+    expect(c.pagesMapConcurrency).toBeGreaterThan(0);
+    expect(c.product).toBe(c.maxInFlight * c.pagesMapConcurrency);
+  });
+
+  const phase = (over: Partial<PhaseFigures>): PhaseFigures => ({
+    records: 1000,
+    sent: 1000,
+    seconds: 1,
+    recordsPerSecond: 1000,
+    salesforceCalls: 0,
+    salesforceDataCalls: 0,
+    salesforceCallsByKind: {},
+    dynamodbCalls: 0,
+    peakRssMb: 100,
+    startRssMb: 80,
+    peakHeapUsedMb: 20,
+    ...over,
+  });
+
+  test('targets pass and miss on the stated thresholds', () => {
+    const phases = {
+      baseline: phase({ seconds: 30, recordsPerSecond: 1000 / 30, salesforceCalls: 1009 }),
+      full: phase({ seconds: 1, recordsPerSecond: 1000, salesforceCalls: 6, salesforceDataCalls: 5 }),
+      unchanged: phase({ seconds: 0.1, sent: 0 }),
+      delta: phase({ sent: 10, salesforceCalls: 1, salesforceDataCalls: 1 }),
+      limit: phase({ seconds: 0.6, recordsPerSecond: 1000 / 0.6 }),
+    };
+    const ratios = computeRatios(phases);
+    expect(ratios.fullSpeedupOverBaseline).toBe(30);
+    const bounds = deltaBounds([{ company: 'ITALCOL', entity: 'terceros', updated: 7, inserted: 3 }], {
+      'ITALCOL/terceros': 1,
+    });
+    expect(bounds).toEqual([
+      { company: 'ITALCOL', entity: 'terceros', changedRows: 10, allowedRequests: 1, requests: 1 },
+    ]);
+    const targets = evaluateTargets({
+      ...phases,
+      ratios,
+      deltaBounds: bounds,
+      extractPeakRssMb: 120,
+      extractRows: 1e6,
+    });
+    expect(targets.map((t) => t.pass)).toEqual([true, true, true, true, true, true, true]);
+
+    const slow = { ...phases, full: phase({ seconds: 2, recordsPerSecond: 500, salesforceCalls: 20 }) };
+    const missed = evaluateTargets({
+      ...slow,
+      ratios: computeRatios(slow),
+      deltaBounds: deltaBounds([{ company: 'ITALCOL', entity: 'terceros', updated: 7, inserted: 3 }], {
+        'ITALCOL/terceros': 2,
+      }),
+      extractPeakRssMb: 300,
+    });
+    expect(Object.fromEntries(missed.map((t) => [t.name.split(':')[0], t.pass]))).toMatchObject({
+      'full vs baseline': false,
+      delta: false,
+      'full vs limit': false,
+    });
+    expect(missed.at(-1)?.pass).toBe(false);
+  });
+});
+
+describe('the baseline (the seed one record at a time) and the limit loop, on the emulators', () => {
+  let dir: string;
+  let started: { env: LocalEnvironment; dynamo: DynamoDBClient } | undefined;
+  const world = () => {
+    if (!started) throw new Error('the emulators did not start');
+    return started;
+  };
+  const config = loadConfig('config/sync.config.json');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-bench-'));
+    const env = await startLocalEnvironment({ config, dataDir: dir, sizes: SIZES });
+    const dynamo = new DynamoDBClient({
+      endpoint: env.env.DYNAMODB_ENDPOINT,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    started = { env, dynamo };
+  });
+
+  afterAll(async () => {
+    started?.dynamo.destroy();
+    await started?.env.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const options = () => {
+    const { env } = world();
+    const sf = env.salesforce;
+    if (!sf) throw new Error('no Salesforce emulator');
+    return {
+      config,
+      salesforce: { loginUrl: sf.loginUrl, ...sf.credentials, apiVersion: '62.0' },
+      dynamodb: {
+        endpoint: env.env.DYNAMODB_ENDPOINT,
+        region: 'us-east-1',
+        tableName: 'bench-baseline-test',
+      },
+    };
+  };
+
+  test('first run POSTs every row it can map, a second run PATCHes them, one call per record', async () => {
+    const { env, dynamo } = world();
+    const sf = env.salesforce;
+    if (!sf) throw new Error('no Salesforce emulator');
+    sf.resetCounters();
+
+    const first = await runBaseline(options());
+
+    expect(first.records).toBe(ROWS);
+    expect(first.created + first.updated + first.rejected + first.failed).toBe(ROWS);
+    expect(first.created).toBeGreaterThan(ROWS * 0.7);
+    expect(first.rejected).toBeGreaterThan(0); // the generator's dirty rows
+    // the duplicate key: the second row finds the first one's mapping and PATCHes it
+    expect(first.updated).toBe(3);
+    // one auth per company and entity, one data call per record sent: counted alike by client and emulator
+    expect(first.salesforce.authCalls).toBe(9);
+    expect(first.salesforce.dataCalls).toBe(first.created + first.updated + first.failed);
+    expect(sf.counters().byEndpoint).toEqual(first.salesforce.byKind);
+    expect(first.dynamodbCalls).toBeGreaterThan(2 * first.created);
+
+    const items = await dynamo.send(new ScanCommand({ TableName: 'bench-baseline-test' }));
+    expect(items.Items?.length).toBe(first.created);
+    expect(items.Items?.every((i) => i.pk?.S?.startsWith('BASELINE#') && i.sfId?.S)).toBe(true);
+    // sf-sync's table holds none of the baseline's mappings
+    const syncMappings = await dynamo.send(
+      new QueryCommand({
+        TableName: env.env.TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'MAP#ITALCOL#terceros' } },
+      }),
+    );
+    expect(syncMappings.Count).toBe(0);
+
+    sf.resetCounters();
+    const second = await runBaseline(options());
+    expect(second.created).toBe(0);
+    expect(second.updated).toBe(first.created + first.updated);
+    // rows Salesforce refused have no mapping: they are POSTed (and refused) again
+    const calls = sf.counters().byEndpoint;
+    expect(calls['sobject.update']).toBe(second.updated);
+    expect(calls['sobject.create'] ?? 0).toBe(second.failed);
+    expect(second.failed).toBe(first.failed);
+  });
+
+  test('the limit loop sends 200 records a request, parents first, and counts what Salesforce answered', async () => {
+    const sf = world().env.salesforce;
+    if (!sf) throw new Error('no Salesforce emulator');
+    const accounts = Array.from({ length: 450 }, (_, i) => ({
+      Name: `Limit ${i}`,
+      ti_external_id__c: `LIMIT-${i}`,
+      ti_activo__c: true,
+    }));
+    const stores = Array.from({ length: 10 }, (_, i) => ({
+      Name: `Store ${i}`,
+      Account: { ti_external_id__c: `LIMIT-${i}` },
+      ti_external_id__c: `LIMIT-S-${i}`,
+      ti_activo__c: true,
+    }));
+    const groups: LimitGroup[] = [
+      {
+        company: 'X',
+        entity: 'sucursales',
+        object: 'RetailStore',
+        externalIdField: 'ti_external_id__c',
+        records: stores,
+      },
+      {
+        company: 'X',
+        entity: 'terceros',
+        object: 'Account',
+        externalIdField: 'ti_external_id__c',
+        records: accounts,
+      },
+    ];
+    const session = await passwordLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
+    sf.resetCounters();
+
+    const result = await runLimit({
+      config,
+      groups,
+      concurrency: 3,
+      session: { ...session, apiVersion: '62.0' },
+    });
+
+    expect(result).toMatchObject({ records: 460, succeeded: 460, failed: 0, requests: 4, concurrency: 3 });
+    expect(sf.counters().byEndpoint).toEqual({ 'composite.sobjects.upsert': 4 });
+  });
+});

@@ -44,8 +44,8 @@ Serve options:
   --quiet                  print nothing but the ready line
   --help                   this text
 
-The data is generated when the folder has none, with --reset, or when --rows/--scale/--seed differ
-from what the folder's data was made with. Data sizes apply to generation only.
+The data is generated when the folder has none, with --reset, or when --rows/--scale/--seed are
+given and differ from what the folder's data was made with; without them the folder's data is served.
 
 Change options (works whether or not a server runs on the folder):
   --company NAME           ITALCOL, CASABLANCA or SANTA_REYES (or a CSV company)

@@ -66,8 +66,9 @@ export interface SqlServerEmulatorOptions {
   /** Wipe the data folder and regenerate (or reload the CSV files). */
   reset?: boolean;
   /**
-   * Generator knobs. The data is regenerated when the folder holds none, on reset, or when these
-   * differ from the sizes the folder's data was generated with.
+   * Generator knobs. The data is generated when the folder holds none, on reset, or when sizes are
+   * given for a company and differ from those its data was generated with; without sizes, whatever
+   * the folder holds is served.
    */
   sizes?: Partial<
     Record<

@@ -144,6 +144,9 @@ describe('changing a share of rows, and state that persists between starts', () 
     });
     const afterRestart = await countNow(again);
     await again.stop();
+    const unsized = await startSqlServerEmulator({ dataDir: folder.dir, log: (m) => log.push(m) });
+    const withoutSizes = await countNow(unsized);
+    await unsized.stop();
     const reset = await startSqlServerEmulator({
       dataDir: folder.dir,
       sizes: SIZES,
@@ -155,6 +158,7 @@ describe('changing a share of rows, and state that persists between starts', () 
 
     expect(changedCount).toBe(404);
     expect(afterRestart).toBe(404);
+    expect(withoutSizes).toBe(404);
     expect(afterReset).toBe(400);
     expect(log.filter((m) => m.startsWith('generating'))).toHaveLength(3); // only on reset
     const manifest = JSON.parse(readFileSync(path.join(folder.dir, 'manifest.json'), 'utf8'));

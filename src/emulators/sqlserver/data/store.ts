@@ -1,8 +1,8 @@
 /**
  * The data folder: one SQLite file per company database, a catalog of each view's declared SQL
  * column types inside it (SQLite keeps no such types), and manifest.json saying how each file was
- * made. Files are regenerated only when missing, asked for (reset), made with other sizes or seed,
- * made by an older version of the emulator, or when their CSV files changed.
+ * made. Files are regenerated only when missing, asked for (reset), made with other sizes or seed than
+ * the ones given, made by an older version of the emulator, or when their CSV files changed.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -224,7 +224,6 @@ export function prepareData(options: PrepareOptions): CompanyDatabase[] {
   mkdirSync(dataDir, { recursive: true });
   const previous = options.reset ? undefined : readManifest(dataDir);
   const manifest: Manifest = { version: STORE_VERSION, companies: {} };
-  const seed = options.seed ?? DEFAULT_SEED;
 
   if (options.csvDir !== undefined) {
     const companies = listCsvCompanies(path.resolve(options.csvDir));
@@ -246,16 +245,21 @@ export function prepareData(options: PrepareOptions): CompanyDatabase[] {
     }
   } else {
     for (const company of COMPANIES) {
-      const sizes = resolveSizes(company, options.sizes?.[company] ?? {});
+      const requested = options.sizes?.[company];
       const fileName = `${company}.sqlite`;
       const file = path.join(dataDir, fileName);
       const before = previous?.companies[company];
-      const upToDate =
+      // Sizes and seed given explicitly must match the data's; when not given, any generated data will do.
+      const keep =
         before?.source === 'generated' &&
-        before.seed === seed &&
-        sameSizes(before.sizes, sizes) &&
-        existsSync(file);
-      if (!upToDate) {
+        before.sizes !== undefined &&
+        existsSync(file) &&
+        (options.seed === undefined || before.seed === options.seed) &&
+        (requested === undefined || sameSizes(before.sizes, resolveSizes(company, requested)));
+      const sizes =
+        keep && before?.sizes !== undefined ? before.sizes : resolveSizes(company, requested ?? {});
+      const seed = keep ? (before?.seed ?? DEFAULT_SEED) : (options.seed ?? DEFAULT_SEED);
+      if (!keep) {
         log(
           `generating ${company}: ${sizes.terceros} terceros, ${sizes.sucursales} sucursales, ${sizes.acuerdos} acuerdos`,
         );

@@ -78,6 +78,11 @@ export class TdsConnection {
   private nocount = false;
   private tdsVersion: number = TdsVersion.V7_4;
   private readonly statements = new Map<string, Database.Statement>();
+  private released: () => void = () => undefined;
+  /** Settles once the socket is closed and the SQLite handle with it. */
+  readonly finished = new Promise<void>((resolve) => {
+    this.released = resolve;
+  });
 
   constructor(
     private readonly socket: Socket,
@@ -106,7 +111,12 @@ export class TdsConnection {
     this.state = 'closed';
     this.queue.length = 0;
     this.wake();
-    if (!this.processing) this.closeHandle();
+    if (!this.processing) this.release();
+  }
+
+  private release(): void {
+    this.closeHandle();
+    this.released();
   }
 
   private closeHandle(): void {
@@ -169,7 +179,7 @@ export class TdsConnection {
       this.destroy();
     } finally {
       this.processing = false;
-      if (this.closed) this.closeHandle();
+      if (this.closed) this.release();
     }
   }
 

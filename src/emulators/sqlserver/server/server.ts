@@ -31,8 +31,9 @@ export async function listenTds(ctx: ServerContext, host: string, port: number):
     port: address.port,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const finished = [...connections].map((connection) => connection.finished);
       for (const connection of connections) connection.destroy();
-      await closed;
+      await Promise.all([closed, ...finished]);
     },
   };
 }

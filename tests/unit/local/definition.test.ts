@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   bindTaskResources,
@@ -198,7 +200,15 @@ describe('loadDefinition and validateDefinition', () => {
     expect(validateDefinition({ States: {} })).toEqual([
       'The definition needs StartAt (a state name) and States (an object of states)',
     ]);
-    expect(() => loadDefinition(fixture('not-yaml.asl.yml'))).toThrow(LocalDefinitionError);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-asl-'));
+    try {
+      const broken = path.join(dir, 'broken.asl.yml');
+      writeFileSync(broken, 'StartAt: [unclosed\nStates: {\n');
+      expect(() => loadDefinition(broken)).toThrow(LocalDefinitionError);
+      expect(() => loadDefinition(broken)).toThrow(`Cannot parse the state machine definition ${broken}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

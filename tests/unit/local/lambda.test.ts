@@ -8,6 +8,17 @@ import { ensurePromiseWithResolvers } from '../../../src/local/stepfunctions.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The failure an invocation rejects with (a resolved invocation fails the test). */
+async function failureOf(invocation: Promise<unknown>): Promise<LambdaInvocationFailure> {
+  try {
+    await invocation;
+  } catch (error) {
+    if (error instanceof LambdaInvocationFailure) return error;
+    throw error;
+  }
+  throw new Error('the invocation succeeded');
+}
+
 class RateLimitError extends Error {
   constructor() {
     super('slow down');
@@ -73,31 +84,34 @@ describe('invokeLocalLambda', () => {
   });
 
   it('turns a thrown error into a failure named by its errorType with the payload as message', async () => {
-    const failure = await invokeLocalLambda(
-      async () => {
-        throw new RateLimitError();
-      },
-      {},
-      { functionKey: 'upsert', timeoutSeconds: 5 },
-    ).catch((error: unknown) => error);
+    const failure = await failureOf(
+      invokeLocalLambda(
+        async () => {
+          throw new RateLimitError();
+        },
+        {},
+        { functionKey: 'upsert', timeoutSeconds: 5 },
+      ),
+    );
 
-    expect(failure).toBeInstanceOf(LambdaInvocationFailure);
-    expect((failure as Error).name).toBe('RateLimitError');
-    expect(JSON.parse((failure as Error).message)).toMatchObject({
+    expect(failure.name).toBe('RateLimitError');
+    expect(JSON.parse(failure.message)).toMatchObject({
       errorType: 'RateLimitError',
       errorMessage: 'slow down',
     });
   });
 
   it('times out like Lambda and ignores what the abandoned handler does afterwards', async () => {
-    const failure = await invokeLocalLambda(
-      async () => {
-        await sleep(120);
-        throw new Error('too late to matter');
-      },
-      {},
-      { functionKey: 'extract', timeoutSeconds: 0.05 },
-    ).catch((error: unknown) => error as LambdaInvocationFailure);
+    const failure = await failureOf(
+      invokeLocalLambda(
+        async () => {
+          await sleep(120);
+          throw new Error('too late to matter');
+        },
+        {},
+        { functionKey: 'extract', timeoutSeconds: 0.05 },
+      ),
+    );
 
     expect(failure.name).toBe('Sandbox.Timedout');
     expect(failure.payload.errorMessage).toMatch(/Error: Task timed out after 0\.05 seconds$/);
@@ -105,11 +119,9 @@ describe('invokeLocalLambda', () => {
   });
 
   it('fails when the result cannot be serialised', async () => {
-    const failure = await invokeLocalLambda(
-      async () => ({ big: 1n }),
-      {},
-      { functionKey: 'report', timeoutSeconds: 5 },
-    ).catch((error: unknown) => error as LambdaInvocationFailure);
+    const failure = await failureOf(
+      invokeLocalLambda(async () => ({ big: 1n }), {}, { functionKey: 'report', timeoutSeconds: 5 }),
+    );
 
     expect(failure.name).toBe('TypeError');
   });

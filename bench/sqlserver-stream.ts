@@ -1,12 +1,18 @@
 /**
  * Streams one view of the SQL Server emulator through `mssql` (request.stream, as the sync's extract
- * does) and prints rows per second and peak memory. Server and client run in this one process, so the
- * RSS figure covers both.
+ * does, with a pause now and then) and prints rows per second and peak memory.
  *
  *   npx tsx bench/sqlserver-stream.ts [--rows 1000000] [--view terceros_view] [--data-dir .data/bench-sqlserver]
+ *                                     [--server-process]
  *
- * The first run generates the data (timed separately); later runs reuse it.
+ * By default server and client run in this one process, so the RSS figure covers both. With
+ * --server-process the emulator runs as `src/emulators/sqlserver/main.ts` in a child process and the
+ * server's RSS is sampled on its own (from /proc, Linux). The first run generates the data (timed as
+ * startup); later runs reuse it.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import sql from 'mssql';
 import { startSqlServerEmulator, VIEWS, type ViewName } from '../src/emulators/sqlserver/index.js';
 
@@ -19,50 +25,100 @@ function option(name: string, fallback: string): string {
 const rows = Number(option('rows', '1000000'));
 const view = option('view', 'terceros_view') as ViewName;
 const dataDir = option('data-dir', '.data/bench-sqlserver');
+const separate = process.argv.includes('--server-process');
 if (!Number.isInteger(rows) || rows < 1 || rows > 5_000_000)
   throw new Error('--rows must be an integer from 1 to 5000000');
 if (!VIEWS.includes(view)) throw new Error(`--view must be one of ${VIEWS.join(', ')}`);
-const sizeKey = view.replace('_view', '') as 'terceros' | 'sucursales' | 'acuerdos';
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-async function main(): Promise<void> {
-  const startGen = performance.now();
+interface Server {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  /** RSS of the server process, when it is not this one. */
+  rss?: () => number;
+  stop: () => Promise<void>;
+}
+
+async function inProcess(): Promise<Server> {
   const emulator = await startSqlServerEmulator({
     dataDir,
-    sizes: { ITALCOL: { [sizeKey]: rows } },
+    sizes: { ITALCOL: { [view.replace('_view', '')]: rows } },
     log: (m) => process.stderr.write(`${m}\n`),
   });
-  const startupMs = performance.now() - startGen;
+  return { ...emulator, database: emulator.databases.ITALCOL ?? '', stop: () => emulator.stop() };
+}
+
+async function childProcess(): Promise<Server> {
+  const main = path.resolve('src/emulators/sqlserver/main.ts');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', main, '--port', '0', '--data-dir', dataDir, '--rows', `ITALCOL.${view}=${rows}`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
+  });
+  const ready = JSON.parse(line) as {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    databases: Record<string, string>;
+  };
+  const rss = (): number => {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  };
+  return {
+    ...ready,
+    database: ready.databases.ITALCOL ?? '',
+    rss,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const startup = performance.now();
+  const server = separate ? await childProcess() : await inProcess();
+  const startupMs = performance.now() - startup;
   const pool = await new sql.ConnectionPool({
-    server: emulator.host,
-    port: emulator.port,
-    user: emulator.user,
-    password: emulator.password,
-    database: emulator.databases.ITALCOL,
-    options: { trustServerCertificate: true },
+    server: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
     requestTimeout: 600_000,
   }).connect();
 
-  const baseline = process.memoryUsage();
-  let peakRss = baseline.rss;
-  let peakHeap = baseline.heapUsed;
+  const baseline = { own: process.memoryUsage().rss, server: server.rss?.() ?? 0 };
+  const peak = { ...baseline, heap: process.memoryUsage().heapUsed };
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peak.own = Math.max(peak.own, m.rss);
+    peak.heap = Math.max(peak.heap, m.heapUsed);
+    if (server.rss) peak.server = Math.max(peak.server, server.rss());
   }, 50);
 
   const started = performance.now();
   let received = 0;
-  let chars = 0;
   await new Promise<void>((resolve, reject) => {
     const request = new sql.Request(pool);
     request.stream = true;
-    request.on('row', (row: Record<string, unknown>) => {
+    request.on('row', () => {
       received++;
-      const first = Object.values(row)[0];
-      if (typeof first === 'string') chars += first.length;
       // A consumer that takes a breath now and then, as the sync's extract does between pages.
       if (received % 50_000 === 0) {
         request.pause();
@@ -76,26 +132,36 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   await pool.close();
-  await emulator.stop();
+  await server.stop();
 
-  if (received !== rows) throw new Error(`expected ${rows} rows, received ${received} (${chars})`);
-  const result = {
-    view,
-    rows: received,
-    seconds: Number(seconds.toFixed(2)),
-    rowsPerSecond: Math.round(received / seconds),
-    startupMs: Math.round(startupMs),
-    baselineRss: mb(baseline.rss),
-    peakRss: mb(peakRss),
-    peakHeapUsed: mb(peakHeap),
-    node: process.version,
-  };
+  if (received !== rows) throw new Error(`expected ${rows} rows, received ${received}`);
+  const rowsPerSecond = Math.round(received / seconds);
+  const memory = separate
+    ? `server peak RSS ${mb(peak.server)} (baseline ${mb(baseline.server)}), client peak RSS ${mb(peak.own)}`
+    : `peak RSS ${mb(peak.own)} (baseline ${mb(baseline.own)}) for server and client in one process`;
   process.stdout.write(
-    `${view}: ${received} rows in ${result.seconds} s = ${result.rowsPerSecond} rows/s; ` +
-      `peak RSS ${result.peakRss} (baseline ${result.baselineRss}), peak heap ${result.peakHeapUsed}; ` +
-      `startup ${result.startupMs} ms (server and client in one process)\n`,
+    `${view}: ${received} rows in ${seconds.toFixed(2)} s = ${rowsPerSecond} rows/s; ${memory}; ` +
+      `peak client heap ${mb(peak.heap)}; startup ${Math.round(startupMs)} ms\n`,
   );
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      view,
+      rows: received,
+      seconds: Number(seconds.toFixed(2)),
+      rowsPerSecond,
+      mode: separate ? 'server-process' : 'one-process',
+      peakRssMB: Math.round(peak.own / 1048576),
+      baselineRssMB: Math.round(baseline.own / 1048576),
+      ...(separate
+        ? {
+            serverPeakRssMB: Math.round(peak.server / 1048576),
+            serverBaselineRssMB: Math.round(baseline.server / 1048576),
+          }
+        : {}),
+      startupMs: Math.round(startupMs),
+      node: process.version,
+    })}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -387,6 +387,51 @@ describe('runLocalStateMachine: stopping', () => {
   });
 });
 
+describe('runLocalStateMachine: definition objects and execution limits', () => {
+  const oneTask = (extra: object = {}) => ({
+    StartAt: 'Only',
+    ...extra,
+    States: { Only: { Type: 'Task', Resource: { 'Fn::GetAtt': ['only', 'Arn'] }, End: true } },
+  });
+
+  it('fails with States.Timeout when the execution outlives its TimeoutSeconds', async () => {
+    const result = await runLocalStateMachine({
+      definition: oneTask({ TimeoutSeconds: 1 }),
+      handlers: {
+        only: async () => {
+          await sleep(1200);
+          return {};
+        },
+      },
+      input: {},
+    });
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(result.executionArn).toMatch(/:execution:local-state-machine:[0-9a-f-]{36}$/);
+    await sleep(250);
+  });
+
+  it('re-raises an error thrown by onTaskEvent after the run instead of failing a Task', async () => {
+    let calls = 0;
+    const attempt = runLocalStateMachine({
+      definition: oneTask(),
+      handlers: {
+        only: async () => {
+          calls++;
+          return { done: true };
+        },
+      },
+      input: {},
+      onTaskEvent: () => {
+        throw new Error('progress printer broke');
+      },
+    });
+
+    await expect(attempt).rejects.toThrow('progress printer broke');
+    expect(calls).toBe(1);
+  });
+});
+
 describe('runLocalStateMachine: bad definitions and options', () => {
   it('names functions that have no handler before running anything', async () => {
     let called = false;

@@ -178,7 +178,9 @@ function checkOptions(options: RunOptions): void {
       seconds <= 0 ||
       seconds > MAX_LAMBDA_TIMEOUT_SECONDS
     ) {
-      problems.push(`functionTimeouts.${key} is ${String(seconds)}; use seconds above 0 and at most 900 (Lambda's limit)`);
+      problems.push(
+        `functionTimeouts.${key} is ${String(seconds)}; use seconds above 0 and at most 900 (Lambda's limit)`,
+      );
     }
   }
   const scale = options.retryIntervalScale;

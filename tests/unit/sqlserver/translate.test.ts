@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { VIEW_COLUMNS } from '../../../src/emulators/sqlserver/data/views.js';
-import { registerFunctions } from '../../../src/emulators/sqlserver/server/functions.js';
+import { likeToRegExp, registerFunctions } from '../../../src/emulators/sqlserver/server/functions.js';
 import { SqlServerError } from '../../../src/emulators/sqlserver/sql/errors.js';
 import { parseBatch, type SelectStatement } from '../../../src/emulators/sqlserver/sql/parser.js';
 import {
@@ -297,5 +297,20 @@ set transaction isolation level read committed`;
     const error = sqlError(() => parseBatch('DELETE FROM terceros_view'));
 
     expect(error.message).toContain('SELECT [DISTINCT] [TOP n] cols|* FROM [dbo.]view');
+  });
+});
+
+describe('LIKE patterns', () => {
+  it.each([
+    ['SUC-0001%', null, 'suc-000123', true],
+    ['SUC-0001_', null, 'SUC-00012', true],
+    ['SUC-0001_', null, 'SUC-000123', false],
+    ['[a-c]%', null, 'Bogotá', true],
+    ['[^a-c]%', null, 'Bogotá', false],
+    ['%10!%%', '!', 'descuento del 10%', true],
+    ['%10!%%', '!', 'descuento del 100', false],
+    ['%%%%%%%%%%%%%%%%%%%%%%%%x', null, `${'a'.repeat(5000)}y`, false],
+  ])('%s (escape %s) on %s is %s', (pattern, escapeChar, value, expected) => {
+    expect(likeToRegExp(pattern, escapeChar).test(value)).toBe(expected);
   });
 });

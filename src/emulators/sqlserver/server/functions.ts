@@ -13,8 +13,10 @@ export function likeToRegExp(pattern: string, escapeChar: string | null): RegExp
     const c = pattern.charAt(i);
     if (escapeChar !== null && c === escapeChar && i + 1 < pattern.length) {
       source += escapeRegExp(pattern.charAt(++i));
-    } else if (c === '%') source += '[\\s\\S]*';
-    else if (c === '_') source += '[\\s\\S]';
+    } else if (c === '%') {
+      // Consecutive %s mean one: keeps a pattern such as '%%%%x' from backtracking without end.
+      if (!source.endsWith('[\\s\\S]*')) source += '[\\s\\S]*';
+    } else if (c === '_') source += '[\\s\\S]';
     else if (c === '[') {
       const close = pattern.indexOf(']', i + 2);
       if (close < 0) {

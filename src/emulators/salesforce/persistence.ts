@@ -13,7 +13,7 @@
  * read at startup.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
 export interface RecordRow {
@@ -29,6 +29,9 @@ export interface JobResultRow {
 }
 
 const DB_FILE = 'emulator.sqlite';
+
+/** Data folders open in this process (the lock file only guards against other processes). */
+const openFolders = new Set<string>();
 
 export class DataFolderBusyError extends Error {
   override readonly name = 'DataFolderBusyError';
@@ -66,6 +69,9 @@ export class Persistence {
     reset: boolean,
   ) {
     mkdirSync(dataDir, { recursive: true });
+    if (openFolders.has(resolve(dataDir))) {
+      throw new DataFolderBusyError(`data folder ${dataDir} is in use by another emulator in this process`);
+    }
     this.lockPath = join(dataDir, 'emulator.lock');
     if (existsSync(this.lockPath)) {
       const pid = Number(readFileSync(this.lockPath, 'utf8').trim());
@@ -117,6 +123,7 @@ export class Persistence {
         for (const [k, v] of meta) this.setMeta.run(k, v);
       },
     );
+    openFolders.add(resolve(dataDir));
   }
 
   /** Every stored record, for the startup load. */
@@ -202,7 +209,7 @@ export class Persistence {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
-    rmSync(this.lockPath, { force: true });
+    if (this.db?.open) this.db.close();
+    if (openFolders.delete(resolve(this.dataDir))) rmSync(this.lockPath, { force: true });
   }
 }

@@ -1,0 +1,144 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, tempDir } from './support.js';
+
+const root = process.cwd();
+const main = join(root, 'src', 'emulators', 'salesforce', 'main.ts');
+
+interface Ready {
+  ready: true;
+  loginUrl: string;
+  instanceUrl: string;
+  apiVersion: string;
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  password: string;
+  privateKeyPath: string;
+}
+
+const children = new Set<ChildProcess>();
+const dirs: string[] = [];
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[]): {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+} {
+  // node itself with tsx's loader (not the tsx wrapper), so that kill -9 reaches the emulator.
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function ready(proc: ReturnType<typeof run>): Promise<Ready> {
+  for (let i = 0; i < 300; i++) {
+    const line = proc.stdout().split('\n')[0];
+    if (proc.stdout().includes('\n') && line) return JSON.parse(line) as Ready;
+    if (proc.child.exitCode !== null) throw new Error(`emulator exited: ${proc.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`emulator not ready: ${proc.stderr()}`);
+}
+
+async function login(r: Ready): Promise<string> {
+  const reply = await fetch(`${r.loginUrl}/services/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: r.clientId,
+      client_secret: r.clientSecret,
+      username: r.username,
+      password: r.password,
+    }),
+  });
+  return ((await reply.json()) as { access_token: string }).access_token;
+}
+
+describe('npm run emulator:salesforce', () => {
+  it('documents its flags and admin endpoints with --help', async () => {
+    const proc = run(['--help']);
+    expect(await proc.exited).toBe(0);
+    for (const flag of [
+      '--port',
+      '--data-dir',
+      '--reset',
+      '--daily-limit',
+      '--token-lifetime',
+      '--unavailable-share',
+      '--lock-row-share',
+      '--expire-session-after-calls',
+      '--latency-ms',
+      '/__emulator/counters',
+      '/__emulator/faults',
+    ]) {
+      expect(proc.stdout()).toContain(flag);
+    }
+  });
+
+  it('refuses an unknown flag and a bad number with exit code 2', async () => {
+    const unknown = run(['--bogus']);
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.stderr()).toMatch(/Unknown option '--bogus'/);
+    const bad = run(['--port', 'abc']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain("--port takes a number, got 'abc'");
+  });
+
+  it('prints one ready line, serves, survives kill -9 without losing acknowledged writes, and stops on SIGTERM', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const first = run(['--port', '0', '--data-dir', dataDir, '--latency-ms', '0']);
+    const r = await ready(first);
+    expect(r).toEqual({
+      ready: true,
+      loginUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      instanceUrl: r.loginUrl,
+      apiVersion: '62.0',
+      clientId: expect.any(String),
+      clientSecret: expect.any(String),
+      username: expect.any(String),
+      password: expect.any(String),
+      privateKeyPath: join(dataDir, 'jwt-private-key.pem'),
+    });
+    const token = await login(r);
+    const created = await call<{ id: string }>(r.instanceUrl, 'POST', '/sobjects/Account', token, {
+      Name: 'sobrevive',
+    });
+    expect(created.status).toBe(201);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(first.stdout().trimEnd().split('\n')).toHaveLength(1);
+
+    const second = run(['--port', '0', '--data-dir', dataDir]);
+    const r2 = await ready(second);
+    const read = await call<{ Name: string }>(
+      r2.instanceUrl,
+      'GET',
+      `/sobjects/Account/${created.body.id}`,
+      token,
+    );
+    expect(read.body.Name).toBe('sobrevive');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});

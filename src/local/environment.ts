@@ -65,7 +65,8 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
   const dataDir = path.resolve(options.dataDir ?? '.data');
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const env: Record<string, string> = {};
+  // Handlers log JSON lines; locally the progress lines tell the story, so only warnings by default.
+  const env: Record<string, string> = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   const started: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of started.reverse()) await stop().catch(() => undefined);

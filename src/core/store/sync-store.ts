@@ -186,13 +186,19 @@ export class SyncStore {
     entity: string,
     failures: RecordFailure[],
   ): Promise<void> {
+    // Rows sharing a key (a duplicate key in the source) make one failure item: a batch may not hold a key twice.
+    const rows = new Map<string, number>();
+    for (const f of failures) rows.set(f.key, (rows.get(f.key) ?? 0) + 1);
+    const unique = failures.filter((f, i) => failures.findIndex((g) => g.key === f.key) === i);
     await this.table.batchPut(
-      failures.map((f) => ({
+      unique.map((f) => ({
         pk: S(`FAIL#${runId}`),
         sk: S(`${company}#${entity}#${f.key}`),
         bucket: S(f.bucket),
         code: S(f.code),
-        message: S(f.message.slice(0, 2000)),
+        message: S(
+          `${f.message.slice(0, 2000)}${(rows.get(f.key) ?? 1) > 1 ? ` [${rows.get(f.key)} rows]` : ''}`,
+        ),
         ...(f.fields && f.fields.length > 0 ? { fields: S(f.fields.join(',')) } : {}),
         ttl: N(Math.floor(Date.now() / 1000) + 90 * 24 * 3600),
       })),

@@ -266,7 +266,7 @@ class Scanner {
     }
     throw new ScanError(
       `Unrecognized token '${word}': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')`,
-      this.pos + word.length + 1,
+      this.pos + word.length,
     );
   }
 }

@@ -251,7 +251,7 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
       for (let v = FIRST_VERSION; v <= latest; v++) {
         versions.push({ label: versionLabel(v), url: `/services/data/v${v}.0`, version: `${v}.0` });
       }
-      send(res, 200, versions);
+      send(res, 200, versions, { 'sforce-limit-info': `api-usage=${usage.used()}/${usage.limit}` });
       return;
     }
     const m = /^\/services\/data\/v(\d{2,3}\.\d)(\/.*)?$/.exec(path);

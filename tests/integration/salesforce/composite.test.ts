@@ -139,7 +139,7 @@ describe('sObject Collections upsert', () => {
         Name: 'Descuento enorme',
         ti_fecha_inicio__c: '2024-01-01',
         ti_cuenta__r: { ti_external_id__c: 'ITALCOL-900123456-7' },
-        ti_porcentaje_descuento__c: 10,
+        ti_porcentaje_descuento__c: 1000,
       },
     ]);
     expect(deals.body[0]?.success).toBe(true);

@@ -54,7 +54,7 @@ describe('describe', () => {
       relationshipName: 'ti_sucursal__r',
       nillable: true,
     });
-    expect(field('ti_porcentaje_descuento__c')).toMatchObject({ type: 'percent', precision: 3, scale: 2 });
+    expect(field('ti_porcentaje_descuento__c')).toMatchObject({ type: 'percent', precision: 5, scale: 2 });
     expect(field('ti_descripcion__c')).toMatchObject({ type: 'textarea', length: 32768 });
     expect(field('Id')).toMatchObject({ type: 'id', createable: false, updateable: false });
     expect(field('SystemModstamp')).toMatchObject({ type: 'datetime', createable: false });

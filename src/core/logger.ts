@@ -14,7 +14,8 @@ export function createLogger(
   keys: Record<string, unknown> = {},
   write: (line: string) => void = defaultWrite,
 ): Logger {
-  const threshold = ORDER[(process.env.LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
+  const setting = process.env.LOG_LEVEL ?? 'info';
+  const threshold = setting === 'silent' ? Number.POSITIVE_INFINITY : (ORDER[setting as Level] ?? ORDER.info);
   const emit = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < threshold) return;
     write(

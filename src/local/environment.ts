@@ -65,8 +65,11 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
   const dataDir = path.resolve(options.dataDir ?? '.data');
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  // Handlers log JSON lines; locally the progress lines tell the story, so only warnings by default.
-  const env: Record<string, string> = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  // Handlers log JSON lines for CloudWatch; locally the progress lines and the summary tell the
+  // story, so they are off unless LOG_LEVEL asks for them.
+  const env: Record<string, string> = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' };
+  // Local runs may be on Node 20 (Lambda runs 22); the AWS SDK's notice about it is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of started.reverse()) await stop().catch(() => undefined);

@@ -1,10 +1,21 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolveOptional, resolveValue, type SyncConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { requestToken, type SalesforceAuthSettings, SalesforceClient } from '../salesforce/client.js';
 import type { SyncStore, Token } from '../store/sync-store.js';
 
-export const TOKEN_REF = 'salesforce';
+/**
+ * The token cache key: one entry per org and user, so a token is never used against another
+ * login host (a changed config, or a local emulator on a new port).
+ */
+export function tokenRef(settings: SalesforceAuthSettings): string {
+  const id = createHash('sha256')
+    .update([settings.flow, settings.loginUrl, settings.clientId, settings.username ?? ''].join('|'))
+    .digest('hex')
+    .slice(0, 16);
+  return `salesforce#${id}`;
+}
 /** A cached token is reused while it has at least this long to live. */
 const MIN_REMAINING_MS = 10 * 60 * 1000;
 
@@ -55,21 +66,23 @@ function settingsWithOverride(config: SyncConfig): SalesforceAuthSettings {
   return settings;
 }
 
-let memory: Token | undefined;
+const memory = new Map<string, Token>();
 
 /** Gets a token (cached in DynamoDB while it lives) and returns only a reference to it. */
 export async function authenticate(
   store: SyncStore,
   config: SyncConfig,
 ): Promise<{ tokenRef: string; expiresAt: string }> {
-  const cached = await store.getToken(TOKEN_REF);
+  const settings = settingsWithOverride(config);
+  const ref = tokenRef(settings);
+  const cached = await store.getToken(ref);
   let token = cached && cached.expiresAt - Date.now() > MIN_REMAINING_MS ? cached : undefined;
   if (!token) {
-    token = await requestToken(settingsWithOverride(config));
-    await store.putToken(TOKEN_REF, token);
+    token = await requestToken(settings);
+    await store.putToken(ref, token);
   }
-  memory = token;
-  return { tokenRef: TOKEN_REF, expiresAt: new Date(token.expiresAt).toISOString() };
+  memory.set(ref, token);
+  return { tokenRef: ref, expiresAt: new Date(token.expiresAt).toISOString() };
 }
 
 /** A Salesforce client on the cached token; a 401 fetches a new token once and shares it through the cache. */
@@ -78,20 +91,19 @@ export async function salesforceClient(
   config: SyncConfig,
   maxInFlight: number,
 ): Promise<SalesforceClient> {
-  let token = memory && memory.expiresAt > Date.now() ? memory : undefined;
-  if (!token) {
-    const cached = await store.getToken(TOKEN_REF);
-    if (cached && cached.expiresAt > Date.now()) token = cached;
-  }
+  const settings = settingsWithOverride(config);
+  const ref = tokenRef(settings);
+  const live = (t: Token | undefined) => (t && t.expiresAt > Date.now() ? t : undefined);
+  let token = live(memory.get(ref)) ?? live(await store.getToken(ref));
   const refresh = async () => {
-    const fresh = await requestToken(settingsWithOverride(config));
-    await store.putToken(TOKEN_REF, fresh);
-    memory = fresh;
+    const fresh = await requestToken(settings);
+    await store.putToken(ref, fresh);
+    memory.set(ref, fresh);
     return fresh;
   };
-  // The cached token ran out during a long run: get a new one rather than fail the page.
+  // The cached token ran out during a long run: get a new one rather than fail the step.
   token ??= await refresh();
-  memory = token;
+  memory.set(ref, token);
   return new SalesforceClient({
     apiVersion: config.raw.salesforce.apiVersion,
     token,
@@ -101,7 +113,7 @@ export async function salesforceClient(
   });
 }
 
-/** Forget the in-memory token (tests and local runs). */
+/** Forget the in-memory tokens (tests and local runs). */
 export function forgetToken(): void {
-  memory = undefined;
+  memory.clear();
 }

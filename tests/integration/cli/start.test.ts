@@ -50,11 +50,12 @@ describe('the sf-sync command', () => {
     expect(again.totals.unchanged).toBe(summary.totals.created);
   });
 
-  it('prints the summary table for people', () => {
-    const out = cli(['run', '--data-dir', dir, '--company', 'SANTA_REYES', '--entity', 'terceros', '--quiet']);
+  it('prints the summary table for people, sending again with a token cached by another process', () => {
+    // The emulator listens on a new port each start: a token cached for the old one must not be used.
+    const out = cli(['run', '--data-dir', dir, '--company', 'SANTA_REYES', '--entity', 'terceros', '--mode', 'full', '--quiet']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/company\s+entity\s+status\s+extracted\s+created\s+updated\s+unchanged\s+rejected\s+failed\s+skipped/);
-    expect(out.stdout).toMatch(/SANTA_REYES\s+terceros\s+completed/);
+    expect(out.stdout).toMatch(/SANTA_REYES\s+terceros\s+completed\s+\d+\s+0\s+[1-9]\d*\s+0/);
     expect(out.stdout).toContain('Salesforce API calls:');
     expect(out.stderr).not.toContain('extracted');
   });

@@ -94,14 +94,19 @@ export async function startSalesforceEmulator(
     const dml = { schema, store, faults };
     bulk = new BulkJobs(dml, persistence, identity.credentials.userId);
     const rest: RestContext = { ...dml, query: new QueryEngine(schema, store), bulk, usage };
+    let stopping = false;
     const handler = createHandler({
       rest,
       sessions,
       faults,
       apiVersion,
       log: (message) => process.stderr.write(`${message}\n`),
+      stopping: () => stopping,
     });
     const server: Server = createServer(handler);
+    // Longer than common client pools keep idle sockets, so a reused socket is not closed under a request.
+    server.keepAliveTimeout = 65000;
+    server.headersTimeout = 66000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, host, () => {
@@ -130,6 +135,7 @@ export async function startSalesforceEmulator(
       setFaults: (next) => faults.set(next),
       stop: () => {
         stopped ??= new Promise<void>((resolve) => {
+          stopping = true;
           bulkRef.stop();
           server.close(() => {
             usageRef.stop();

@@ -17,6 +17,8 @@ export interface ServerParts {
   apiVersion: string;
   /** Reports internal errors (stderr by default). */
   log: (message: string) => void;
+  /** True once stop() began: requests still in flight then fail quietly. */
+  stopping: () => boolean;
 }
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
@@ -180,7 +182,11 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
       return;
     }
     const request: RestRequest = {
-      method: req.method ?? 'GET',
+      // Salesforce lets clients that cannot send PATCH use POST with ?_HttpMethod=PATCH.
+      method:
+        req.method === 'POST' && url.searchParams.get('_HttpMethod')
+          ? (url.searchParams.get('_HttpMethod') as string).toUpperCase()
+          : (req.method ?? 'GET'),
       segments,
       search: url.searchParams,
       headers: req.headers,
@@ -262,6 +268,10 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
 
   return (req, res) => {
     dispatch(req, res).catch((error: unknown) => {
+      if (parts.stopping()) {
+        res.destroy();
+        return;
+      }
       parts.log(
         `salesforce emulator: ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`,
       );

@@ -140,6 +140,14 @@ describe('single records', () => {
     expect(old.status).toBe(204);
   });
 
+  it('takes POST with ?_HttpMethod=PATCH as a PATCH', async () => {
+    const reply = await org.api('POST', '/sobjects/Account/ti_external_id__c/UPS-POST?_HttpMethod=PATCH', {
+      Name: 'via POST',
+    });
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ success: true, created: true });
+  });
+
   it('answers 404 for an upsert on a field that is not an external ID', async () => {
     const reply = await org.api<ErrorBody>('PATCH', '/sobjects/Account/Phone/123', { Name: 'x' });
     expect(reply.status).toBe(404);

@@ -2,7 +2,7 @@
  * `npm run bench`: sf-sync against the one-record-at-a-time system it replaces, side by side, on
  * the same generated data, the same emulators and the same per-request latency. See --help.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/core/config/load.js';
@@ -10,7 +10,7 @@ import { startSalesforceEmulator } from '../src/emulators/salesforce/index.js';
 import { changeRows } from '../src/emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../src/local/environment.js';
 import type { BaselineResult } from './baseline.js';
-import { runPhase } from './lib/child.js';
+import { bundleWorker, runPhase } from './lib/child.js';
 import type { LimitResult } from './lib/limit.js';
 import { maxRssMb, RssSampler } from './lib/memory.js';
 import type { ObservedFigures } from './lib/observe.js';
@@ -49,6 +49,18 @@ const VIEW_OF: Record<string, 'terceros_view' | 'sucursales_view' | 'acuerdos_vi
   sucursales: 'sucursales_view',
   acuerdos: 'acuerdos_view',
 };
+
+const MARKER = '.sf-sync-bench';
+
+/** Wipes the scratch folder, refusing one that exists, holds files and was not made by the bench. */
+function wipeScratch(root: string): void {
+  if (existsSync(root) && readdirSync(root).length > 0 && !existsSync(path.join(root, MARKER))) {
+    throw new BenchUsageError(
+      `--data-dir ${root} holds files the bench did not make; give an empty or new folder (it is wiped on every run)`,
+    );
+  }
+  rmSync(root, { recursive: true, force: true });
+}
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -116,8 +128,11 @@ async function bench(options: BenchOptions): Promise<number> {
   const services = new RssSampler(200);
   const root = path.resolve(options.dataDir);
   const logs = path.join(root, 'logs');
-  rmSync(root, { recursive: true, force: true });
+  wipeScratch(root);
   mkdirSync(logs, { recursive: true });
+  writeFileSync(path.join(root, MARKER), 'scratch folder of npm run bench; wiped by every run\n');
+  // Beside node_modules, so what the bundle still loads at run time (asl-validator) resolves.
+  const worker = await bundleWorker(path.resolve('node_modules/.cache/sf-sync-bench'));
   const config = loadConfig();
   const concurrency = syncConcurrency();
   const limitConcurrency = options.concurrency ?? concurrency.product;
@@ -181,7 +196,7 @@ async function bench(options: BenchOptions): Promise<number> {
     sfBaseline.resetCounters();
     const baseline = await runPhase<BaselineResult>(
       { phase: 'baseline', salesforce: login(sfBaseline), tableName: 'sf-sync-bench-baseline' },
-      { logFile: path.join(logs, 'baseline.log') },
+      { logFile: path.join(logs, 'baseline.log'), worker },
     );
     const b = baseline.result;
     phases.baseline = {
@@ -209,7 +224,7 @@ async function bench(options: BenchOptions): Promise<number> {
       sfSync.resetCounters();
       const out = await runPhase<SyncPhaseResult>(
         { phase: 'sync', input: {} },
-        { logFile: path.join(logs, `${name}.log`) },
+        { logFile: path.join(logs, `${name}.log`), worker },
       );
       const figures = syncFigures(out.result, sfSync.counters(), memoryPart(out.memory));
       if (out.result.status === 'FAILED') {
@@ -256,7 +271,7 @@ async function bench(options: BenchOptions): Promise<number> {
     sfLimit.resetCounters();
     const limit = await runPhase<LimitResult>(
       { phase: 'limit', runId: fullRunId, salesforce: login(sfLimit), concurrency: limitConcurrency },
-      { logFile: path.join(logs, 'limit.log') },
+      { logFile: path.join(logs, 'limit.log'), worker },
     );
     const l = limit.result;
     const limitCounters = sfLimit.counters();
@@ -302,7 +317,7 @@ async function bench(options: BenchOptions): Promise<number> {
     try {
       const out = await runPhase<{ rows: number; pages: number; seconds: number }>(
         { phase: 'extract', runId: 'bench-extract', company: 'ITALCOL', entity: 'terceros' },
-        { logFile: path.join(logs, 'extract.log') },
+        { logFile: path.join(logs, 'extract.log'), worker },
       );
       million = {
         view: 'ITALCOL terceros_view',
@@ -420,9 +435,13 @@ async function bench(options: BenchOptions): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  let options: BenchOptions;
   try {
-    options = parseBenchArgs(process.argv.slice(2));
+    const options = parseBenchArgs(process.argv.slice(2));
+    if (options.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    return await bench(options);
   } catch (error) {
     if (error instanceof BenchUsageError) {
       process.stderr.write(`npm run bench: ${error.message}\n`);
@@ -430,11 +449,6 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  if (options.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  return bench(options);
 }
 
 main().then(

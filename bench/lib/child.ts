@@ -6,7 +6,33 @@ import { fileURLToPath } from 'node:url';
 import type { MemoryFigures } from './memory.js';
 import type { PhaseReply, PhaseTask } from './phases.js';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const WORKER_SOURCE = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/**
+ * Bundles worker.ts with esbuild the way serverless.yml bundles the Lambdas (ESM, everything
+ * bundled, a real `require` for the CommonJS drivers), so phases run on plain Node as in Lambda,
+ * without tsx's loader in their memory. Returns the bundle's path.
+ */
+export async function bundleWorker(outDir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  mkdirSync(outDir, { recursive: true });
+  const outfile = path.join(outDir, 'bench-worker.mjs');
+  await build({
+    entryPoints: [WORKER_SOURCE],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    keepNames: true,
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  return outfile;
+}
 
 export class PhaseError extends Error {
   override readonly name = 'PhaseError';
@@ -19,12 +45,20 @@ export class PhaseError extends Error {
  */
 export async function runPhase<T>(
   task: PhaseTask,
-  options: { logFile: string; env?: Record<string, string>; execArgv?: string[] },
+  options: {
+    logFile: string;
+    /** A bundle from bundleWorker (plain Node); default: worker.ts through tsx. */
+    worker?: string;
+    env?: Record<string, string>;
+    execArgv?: string[];
+  },
 ): Promise<{ result: T; memory: MemoryFigures }> {
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = fork(WORKER, [], {
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+  const worker = options.worker ?? WORKER_SOURCE;
+  const loader = worker.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = fork(worker, [], {
+    execArgv: [...loader, ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

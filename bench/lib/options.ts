@@ -1,4 +1,6 @@
 /** Command line of `npm run bench`: flags, defaults, validation. */
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const DEFAULT_ROWS = 10_000;
@@ -52,8 +54,9 @@ Options:
   --million-rows N  rows of the view for the extract memory measurement (default ${DEFAULT_MILLION_ROWS.toLocaleString('en-US')})
   --skip-million    skip the extract memory measurement
   --out FILE        where to write the JSON (default ${DEFAULT_OUT})
-  --data-dir DIR    scratch folder for the emulators' state, wiped at the start (default .data/bench,
-                    --quick: .data/bench-quick)
+  --data-dir DIR    scratch folder for the emulators' state and the phase logs, wiped at the start
+                    (default: sf-sync-bench, --quick: sf-sync-bench-quick, in the system temp folder; not
+                    under .data, which \`npm start -- --reset\` wipes)
   --keep-data       leave the scratch folder in place afterwards (default: removed)
   -h, --help        this help
 
@@ -113,7 +116,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   }
   const out = str('out') ?? DEFAULT_OUT;
   if (out.trim() === '') throw new BenchUsageError('--out must name a file, got an empty string');
-  const dataDir = str('data-dir') ?? (quick ? '.data/bench-quick' : '.data/bench');
+  const dataDir = str('data-dir') ?? path.join(os.tmpdir(), quick ? 'sf-sync-bench-quick' : 'sf-sync-bench');
   if (dataDir.trim() === '') throw new BenchUsageError('--data-dir must name a folder, got an empty string');
   return {
     rows: wholeNumber(str('rows'), 'rows', 60, 2_000_000) ?? (quick ? QUICK_ROWS : DEFAULT_ROWS),

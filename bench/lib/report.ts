@@ -81,7 +81,8 @@ export function deltaBounds(
 ): DeltaBound[] {
   return changes.map((c) => {
     const changedRows = c.updated + c.inserted;
-    const observed = requests?.[`${c.company}/${c.entity}`];
+    // With the run observed, a pair without an Upsert made no request.
+    const observed = requests === undefined ? undefined : (requests[`${c.company}/${c.entity}`] ?? 0);
     return {
       company: c.company,
       entity: c.entity,

@@ -17,6 +17,7 @@ import {
   type SqlServerEmulatorOptions,
   startSqlServerEmulator,
 } from '../emulators/sqlserver/index.js';
+import { startDynamoProcess } from './dynamo-process.js';
 import { ensureSyncTable, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
 
 export type ServiceChoice = 'local' | 'real';
@@ -32,6 +33,8 @@ export interface LocalEnvironmentOptions {
   sizes?: SqlServerEmulatorOptions['sizes'];
   faults?: SalesforceFaults;
   tableName?: string;
+  /** Run dynalite inside this process instead of a child process. */
+  dynamoInProcess?: boolean;
 }
 
 /** The stand-ins a local run talks to, and the environment that points the handlers at them. */
@@ -126,7 +129,9 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const table = options.tableName ?? process.env.TABLE_NAME ?? 'sf-sync-local';
     env.TABLE_NAME = table;
     if ((options.dynamodb ?? 'local') === 'local') {
-      dynamo = await startLocalDynamo({ dataDir: path.join(dataDir, 'dynamodb'), port: 0 });
+      const where = { dataDir: path.join(dataDir, 'dynamodb'), port: 0 };
+      // In its own process by default: its LevelDB work then runs on another core than the handlers.
+      dynamo = options.dynamoInProcess ? await startLocalDynamo(where) : await startDynamoProcess(where);
       const running = dynamo;
       started.push(() => running.stop());
       env.DYNAMODB_ENDPOINT = running.endpoint;

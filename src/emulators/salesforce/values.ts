@@ -140,8 +140,7 @@ function checkRules(field: FieldDef, value: StoredValue): Converted {
     }
     const factor = 10 ** field.scale;
     const rounded = Math.round(Math.abs(value) * factor) / factor;
-    const integerDigits = Math.floor(rounded).toString().replace(/^0$/, '').length;
-    if (integerDigits > field.precision - field.scale) {
+    if (rounded >= 10 ** (field.precision - field.scale)) {
       return {
         ok: false,
         parser: false,

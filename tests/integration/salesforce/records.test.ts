@@ -209,9 +209,9 @@ describe('single records', () => {
     ],
     [
       'a number beyond precision',
-      { Name: 'x', ti_cupo_credito__c: 1e15 },
+      { Name: 'x', ti_cupo_credito__c: 1e16 },
       'NUMBER_OUTSIDE_VALID_RANGE',
-      'Cupo de crédito: value outside of valid range on numeric field: 1000000000000000',
+      'Cupo de crédito: value outside of valid range on numeric field: 10000000000000000',
     ],
     [
       'a read-only field',

@@ -44,6 +44,10 @@ describe('field values from JSON', () => {
       error: { statusCode: 'NUMBER_OUTSIDE_VALID_RANGE' },
     });
     expect(fromJson(field('Count__c'), 2.5)).toEqual({ ok: true, value: 3 });
+    expect(fromJson(field('Count__c'), 1e21)).toMatchObject({
+      ok: false,
+      error: { statusCode: 'NUMBER_OUTSIDE_VALID_RANGE' },
+    });
     expect(fromJson(field('Amount__c'), 'lots')).toEqual({
       ok: false,
       parser: true,

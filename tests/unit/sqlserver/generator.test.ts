@@ -118,7 +118,8 @@ describe('demo data generator', () => {
       sucursales.forEach((row, i) => {
         expect(row.codigo_sucursal).toMatch(/^SUC-\d{6}$/);
         if (i !== ORPHAN_SUCURSAL_INDEX) expect(nits.has(row.nit_tercero)).toBe(true);
-        if (row.nombre !== null) expect(row.nombre.length).toBeLessThanOrEqual(255);
+        expect(row.nombre?.length).toBeGreaterThan(0);
+        expect(row.nombre?.length).toBeLessThanOrEqual(255);
       });
       for (const row of acuerdos) {
         expect(nits.has(row.nit_tercero)).toBe(true);

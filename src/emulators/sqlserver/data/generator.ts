@@ -468,7 +468,7 @@ export function sucursalRow(
   const row: SucursalRow = {
     codigo_sucursal: sucursalCode(index),
     nit_tercero: nitForIndex(company, sucursalParentIndex(company, index, seed, sizes.terceros), seed),
-    nombre: rng.chance(0.03) ? null : `${rng.pick(BRANCH_KINDS)} ${rng.pick(NEIGHBOURHOODS)}`,
+    nombre: `${rng.pick(BRANCH_KINDS)} ${rng.pick(NEIGHBOURHOODS)}`,
     direccion: rng.chance(0.03) ? null : address(rng),
     ciudad: c.ciudad,
     departamento: c.departamento,

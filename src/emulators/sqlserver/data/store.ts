@@ -25,7 +25,7 @@ import {
 } from './views.js';
 
 /** Bump when the generator or the file layout changes: older files are then regenerated. */
-export const STORE_VERSION = 3;
+export const STORE_VERSION = 4;
 export const DEFAULT_DATA_DIR = '.data/sqlserver';
 
 export interface CompanyManifest {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config/load.js';
 import { ConfigError, SyncError } from '../core/errors.js';
 import { defaultContext } from '../core/sync/context.js';
+import type { RunSummary } from '../core/sync/report.js';
 import { type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
 import { runSync } from '../local/run.js';
 import { formatSummary, summaryJson } from './format.js';
@@ -166,23 +167,35 @@ async function showCommand(values: Record<string, unknown>, runId: string | unde
 async function replayCommand(values: Record<string, unknown>, runId: string | undefined): Promise<number> {
   if (!runId) throw new UsageError('replay needs a RUN_ID (see `npm run sf-sync -- show`)');
   let input: unknown;
+  let known = false;
   await withEnvironment(values, async () => {
-    const failures = (await defaultContext().store.getFailures(runId)).filter((f) => f.bucket === 'failed');
-    if (failures.length > 0) {
-      input = {
-        companies: [...new Set(failures.map((f) => f.company))],
-        entities: [...new Set(failures.map((f) => f.entity))],
-        mode: 'delta',
-      };
+    const run = await defaultContext().store.getRun(runId);
+    known = run !== undefined;
+    const summary = run?.summary?.S ? (JSON.parse(run.summary.S) as RunSummary) : undefined;
+    const companies = new Set<string>();
+    const entities = new Set<string>();
+    for (const [company, c] of Object.entries(summary?.companies ?? {})) {
+      for (const [entity, e] of Object.entries(c.entities)) {
+        if (e.failed > 0 || e.status !== 'completed') {
+          companies.add(company);
+          entities.add(entity);
+        }
+      }
     }
+    if (companies.size > 0) input = { companies: [...companies], entities: [...entities], mode: 'delta' };
   });
+  if (!known) {
+    process.stderr.write(`No run ${runId} in the local store.\n`);
+    return 1;
+  }
   if (!input) {
-    process.stderr.write(`Run ${runId} has no failed rows to replay.\n`);
+    process.stderr.write(
+      `Run ${runId} has nothing to replay: every company and entity completed with no failed rows.\n`,
+    );
     return 0;
   }
-  process.stderr.write(
-    `Replaying ${JSON.stringify(input)}: failed rows are sent again, unchanged synced rows are not.\n`,
-  );
+  // Failed rows are not marked synced, so a delta run sends them again; synced unchanged rows are not sent.
+  process.stderr.write(`Replaying ${JSON.stringify(input)}\n`);
   return runCommand({ ...values, input: JSON.stringify(input) });
 }
 

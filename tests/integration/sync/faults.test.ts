@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { changeRows } from '../../../src/emulators/sqlserver/index.js';
 import { resetHandlerCaches } from '../../../src/local/environment.js';
 import { bucketsAddUp, startWorld, type TestWorld } from './helpers.js';
 
@@ -30,7 +31,9 @@ describe('the sync workflow under faults', () => {
     world.env.salesforce?.setFaults({ seed: 11, unavailableShare: 0.3 });
     const result = await world.run({ mode: 'full' });
     expect(result.status).toBe('SUCCEEDED');
-    const retried = result.events.filter((e) => e.type === 'TaskFailed' && e.error?.name === 'SalesforceUnavailableError');
+    const retried = result.events.filter(
+      (e) => e.type === 'TaskFailed' && e.error?.name === 'SalesforceUnavailableError',
+    );
     expect(retried.length).toBeGreaterThan(0);
     expect(result.summary?.totals.failed).toBe(0);
     expect(result.summary?.totals.created).toBe(0);
@@ -59,6 +62,33 @@ describe('the sync workflow under faults', () => {
     expect(result.summary?.totals.failed).toBe(0);
   });
 
+  it('sends rows that failed again on the next run', async () => {
+    const changed = await changeRows({
+      dataDir: `${world.dir}/sqlserver`,
+      company: 'SANTA_REYES',
+      view: 'terceros_view',
+      share: 0.25,
+      kinds: { updated: 1 },
+      seed: 3,
+    });
+    expect(changed.updated).toBeGreaterThan(0);
+    world.env.salesforce?.setFaults({ seed: 2, lockRowShare: 1 });
+    const failing = await world.run({ companies: ['SANTA_REYES'], entities: ['terceros'] });
+    expect(failing.status).toBe('COMPLETED_WITH_FAILURES');
+    const failed = failing.summary?.companies.SANTA_REYES?.entities.terceros;
+    expect(failed?.status).toBe('failed');
+    expect(failed?.failed).toBeGreaterThan(0);
+    expect(failed?.updated).toBe(0);
+    bucketsAddUp(failing.summary);
+
+    world.env.salesforce?.setFaults({});
+    const again = await world.run({ companies: ['SANTA_REYES'], entities: ['terceros'] });
+    expect(again.status).toBe('SUCCEEDED');
+    const sent = again.summary?.companies.SANTA_REYES?.entities.terceros;
+    expect((sent?.created ?? 0) + (sent?.updated ?? 0)).toBe(failed?.failed);
+    expect(sent?.failed).toBe(0);
+  });
+
   it('fails a company whose database is unreachable, skips its children and syncs the others', async () => {
     const saved = process.env.DB_PORT_CASABLANCA;
     process.env.DB_PORT_CASABLANCA = String(await closedPort());
@@ -77,7 +107,8 @@ describe('the sync workflow under faults', () => {
       expect(c?.SANTA_REYES?.status).toBe('completed');
       expect(c?.ITALCOL?.entities.acuerdos?.updated).toBeGreaterThan(0);
       const retried = result.events.filter(
-        (e) => e.type === 'TaskFailed' && e.stateName === 'Extract' && e.error?.name === 'SourceUnavailableError',
+        (e) =>
+          e.type === 'TaskFailed' && e.stateName === 'Extract' && e.error?.name === 'SourceUnavailableError',
       );
       expect(retried.length).toBe(4); // the first attempt and the three retries of the definition
       bucketsAddUp(result.summary);

@@ -24,7 +24,11 @@ export interface TestWorld {
 /** Starts the three stand-ins on free ports in a temp folder, with small demo data. */
 export async function startWorld(): Promise<TestWorld> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-it-'));
-  const env = await startLocalEnvironment({ config: loadConfig('config/sync.config.json'), dataDir: dir, sizes: SIZES });
+  const env = await startLocalEnvironment({
+    config: loadConfig('config/sync.config.json'),
+    dataDir: dir,
+    sizes: SIZES,
+  });
   return {
     env,
     dir,
@@ -45,7 +49,8 @@ export function bucketsAddUp(summary: RunSummary | undefined): void {
   if (!summary) return;
   const sum = (c: Counts) => c.created + c.updated + c.unchanged + c.rejected + c.failed + c.skipped;
   for (const c of Object.values(summary.companies)) {
-    for (const [name, e] of Object.entries(c.entities)) expect({ name, sum: sum(e) }).toEqual({ name, sum: e.extracted });
+    for (const [name, e] of Object.entries(c.entities))
+      expect({ name, sum: sum(e) }).toEqual({ name, sum: e.extracted });
   }
   expect(sum(summary.totals)).toBe(summary.totals.extracted);
 }

@@ -31,7 +31,9 @@ describe('the sync workflow, end to end', () => {
     expect(s?.totals.rejected).toBeGreaterThan(0);
 
     const failures = await failuresOf(result.runId);
-    const codes = new Set(failures.filter((f) => f.company === 'ITALCOL').map((f) => `${f.entity}:${f.code}`));
+    const codes = new Set(
+      failures.filter((f) => f.company === 'ITALCOL').map((f) => `${f.entity}:${f.code}`),
+    );
     for (const expected of [
       'terceros:REQUIRED_FIELD_MISSING',
       'terceros:STRING_TOO_LONG',
@@ -66,7 +68,10 @@ describe('the sync workflow, end to end', () => {
           )
           .map(({ i }) => i);
       const lastParentUpsert = Math.max(...index('Upsert', 'terceros', 'TaskSucceeded'));
-      const firstChildExtract = Math.min(...index('Extract', 'sucursales', 'TaskStarted'), ...index('Extract', 'acuerdos', 'TaskStarted'));
+      const firstChildExtract = Math.min(
+        ...index('Extract', 'sucursales', 'TaskStarted'),
+        ...index('Extract', 'acuerdos', 'TaskStarted'),
+      );
       expect(lastParentUpsert).toBeLessThan(firstChildExtract);
       const lastStoreUpsert = Math.max(...index('Upsert', 'sucursales', 'TaskSucceeded'));
       expect(lastStoreUpsert).toBeLessThan(Math.min(...index('Extract', 'acuerdos', 'TaskStarted')));
@@ -121,7 +126,11 @@ describe('the sync workflow, end to end', () => {
     const legacy = await world.run({ selected_company: 'SANTA_REYES' });
     expect(legacy.status).toBe('SUCCEEDED');
     expect(Object.keys(legacy.summary?.companies ?? {})).toEqual(['SANTA_REYES']);
-    expect(Object.keys(legacy.summary?.companies.SANTA_REYES?.entities ?? {})).toEqual(['terceros', 'sucursales', 'acuerdos']);
+    expect(Object.keys(legacy.summary?.companies.SANTA_REYES?.entities ?? {})).toEqual([
+      'terceros',
+      'sucursales',
+      'acuerdos',
+    ]);
   });
 
   it('refuses invalid input at Plan, listing what is accepted, and writes nothing', async () => {

@@ -87,3 +87,12 @@ describe('named errors and the state machine', () => {
     }
   });
 });
+
+describe('the definition', () => {
+  it('is valid ASL that the local runner can bind to the six functions', async () => {
+    const { validateDefinition } = await import('../../src/local/definition.js');
+    expect(validateDefinition('statemachines/sync.asl.yml')).toEqual([]);
+    const resources = new Set(tasks.map(([, s]) => s.Resource?.['Fn::GetAtt']?.[0]));
+    expect([...resources].sort()).toEqual(['authenticate', 'extract', 'plan', 'report', 'transform', 'upsert']);
+  });
+});

@@ -3,7 +3,7 @@
  * does, with a pause now and then) and prints rows per second and peak memory.
  *
  *   npx tsx bench/sqlserver-stream.ts [--rows 1000000] [--view terceros_view] [--data-dir .data/bench-sqlserver]
- *                                     [--server-process]
+ *                                     [--server-process] [--order-by-key]
  *
  * By default server and client run in this one process, so the RSS figure covers both. With
  * --server-process the emulator runs as `src/emulators/sqlserver/main.ts` in a child process and the
@@ -14,7 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sql from 'mssql';
-import { startSqlServerEmulator, VIEWS, type ViewName } from '../src/emulators/sqlserver/index.js';
+import { startSqlServerEmulator, VIEW_KEYS, VIEWS, type ViewName } from '../src/emulators/sqlserver/index.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,6 +26,8 @@ const rows = Number(option('rows', '1000000'));
 const view = option('view', 'terceros_view') as ViewName;
 const dataDir = option('data-dir', '.data/bench-sqlserver');
 const separate = process.argv.includes('--server-process');
+/** ORDER BY the view's key, as the sync's extract queries it. */
+const orderByKey = process.argv.includes('--order-by-key');
 if (!Number.isInteger(rows) || rows < 1 || rows > 5_000_000)
   throw new Error('--rows must be an integer from 1 to 5000000');
 if (!VIEWS.includes(view)) throw new Error(`--view must be one of ${VIEWS.join(', ')}`);
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
     });
     request.on('error', reject);
     request.on('done', () => resolve());
-    void request.query(`SELECT * FROM dbo.${view}`);
+    void request.query(`SELECT * FROM dbo.${view}${orderByKey ? ` ORDER BY ${VIEW_KEYS[view]}` : ''}`);
   });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
@@ -150,6 +152,7 @@ async function main(): Promise<void> {
       seconds: Number(seconds.toFixed(2)),
       rowsPerSecond,
       mode: separate ? 'server-process' : 'one-process',
+      orderByKey,
       peakRssMB: Math.round(peak.own / 1048576),
       baselineRssMB: Math.round(baseline.own / 1048576),
       ...(separate

@@ -93,6 +93,13 @@ describe('the definition', () => {
     const { validateDefinition } = await import('../../src/local/definition.js');
     expect(validateDefinition('statemachines/sync.asl.yml')).toEqual([]);
     const resources = new Set(tasks.map(([, s]) => s.Resource?.['Fn::GetAtt']?.[0]));
-    expect([...resources].sort()).toEqual(['authenticate', 'extract', 'plan', 'report', 'transform', 'upsert']);
+    expect([...resources].sort()).toEqual([
+      'authenticate',
+      'extract',
+      'plan',
+      'report',
+      'transform',
+      'upsert',
+    ]);
   });
 });

@@ -6,7 +6,11 @@ import path from 'node:path';
 const tsx = path.resolve('node_modules/.bin/tsx');
 
 function cli(args: string[]) {
-  const out = spawnSync(tsx, ['src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 240000, env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const out = spawnSync(tsx, ['src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 240000,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 
@@ -34,7 +38,11 @@ describe('the sf-sync command', () => {
     expect(first.stderr).toContain('extracted');
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
-    expect(summary).toMatchObject({ status: 'SUCCEEDED', runId: expect.any(String), seconds: expect.any(Number) });
+    expect(summary).toMatchObject({
+      status: 'SUCCEEDED',
+      runId: expect.any(String),
+      seconds: expect.any(Number),
+    });
     expect(Object.keys(summary.companies)).toEqual(['ITALCOL', 'CASABLANCA', 'SANTA_REYES']);
     for (const bucket of ['extracted', 'created', 'updated', 'unchanged', 'rejected', 'failed', 'skipped']) {
       expect(summary.companies.ITALCOL.entities.terceros[bucket]).toEqual(expect.any(Number));
@@ -52,9 +60,22 @@ describe('the sf-sync command', () => {
 
   it('prints the summary table for people, sending again with a token cached by another process', () => {
     // The emulator listens on a new port each start: a token cached for the old one must not be used.
-    const out = cli(['run', '--data-dir', dir, '--company', 'SANTA_REYES', '--entity', 'terceros', '--mode', 'full', '--quiet']);
+    const out = cli([
+      'run',
+      '--data-dir',
+      dir,
+      '--company',
+      'SANTA_REYES',
+      '--entity',
+      'terceros',
+      '--mode',
+      'full',
+      '--quiet',
+    ]);
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/company\s+entity\s+status\s+extracted\s+created\s+updated\s+unchanged\s+rejected\s+failed\s+skipped/);
+    expect(out.stdout).toMatch(
+      /company\s+entity\s+status\s+extracted\s+created\s+updated\s+unchanged\s+rejected\s+failed\s+skipped/,
+    );
     expect(out.stdout).toMatch(/SANTA_REYES\s+terceros\s+completed\s+\d+\s+0\s+[1-9]\d*\s+0/);
     expect(out.stdout).toContain('Salesforce API calls:');
     expect(out.stderr).not.toContain('extracted');

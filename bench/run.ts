@@ -10,12 +10,13 @@ import { startSalesforceEmulator } from '../src/emulators/salesforce/index.js';
 import { changeRows } from '../src/emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../src/local/environment.js';
 import type { BaselineResult } from './baseline.js';
-import { bundleWorker, runPhase } from './lib/child.js';
+import { bundleWorker, type PhaseOutcome, runPhase } from './lib/child.js';
 import type { LimitResult } from './lib/limit.js';
 import { maxRssMb, RssSampler } from './lib/memory.js';
 import type { ObservedFigures } from './lib/observe.js';
 import { type BenchOptions, BenchUsageError, HELP, parseBenchArgs } from './lib/options.js';
 import type { SalesforceLogin } from './lib/phases.js';
+import { startProfiler } from './lib/profiler.js';
 import {
   computeRatios,
   deltaBounds,
@@ -107,8 +108,11 @@ function syncFigures(result: SyncPhaseResult, counters: Counters, memory: PhaseF
   };
 }
 
-function memoryPart(m: { maxRssMb: number; startRssMb: number; peakHeapUsedMb: number }): PhaseFigures {
+function memoryPart(out: PhaseOutcome<unknown>): PhaseFigures {
+  const m = out.memory;
   return {
+    cpuSeconds: out.cpuSeconds,
+    servicesCpuSeconds: out.servicesCpuSeconds,
     records: 0,
     sent: 0,
     seconds: 0,
@@ -132,7 +136,28 @@ async function bench(options: BenchOptions): Promise<number> {
   mkdirSync(logs, { recursive: true });
   writeFileSync(path.join(root, MARKER), 'scratch folder of npm run bench; wiped by every run\n');
   // Beside node_modules, so what the bundle still loads at run time (asl-validator) resolves.
-  const worker = await bundleWorker(path.resolve('node_modules/.cache/sf-sync-bench'));
+  // Beside node_modules, so what the bundle still loads at run time (asl-validator) resolves. With
+  // --cpu-prof the phases run from the sources (through tsx) so profiles name real files.
+  const profiles = path.join(root, 'profiles');
+  const worker = options.cpuProf
+    ? undefined
+    : await bundleWorker(path.resolve('node_modules/.cache/sf-sync-bench'));
+  const phaseOptions = (name: string) => ({
+    logFile: path.join(logs, `${name}.log`),
+    ...(worker ? { worker } : {}),
+    ...(options.cpuProf
+      ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${path.join(profiles, name)}`] }
+      : {}),
+  });
+  const servicesProfiler = options.cpuProf ? await startProfiler() : undefined;
+  const profiled = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    await servicesProfiler?.start();
+    try {
+      return await work();
+    } finally {
+      await servicesProfiler?.stop(path.join(profiles, `${name}-services.cpuprofile`));
+    }
+  };
   const config = loadConfig();
   const concurrency = syncConcurrency();
   const limitConcurrency = options.concurrency ?? concurrency.product;
@@ -194,13 +219,15 @@ async function bench(options: BenchOptions): Promise<number> {
     // ---- 1. baseline ------------------------------------------------------------------------------
     say('bench: baseline (the seed: one record at a time, sequential)...');
     sfBaseline.resetCounters();
-    const baseline = await runPhase<BaselineResult>(
-      { phase: 'baseline', salesforce: login(sfBaseline), tableName: 'sf-sync-bench-baseline' },
-      { logFile: path.join(logs, 'baseline.log'), worker },
+    const baseline = await profiled('baseline', () =>
+      runPhase<BaselineResult>(
+        { phase: 'baseline', salesforce: login(sfBaseline), tableName: 'sf-sync-bench-baseline' },
+        phaseOptions('baseline'),
+      ),
     );
     const b = baseline.result;
     phases.baseline = {
-      ...memoryPart(baseline.memory),
+      ...memoryPart(baseline),
       records: b.records,
       sent: b.created + b.updated + b.failed,
       seconds: round(b.seconds, 3),
@@ -222,11 +249,10 @@ async function bench(options: BenchOptions): Promise<number> {
     // ---- 2-4. the sync: first run, unchanged rerun, after 1% changed -----------------------------
     const syncPhase = async (name: 'full' | 'unchanged' | 'delta') => {
       sfSync.resetCounters();
-      const out = await runPhase<SyncPhaseResult>(
-        { phase: 'sync', input: {} },
-        { logFile: path.join(logs, `${name}.log`), worker },
+      const out = await profiled(name, () =>
+        runPhase<SyncPhaseResult>({ phase: 'sync', input: {} }, phaseOptions(name)),
       );
-      const figures = syncFigures(out.result, sfSync.counters(), memoryPart(out.memory));
+      const figures = syncFigures(out.result, sfSync.counters(), memoryPart(out));
       if (out.result.status === 'FAILED') {
         throw new Error(
           `the ${name} sync run failed: ${out.result.error ?? 'unknown error'} (log: ${logs}/${name}.log)`,
@@ -269,14 +295,16 @@ async function bench(options: BenchOptions): Promise<number> {
       `bench: limit (bare Collections upserts of the full run's records, ${limitConcurrency} in flight)...`,
     );
     sfLimit.resetCounters();
-    const limit = await runPhase<LimitResult>(
-      { phase: 'limit', runId: fullRunId, salesforce: login(sfLimit), concurrency: limitConcurrency },
-      { logFile: path.join(logs, 'limit.log'), worker },
+    const limit = await profiled('limit', () =>
+      runPhase<LimitResult>(
+        { phase: 'limit', runId: fullRunId, salesforce: login(sfLimit), concurrency: limitConcurrency },
+        phaseOptions('limit'),
+      ),
     );
     const l = limit.result;
     const limitCounters = sfLimit.counters();
     phases.limit = {
-      ...memoryPart(limit.memory),
+      ...memoryPart(limit),
       records: l.records,
       sent: l.records,
       seconds: round(l.seconds, 3),
@@ -317,7 +345,7 @@ async function bench(options: BenchOptions): Promise<number> {
     try {
       const out = await runPhase<{ rows: number; pages: number; seconds: number }>(
         { phase: 'extract', runId: 'bench-extract', company: 'ITALCOL', entity: 'terceros' },
-        { logFile: path.join(logs, 'extract.log'), worker },
+        phaseOptions('extract'),
       );
       million = {
         view: 'ITALCOL terceros_view',
@@ -330,6 +358,8 @@ async function bench(options: BenchOptions): Promise<number> {
         sampledPeakRssMb: out.memory.sampledPeakRssMb,
         startRssMb: out.memory.startRssMb,
         peakHeapUsedMb: out.memory.peakHeapUsedMb,
+        cpuSeconds: out.cpuSeconds,
+        servicesCpuSeconds: out.servicesCpuSeconds,
         note: `functions/extract.ts's handler alone in a child process (as in its own Lambda); SQL Server emulator and dynalite in the parent${options.quick || n < 1_000_000 ? `; ${n.toLocaleString('en-US')} rows, not 1,000,000` : ''}`,
       };
       say(

@@ -34,6 +34,15 @@ export async function bundleWorker(outDir: string): Promise<string> {
   return outfile;
 }
 
+export interface PhaseOutcome<T> {
+  result: T;
+  memory: MemoryFigures;
+  /** CPU time (user + system) of the phase's process during the phase. */
+  cpuSeconds: number;
+  /** CPU time of this process (the emulators and dynalite) meanwhile. */
+  servicesCpuSeconds: number;
+}
+
 export class PhaseError extends Error {
   override readonly name = 'PhaseError';
 }
@@ -52,10 +61,11 @@ export async function runPhase<T>(
     env?: Record<string, string>;
     execArgv?: string[];
   },
-): Promise<{ result: T; memory: MemoryFigures }> {
+): Promise<PhaseOutcome<T>> {
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const worker = options.worker ?? WORKER_SOURCE;
+  const cpu0 = process.cpuUsage();
   const loader = worker.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = fork(worker, [], {
     execArgv: [...loader, ...(options.execArgv ?? [])],
@@ -87,7 +97,13 @@ export async function runPhase<T>(
         `the ${task.phase} phase failed: ${reply.error} (log: ${options.logFile})\n${reply.stack ?? ''}`,
       );
     }
-    return { result: reply.result as T, memory: reply.memory };
+    const services = process.cpuUsage(cpu0);
+    return {
+      result: reply.result as T,
+      memory: reply.memory,
+      cpuSeconds: reply.cpuSeconds,
+      servicesCpuSeconds: Math.round((services.user + services.system) / 1e4) / 100,
+    };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill();
     await new Promise<void>((resolve) => log.end(resolve));

@@ -23,6 +23,7 @@ export interface BenchOptions {
   out: string;
   dataDir: string;
   keepData: boolean;
+  cpuProf: boolean;
   help: boolean;
 }
 
@@ -58,6 +59,11 @@ Options:
                     (default: sf-sync-bench, --quick: sf-sync-bench-quick, in the system temp folder; not
                     under .data, which \`npm start -- --reset\` wipes)
   --keep-data       leave the scratch folder in place afterwards (default: removed)
+  --cpu-prof        write V8 CPU profiles of every phase (<phase>/CPU.*.cpuprofile, one per thread: the
+                    largest is the main thread) and of the emulators meanwhile (<phase>-services.cpuprofile)
+                    to <data-dir>/profiles, kept afterwards; the phases then run from the sources through
+                    tsx. Summarise one with
+                    npx tsx bench/profile.ts FILE.cpuprofile
   -h, --help        this help
 
 Each phase runs in its own child process (tsx), so its peak memory (kernel max RSS) is its own; the
@@ -96,6 +102,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         out: { type: 'string' },
         'data-dir': { type: 'string' },
         'keep-data': { type: 'boolean' },
+        'cpu-prof': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -129,7 +136,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       (quick ? QUICK_MILLION_ROWS : DEFAULT_MILLION_ROWS),
     out,
     dataDir,
-    keepData: v['keep-data'] === true,
+    keepData: v['keep-data'] === true || v['cpu-prof'] === true,
+    cpuProf: v['cpu-prof'] === true,
     help: v.help === true,
   };
 }

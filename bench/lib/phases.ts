@@ -17,5 +17,5 @@ export type PhaseTask = { sampleMs?: number } & (
 );
 
 export type PhaseReply =
-  | { ok: true; result: unknown; memory: MemoryFigures }
-  | { ok: false; error: string; stack?: string; memory: MemoryFigures };
+  | { ok: true; result: unknown; memory: MemoryFigures; cpuSeconds: number }
+  | { ok: false; error: string; stack?: string; memory: MemoryFigures; cpuSeconds: number };

@@ -18,6 +18,10 @@ export interface PhaseFigures {
   /** RSS of that process when the phase started, code loaded (MB). */
   startRssMb: number;
   peakHeapUsedMb: number;
+  /** CPU time (user + system) of the phase's process during the phase. */
+  cpuSeconds: number;
+  /** CPU time of the parent process (emulators, dynalite) meanwhile. */
+  servicesCpuSeconds: number;
   detail?: Record<string, unknown>;
 }
 
@@ -211,8 +215,9 @@ export function phaseTable(phases: Array<[string, PhaseFigures]>): string {
       kindsText(p.salesforceCallsByKind) || '-',
       fmt(p.dynamodbCalls),
       fmt(p.peakRssMb, 1),
+      `${fmt(p.cpuSeconds, 1)} / ${fmt(p.servicesCpuSeconds, 1)}`,
     ]),
-    [false, true, true, true, true, true, false, true, true],
+    [false, true, true, true, true, true, false, true, true, true],
   );
 }
 

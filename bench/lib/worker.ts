@@ -76,12 +76,23 @@ process.once('message', (task: PhaseTask) => {
     if (task.phase === 'sync') await import('../../src/local/run.js');
     if (task.phase === 'extract') await import('../../functions/extract.js');
     const sampler = new RssSampler(task.sampleMs ?? 50);
+    const cpu0 = process.cpuUsage();
+    const cpuSeconds = () => {
+      const used = process.cpuUsage(cpu0);
+      return Math.round((used.user + used.system) / 1e4) / 100;
+    };
     try {
       const result = await runTask(task);
-      await reply({ ok: true, result, memory: sampler.stop() });
+      await reply({ ok: true, result, memory: sampler.stop(), cpuSeconds: cpuSeconds() });
     } catch (error) {
       const e = error as Error;
-      await reply({ ok: false, error: `${e.name}: ${e.message}`, stack: e.stack, memory: sampler.stop() });
+      await reply({
+        ok: false,
+        error: `${e.name}: ${e.message}`,
+        stack: e.stack,
+        memory: sampler.stop(),
+        cpuSeconds: cpuSeconds(),
+      });
     }
     process.exit(0);
   })();

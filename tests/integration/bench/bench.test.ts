@@ -83,6 +83,8 @@ describe('bench sizes and targets', () => {
     peakRssMb: 100,
     startRssMb: 80,
     peakHeapUsedMb: 20,
+    cpuSeconds: 1,
+    servicesCpuSeconds: 1,
     ...over,
   });
 

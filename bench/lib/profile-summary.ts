@@ -1,0 +1,61 @@
+/** Self time per package/file and per function from a V8 CPU profile. */
+
+export interface CpuProfile {
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    hitCount?: number;
+  }>;
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Where a script lives: a package name, a repository path, or a kind of V8 frame. */
+export function placeOf(url: string, root: string): string {
+  if (url === '') return '(native/V8)';
+  const path = url.replace(/^file:\/\//, '');
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+  if (pkg) return pkg[1] as string;
+  if (path.startsWith('node:')) return 'node core';
+  return path.startsWith(root) ? path.slice(root.length + 1) : path;
+}
+
+export function summariseProfile(profile: CpuProfile, top = 25, root = ''): string {
+  const selfUs = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0));
+  });
+  const total = profile.endTime - profile.startTime;
+  const byPlace = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let idle = 0;
+  for (const node of profile.nodes) {
+    const us = selfUs.get(node.id) ?? 0;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    const place = functionName === '(garbage collector)' ? '(garbage collector)' : placeOf(url, root);
+    byPlace.set(place, (byPlace.get(place) ?? 0) + us);
+    const name = `${functionName || '(anonymous)'}  ${placeOf(url, root)}${url ? `:${lineNumber + 1}` : ''}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+  }
+  const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
+  const pct = (us: number) => `${((100 * us) / Math.max(1, total)).toFixed(1).padStart(5)}%`;
+  const lines = [
+    `profile: ${ms(total).trim()} wall, ${ms(total - idle).trim()} busy (${pct(total - idle).trim()}), ${ms(idle).trim()} idle`,
+    '',
+    'self time by package / file:',
+  ];
+  for (const [place, us] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top))
+    lines.push(`  ${ms(us)} ${pct(us)}  ${place}`);
+  lines.push('', `top ${top} functions by self time:`);
+  for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top))
+    lines.push(`  ${ms(us)} ${pct(us)}  ${name}`);
+  return lines.join('\n');
+}

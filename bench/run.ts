@@ -16,6 +16,7 @@ import { maxRssMb, RssSampler } from './lib/memory.js';
 import type { ObservedFigures } from './lib/observe.js';
 import { type BenchOptions, BenchUsageError, HELP, parseBenchArgs } from './lib/options.js';
 import type { SalesforceLogin } from './lib/phases.js';
+import { descendantPeakRssMb } from './lib/proc.js';
 import { startProfiler } from './lib/profiler.js';
 import {
   computeRatios,
@@ -145,10 +146,9 @@ async function bench(options: BenchOptions): Promise<number> {
   const phaseOptions = (name: string) => ({
     logFile: path.join(logs, `${name}.log`),
     ...(worker ? { worker } : {}),
-    ...(options.cpuProf
-      ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${path.join(profiles, name)}`] }
-      : {}),
   });
+  const profileOf = (name: string) =>
+    options.cpuProf ? { profileFile: path.join(profiles, `${name}.cpuprofile`) } : {};
   const servicesProfiler = options.cpuProf ? await startProfiler() : undefined;
   const profiled = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     await servicesProfiler?.start();
@@ -215,13 +215,19 @@ async function bench(options: BenchOptions): Promise<number> {
     deleted: number;
   }> = [];
   let fullRunId = '';
+  let otherServices: ReturnType<typeof descendantPeakRssMb> = [];
   try {
     // ---- 1. baseline ------------------------------------------------------------------------------
     say('bench: baseline (the seed: one record at a time, sequential)...');
     sfBaseline.resetCounters();
     const baseline = await profiled('baseline', () =>
       runPhase<BaselineResult>(
-        { phase: 'baseline', salesforce: login(sfBaseline), tableName: 'sf-sync-bench-baseline' },
+        {
+          phase: 'baseline',
+          salesforce: login(sfBaseline),
+          tableName: 'sf-sync-bench-baseline',
+          ...profileOf('baseline'),
+        },
         phaseOptions('baseline'),
       ),
     );
@@ -250,7 +256,7 @@ async function bench(options: BenchOptions): Promise<number> {
     const syncPhase = async (name: 'full' | 'unchanged' | 'delta') => {
       sfSync.resetCounters();
       const out = await profiled(name, () =>
-        runPhase<SyncPhaseResult>({ phase: 'sync', input: {} }, phaseOptions(name)),
+        runPhase<SyncPhaseResult>({ phase: 'sync', input: {}, ...profileOf(name) }, phaseOptions(name)),
       );
       const figures = syncFigures(out.result, sfSync.counters(), memoryPart(out));
       if (out.result.status === 'FAILED') {
@@ -297,7 +303,13 @@ async function bench(options: BenchOptions): Promise<number> {
     sfLimit.resetCounters();
     const limit = await profiled('limit', () =>
       runPhase<LimitResult>(
-        { phase: 'limit', runId: fullRunId, salesforce: login(sfLimit), concurrency: limitConcurrency },
+        {
+          phase: 'limit',
+          runId: fullRunId,
+          salesforce: login(sfLimit),
+          concurrency: limitConcurrency,
+          ...profileOf('limit'),
+        },
         phaseOptions('limit'),
       ),
     );
@@ -321,6 +333,7 @@ async function bench(options: BenchOptions): Promise<number> {
       },
     };
     say(`bench: limit ${l.records} records in ${l.seconds.toFixed(2)} s`);
+    otherServices = descendantPeakRssMb(process.pid);
   } finally {
     await env.stop();
     await sfBaseline.stop();
@@ -344,7 +357,13 @@ async function bench(options: BenchOptions): Promise<number> {
     say(`bench: generated in ${generateSeconds.toFixed(1)} s; running the extract handler...`);
     try {
       const out = await runPhase<{ rows: number; pages: number; seconds: number }>(
-        { phase: 'extract', runId: 'bench-extract', company: 'ITALCOL', entity: 'terceros' },
+        {
+          phase: 'extract',
+          runId: 'bench-extract',
+          company: 'ITALCOL',
+          entity: 'terceros',
+          ...profileOf('extract'),
+        },
         phaseOptions('extract'),
       );
       million = {
@@ -360,7 +379,7 @@ async function bench(options: BenchOptions): Promise<number> {
         peakHeapUsedMb: out.memory.peakHeapUsedMb,
         cpuSeconds: out.cpuSeconds,
         servicesCpuSeconds: out.servicesCpuSeconds,
-        note: `functions/extract.ts's handler alone in a child process (as in its own Lambda); SQL Server emulator and dynalite in the parent${options.quick || n < 1_000_000 ? `; ${n.toLocaleString('en-US')} rows, not 1,000,000` : ''}`,
+        note: `functions/extract.ts's handler alone in a child process (as in its own Lambda); SQL Server emulator in the parent, dynalite in its own process${options.quick || n < 1_000_000 ? `; ${n.toLocaleString('en-US')} rows, not 1,000,000` : ''}`,
       };
       say(
         `bench: extract ${out.result.rows} rows in ${out.result.seconds.toFixed(1)} s, peak RSS ${out.memory.maxRssMb} MB`,
@@ -412,11 +431,15 @@ async function bench(options: BenchOptions): Promise<number> {
     delta,
     limit,
     ...(million ? { extract: million } : {}),
-    services: { peakRssMb: maxRssMb(), sampledPeakRssMb: servicesMemory.sampledPeakRssMb },
+    services: {
+      peakRssMb: maxRssMb(),
+      sampledPeakRssMb: servicesMemory.sampledPeakRssMb,
+      otherProcesses: otherServices,
+    },
     ratios,
     targets,
     notes: [
-      'Each phase runs in its own child process (node + tsx); peakRssMb is that process\'s kernel max RSS (code loaded included), so the phases do not share a heap. The emulators and dynalite run in the parent ("services").',
+      `Each phase runs in its own child process (${options.cpuProf ? 'node + tsx, profiling' : 'plain node on an esbuild bundle of bench/lib/worker.ts, as serverless.yml bundles the Lambdas'}); peakRssMb is that process's kernel max RSS (code loaded included), so the phases do not share a heap. The SQL Server and Salesforce emulators run in the parent process, dynalite in its own child process (as startLocalEnvironment starts it): "services"; CPU s (own/services) is the phase process's CPU time and theirs meanwhile.`,
       'Salesforce calls are the requests the Salesforce emulator received in the phase (OAuth included); by kind are its endpoint keys. DynamoDB calls are counted by the client (sf-sync: storeMetrics; baseline: its own).',
       'baseline and full each start from an empty Salesforce (a separate emulator instance with the same settings: one for the baseline, one for the sync, one for the limit); the baseline keeps its mappings in its own DynamoDB table.',
       `records: rows read from the views (baseline) or extracted (sync runs); sent: records sent to Salesforce. full/limit compares sent records per second. Rows the mapping rejects are counted, not sent, by both the baseline and the sync.`,
@@ -451,7 +474,9 @@ async function bench(options: BenchOptions): Promise<number> {
       `extract: ${Number(million.rows).toLocaleString('en-US')} rows (${million.pages} pages) in ${million.seconds} s, peak RSS ${million.peakRssMb} MB (at start ${million.startRssMb} MB); view generated in ${million.generateSeconds} s`,
     );
   }
-  lines.push(`services (emulators + dynalite, parent process): peak RSS ${report.services.peakRssMb} MB`);
+  lines.push(
+    `services: emulators (parent process) peak RSS ${report.services.peakRssMb} MB${otherServices.map((o) => `, ${/dynamo/.test(o.command) ? 'dynalite' : o.command.slice(0, 40)} ${o.peakRssMb} MB`).join('')}`,
+  );
   lines.push('');
   lines.push(
     `ratios: full/baseline ${ratios.fullSpeedupOverBaseline}x faster, 1/${ratios.baselineCallsPerFullCall} of the calls; unchanged/full ${round(ratios.unchangedTimeShareOfFull * 100, 1)}% of the time; full/limit ${round(ratios.fullShareOfLimit * 100, 1)}% of the throughput`,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemoryFigures } from './memory.js';
 import type { PhaseReply, PhaseTask } from './phases.js';
+import { cpuSecondsBetween, descendantTicks } from './proc.js';
 
 const WORKER_SOURCE = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -39,7 +40,7 @@ export interface PhaseOutcome<T> {
   memory: MemoryFigures;
   /** CPU time (user + system) of the phase's process during the phase. */
   cpuSeconds: number;
-  /** CPU time of this process (the emulators and dynalite) meanwhile. */
+  /** CPU time of this process (the emulators) and its other child processes (dynalite) meanwhile. */
   servicesCpuSeconds: number;
 }
 
@@ -66,6 +67,7 @@ export async function runPhase<T>(
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const worker = options.worker ?? WORKER_SOURCE;
   const cpu0 = process.cpuUsage();
+  const others0 = descendantTicks(process.pid);
   const loader = worker.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = fork(worker, [], {
     execArgv: [...loader, ...(options.execArgv ?? [])],
@@ -98,11 +100,12 @@ export async function runPhase<T>(
       );
     }
     const services = process.cpuUsage(cpu0);
+    const others = cpuSecondsBetween(others0, descendantTicks(process.pid, child.pid));
     return {
       result: reply.result as T,
       memory: reply.memory,
       cpuSeconds: reply.cpuSeconds,
-      servicesCpuSeconds: Math.round((services.user + services.system) / 1e4) / 100,
+      servicesCpuSeconds: Math.round((services.user + services.system) / 1e4) / 100 + others,
     };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill();

@@ -59,15 +59,16 @@ Options:
                     (default: sf-sync-bench, --quick: sf-sync-bench-quick, in the system temp folder; not
                     under .data, which \`npm start -- --reset\` wipes)
   --keep-data       leave the scratch folder in place afterwards (default: removed)
-  --cpu-prof        write V8 CPU profiles of every phase (<phase>/CPU.*.cpuprofile, one per thread: the
-                    largest is the main thread) and of the emulators meanwhile (<phase>-services.cpuprofile)
-                    to <data-dir>/profiles, kept afterwards; the phases then run from the sources through
-                    tsx. Summarise one with
+  --cpu-prof        write V8 CPU profiles of every phase (<phase>.cpuprofile, the phase only) and of the
+                    emulators meanwhile (<phase>-services.cpuprofile) to <data-dir>/profiles, kept
+                    afterwards; the phases then run from the sources through tsx (so profiles name the
+                    files). Summarise one with
                     npx tsx bench/profile.ts FILE.cpuprofile
   -h, --help        this help
 
-Each phase runs in its own child process (tsx), so its peak memory (kernel max RSS) is its own; the
-emulators and dynalite run in the parent process, whose peak is reported apart as "services".`;
+Each phase runs in its own child process (plain Node on an esbuild bundle, as the Lambdas are
+bundled), so its peak memory (kernel max RSS) and CPU time are its own; the SQL Server and Salesforce
+emulators run in the parent process and dynalite in its own process: "services", reported apart.`;
 
 export class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';

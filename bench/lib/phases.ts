@@ -9,7 +9,11 @@ export interface SalesforceLogin {
   password: string;
 }
 
-export type PhaseTask = { sampleMs?: number } & (
+export type PhaseTask = {
+  sampleMs?: number;
+  /** Write a CPU profile of the phase (the phase only, not the process start) to this file. */
+  profileFile?: string;
+} & (
   | { phase: 'baseline'; salesforce: SalesforceLogin; tableName: string }
   | { phase: 'sync'; input: unknown }
   | { phase: 'limit'; runId: string; salesforce: SalesforceLogin; concurrency: number }

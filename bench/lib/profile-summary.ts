@@ -5,6 +5,7 @@ export interface CpuProfile {
     id: number;
     callFrame: { functionName: string; url: string; lineNumber: number };
     hitCount?: number;
+    children?: number[];
   }>;
   startTime: number;
   endTime: number;
@@ -45,6 +46,33 @@ export function summariseProfile(profile: CpuProfile, top = 25, root = ''): stri
     const name = `${functionName || '(anonymous)'}  ${placeOf(url, root)}${url ? `:${lineNumber + 1}` : ''}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + us);
   }
+  // Each sample charged to the nearest frame of this repository's code above it (its own time and
+  // the library time it caused); samples with none above (async continuations inside a library,
+  // timers, sockets) are charged to the library's own place.
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const isOwn = (url: string) => {
+    const path = url.replace(/^file:\/\//, '');
+    return root !== '' && path.startsWith(root) && !path.includes('/node_modules/');
+  };
+  const byOwnFrame = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id);
+    if (!node || node.callFrame.functionName === '(idle)') continue;
+    let at: number | undefined = id;
+    let label: string | undefined;
+    while (at !== undefined) {
+      const frame = byId.get(at)?.callFrame;
+      if (frame && isOwn(frame.url)) {
+        label = `${frame.functionName || '(anonymous)'}  ${placeOf(frame.url, root)}`;
+        break;
+      }
+      at = parent.get(at);
+    }
+    label ??= `(no own frame) ${node.callFrame.functionName === '(garbage collector)' ? '(garbage collector)' : placeOf(node.callFrame.url, root)}`;
+    byOwnFrame.set(label, (byOwnFrame.get(label) ?? 0) + us);
+  }
   const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
   const pct = (us: number) => `${((100 * us) / Math.max(1, total)).toFixed(1).padStart(5)}%`;
   const lines = [
@@ -54,6 +82,9 @@ export function summariseProfile(profile: CpuProfile, top = 25, root = ''): stri
   ];
   for (const [place, us] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top))
     lines.push(`  ${ms(us)} ${pct(us)}  ${place}`);
+  lines.push('', 'time by nearest function of this repository on the stack (its libraries included):');
+  for (const [name, us] of [...byOwnFrame].sort((a, b) => b[1] - a[1]).slice(0, top))
+    lines.push(`  ${ms(us)} ${pct(us)}  ${name}`);
   lines.push('', `top ${top} functions by self time:`);
   for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top))
     lines.push(`  ${ms(us)} ${pct(us)}  ${name}`);

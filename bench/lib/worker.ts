@@ -8,6 +8,7 @@ import { runBaseline } from '../baseline.js';
 import { loadRunRecords, passwordLogin, runLimit } from './limit.js';
 import { RssSampler } from './memory.js';
 import type { PhaseReply, PhaseTask } from './phases.js';
+import { startProfiler } from './profiler.js';
 
 async function runTask(task: PhaseTask): Promise<unknown> {
   switch (task.phase) {
@@ -75,6 +76,8 @@ process.once('message', (task: PhaseTask) => {
     // Loading the code (tsx compiles it on first import) is not part of the phase.
     if (task.phase === 'sync') await import('../../src/local/run.js');
     if (task.phase === 'extract') await import('../../functions/extract.js');
+    const profiler = task.profileFile ? await startProfiler() : undefined;
+    await profiler?.start();
     const sampler = new RssSampler(task.sampleMs ?? 50);
     const cpu0 = process.cpuUsage();
     const cpuSeconds = () => {
@@ -83,7 +86,10 @@ process.once('message', (task: PhaseTask) => {
     };
     try {
       const result = await runTask(task);
-      await reply({ ok: true, result, memory: sampler.stop(), cpuSeconds: cpuSeconds() });
+      const memory = sampler.stop();
+      const cpu = cpuSeconds();
+      if (profiler && task.profileFile) await profiler.stop(task.profileFile);
+      await reply({ ok: true, result, memory, cpuSeconds: cpu });
     } catch (error) {
       const e = error as Error;
       await reply({

@@ -21,6 +21,7 @@ import { startProfiler } from './lib/profiler.js';
 import {
   computeRatios,
   deltaBounds,
+  dynamoLines,
   evaluateTargets,
   type PhaseFigures,
   phaseRate,
@@ -42,6 +43,7 @@ interface SyncPhaseResult {
   salesforce: { apiCalls: number; dataCalls: number; authCalls: number };
   dynamodb: { calls: number };
   observed: ObservedFigures;
+  dynamodbByKind: Record<string, { calls: number; ms: number }>;
 }
 
 type Counters = { apiUsage: number; byEndpoint: Record<string, number> };
@@ -98,6 +100,7 @@ function syncFigures(result: SyncPhaseResult, counters: Counters, memory: PhaseF
     recordsPerSecond: phaseRate(records, result.seconds),
     ...callsFrom(counters),
     dynamodbCalls: result.dynamodb.calls,
+    dynamodbCallsByKind: result.dynamodbByKind,
     detail: {
       runId: result.runId,
       status: result.status,
@@ -113,7 +116,8 @@ function memoryPart(out: PhaseOutcome<unknown>): PhaseFigures {
   const m = out.memory;
   return {
     cpuSeconds: out.cpuSeconds,
-    servicesCpuSeconds: out.servicesCpuSeconds,
+    emulatorsCpuSeconds: out.emulatorsCpuSeconds,
+    dynamoCpuSeconds: out.dynamoCpuSeconds,
     records: 0,
     sent: 0,
     seconds: 0,
@@ -218,39 +222,42 @@ async function bench(options: BenchOptions): Promise<number> {
   let otherServices: ReturnType<typeof descendantPeakRssMb> = [];
   try {
     // ---- 1. baseline ------------------------------------------------------------------------------
-    say('bench: baseline (the seed: one record at a time, sequential)...');
-    sfBaseline.resetCounters();
-    const baseline = await profiled('baseline', () =>
-      runPhase<BaselineResult>(
-        {
-          phase: 'baseline',
-          salesforce: login(sfBaseline),
-          tableName: 'sf-sync-bench-baseline',
-          ...profileOf('baseline'),
+    if (!options.skipBaseline) {
+      say('bench: baseline (the seed: one record at a time, sequential)...');
+      sfBaseline.resetCounters();
+      const baseline = await profiled('baseline', () =>
+        runPhase<BaselineResult & { dynamodbByKind: Record<string, { calls: number; ms: number }> }>(
+          {
+            phase: 'baseline',
+            salesforce: login(sfBaseline),
+            tableName: 'sf-sync-bench-baseline',
+            ...profileOf('baseline'),
+          },
+          phaseOptions('baseline'),
+        ),
+      );
+      const b = baseline.result;
+      phases.baseline = {
+        ...memoryPart(baseline),
+        records: b.records,
+        sent: b.created + b.updated + b.failed,
+        seconds: round(b.seconds, 3),
+        recordsPerSecond: phaseRate(b.records, b.seconds),
+        ...callsFrom(sfBaseline.counters()),
+        dynamodbCalls: b.dynamodbCalls,
+        dynamodbCallsByKind: b.dynamodbByKind,
+        detail: {
+          created: b.created,
+          updated: b.updated,
+          rejected: b.rejected,
+          failed: b.failed,
+          clientCounters: b.salesforce,
+          entities: b.entities,
+          errors: b.errors,
         },
-        phaseOptions('baseline'),
-      ),
-    );
-    const b = baseline.result;
-    phases.baseline = {
-      ...memoryPart(baseline),
-      records: b.records,
-      sent: b.created + b.updated + b.failed,
-      seconds: round(b.seconds, 3),
-      recordsPerSecond: phaseRate(b.records, b.seconds),
-      ...callsFrom(sfBaseline.counters()),
-      dynamodbCalls: b.dynamodbCalls,
-      detail: {
-        created: b.created,
-        updated: b.updated,
-        rejected: b.rejected,
-        failed: b.failed,
-        clientCounters: b.salesforce,
-        entities: b.entities,
-        errors: b.errors,
-      },
-    };
-    say(`bench: baseline ${b.records} rows in ${b.seconds.toFixed(1)} s`);
+      };
+      say(`bench: baseline ${b.records} rows in ${b.seconds.toFixed(1)} s`);
+    }
 
     // ---- 2-4. the sync: first run, unchanged rerun, after 1% changed -----------------------------
     const syncPhase = async (name: 'full' | 'unchanged' | 'delta') => {
@@ -356,7 +363,12 @@ async function bench(options: BenchOptions): Promise<number> {
     const generateSeconds = (performance.now() - g0) / 1000;
     say(`bench: generated in ${generateSeconds.toFixed(1)} s; running the extract handler...`);
     try {
-      const out = await runPhase<{ rows: number; pages: number; seconds: number }>(
+      const out = await runPhase<{
+        rows: number;
+        pages: number;
+        seconds: number;
+        dynamodbByKind: Record<string, { calls: number; ms: number }>;
+      }>(
         {
           phase: 'extract',
           runId: 'bench-extract',
@@ -373,12 +385,14 @@ async function bench(options: BenchOptions): Promise<number> {
         generateSeconds: round(generateSeconds, 1),
         seconds: round(out.result.seconds, 2),
         rowsPerSecond: phaseRate(out.result.rows, out.result.seconds),
+        dynamodbCallsByKind: out.result.dynamodbByKind,
         peakRssMb: out.memory.maxRssMb,
         sampledPeakRssMb: out.memory.sampledPeakRssMb,
         startRssMb: out.memory.startRssMb,
         peakHeapUsedMb: out.memory.peakHeapUsedMb,
         cpuSeconds: out.cpuSeconds,
-        servicesCpuSeconds: out.servicesCpuSeconds,
+        emulatorsCpuSeconds: out.emulatorsCpuSeconds,
+        dynamoCpuSeconds: out.dynamoCpuSeconds,
         note: `functions/extract.ts's handler alone in a child process (as in its own Lambda); SQL Server emulator in the parent, dynalite in its own process${options.quick || n < 1_000_000 ? `; ${n.toLocaleString('en-US')} rows, not 1,000,000` : ''}`,
       };
       say(
@@ -390,7 +404,8 @@ async function bench(options: BenchOptions): Promise<number> {
   }
 
   const servicesMemory = services.stop();
-  const { baseline, full, unchanged, delta, limit } = phases as Required<typeof phases>;
+  const { baseline } = phases;
+  const { full, unchanged, delta, limit } = phases as Required<typeof phases>;
   const ratios = computeRatios({ baseline, full, unchanged, limit });
   const bounds = delta.detail?.bounds as ReturnType<typeof deltaBounds>;
   const targets = evaluateTargets({
@@ -421,11 +436,12 @@ async function bench(options: BenchOptions): Promise<number> {
       quick: options.quick,
       concurrency: limitConcurrency,
       skipMillion: options.skipMillion,
+      skipBaseline: options.skipBaseline,
       millionRows: options.millionRows,
     },
     data: { sizes, rows, setupSeconds: round(setupSeconds, 1) },
     syncConcurrency: concurrency,
-    baseline,
+    baseline: baseline ?? null,
     full,
     unchanged,
     delta,
@@ -439,7 +455,7 @@ async function bench(options: BenchOptions): Promise<number> {
     ratios,
     targets,
     notes: [
-      `Each phase runs in its own child process (${options.cpuProf ? 'node + tsx, profiling' : 'plain node on an esbuild bundle of bench/lib/worker.ts, as serverless.yml bundles the Lambdas'}); peakRssMb is that process's kernel max RSS (code loaded included), so the phases do not share a heap. The SQL Server and Salesforce emulators run in the parent process, dynalite in its own child process (as startLocalEnvironment starts it): "services"; CPU s (own/services) is the phase process's CPU time and theirs meanwhile.`,
+      `Each phase runs in its own child process (${options.cpuProf ? 'node + tsx, profiling' : 'plain node on an esbuild bundle of bench/lib/worker.ts, as serverless.yml bundles the Lambdas'}); peakRssMb is that process's kernel max RSS (code loaded included), so the phases do not share a heap. The SQL Server and Salesforce emulators run in the parent process, dynalite in its own child process (as startLocalEnvironment starts it): "services"; CPU s own/emulators/dynalite: the phase process's CPU time, the emulators' and dynalite's meanwhile (2 cores: at most 2 CPU s per second).`,
       'Salesforce calls are the requests the Salesforce emulator received in the phase (OAuth included); by kind are its endpoint keys. DynamoDB calls are counted by the client (sf-sync: storeMetrics; baseline: its own).',
       'baseline and full each start from an empty Salesforce (a separate emulator instance with the same settings: one for the baseline, one for the sync, one for the limit); the baseline keeps its mappings in its own DynamoDB table.',
       `records: rows read from the views (baseline) or extracted (sync runs); sent: records sent to Salesforce. full/limit compares sent records per second. Rows the mapping rejects are counted, not sent, by both the baseline and the sync.`,
@@ -455,19 +471,21 @@ async function bench(options: BenchOptions): Promise<number> {
   if (!options.keepData) rmSync(root, { recursive: true, force: true });
 
   const lines: string[] = [];
+  const rowsOfTable: Array<[string, PhaseFigures]> = [
+    ...(baseline ? [['baseline', baseline] as [string, PhaseFigures]] : []),
+    ['full', full],
+    ['unchanged', unchanged],
+    ['delta', delta],
+    ['limit', limit],
+  ];
   lines.push(
     `sf-sync bench: ${rows.toLocaleString('en-US')} rows, Salesforce latency ${options.latencyMs} ms, ${report.machine.cores} x ${report.machine.cpuModel}, node ${process.version}${options.quick ? ' (--quick: a smoke run, not a timing)' : ''}`,
   );
   lines.push('');
-  lines.push(
-    phaseTable([
-      ['baseline', baseline],
-      ['full', full],
-      ['unchanged', unchanged],
-      ['delta', delta],
-      ['limit', limit],
-    ]),
-  );
+  lines.push(phaseTable(rowsOfTable));
+  lines.push('');
+  lines.push('DynamoDB calls by operation (time summed over concurrent calls):');
+  lines.push(...dynamoLines(rowsOfTable));
   if (million) {
     lines.push('');
     lines.push(
@@ -479,7 +497,7 @@ async function bench(options: BenchOptions): Promise<number> {
   );
   lines.push('');
   lines.push(
-    `ratios: full/baseline ${ratios.fullSpeedupOverBaseline}x faster, 1/${ratios.baselineCallsPerFullCall} of the calls; unchanged/full ${round(ratios.unchangedTimeShareOfFull * 100, 1)}% of the time; full/limit ${round(ratios.fullShareOfLimit * 100, 1)}% of the throughput`,
+    `ratios: full/baseline ${baseline ? `${ratios.fullSpeedupOverBaseline}x faster, 1/${ratios.baselineCallsPerFullCall} of the calls` : 'not run'}; unchanged/full ${round(ratios.unchangedTimeShareOfFull * 100, 1)}% of the time; full/limit ${round(ratios.fullShareOfLimit * 100, 1)}% of the throughput`,
   );
   lines.push('');
   lines.push(targetTable(targets));

@@ -40,8 +40,10 @@ export interface PhaseOutcome<T> {
   memory: MemoryFigures;
   /** CPU time (user + system) of the phase's process during the phase. */
   cpuSeconds: number;
-  /** CPU time of this process (the emulators) and its other child processes (dynalite) meanwhile. */
-  servicesCpuSeconds: number;
+  /** CPU time of this process (the SQL Server and Salesforce emulators) meanwhile. */
+  emulatorsCpuSeconds: number;
+  /** CPU time of this process's other child processes (dynalite) meanwhile. */
+  dynamoCpuSeconds: number;
 }
 
 export class PhaseError extends Error {
@@ -105,7 +107,8 @@ export async function runPhase<T>(
       result: reply.result as T,
       memory: reply.memory,
       cpuSeconds: reply.cpuSeconds,
-      servicesCpuSeconds: Math.round((services.user + services.system) / 1e4) / 100 + others,
+      emulatorsCpuSeconds: Math.round((services.user + services.system) / 1e4) / 100,
+      dynamoCpuSeconds: others,
     };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill();

@@ -18,6 +18,7 @@ export interface BenchOptions {
   /** Requests in flight in the limit loop; undefined: what the sync uses (see syncConcurrency). */
   concurrency?: number;
   skipMillion: boolean;
+  skipBaseline: boolean;
   /** Rows of the view the extract memory measurement reads. */
   millionRows: number;
   out: string;
@@ -54,6 +55,7 @@ Options:
                     view for the extract memory measurement
   --million-rows N  rows of the view for the extract memory measurement (default ${DEFAULT_MILLION_ROWS.toLocaleString('en-US')})
   --skip-million    skip the extract memory measurement
+  --skip-baseline   skip the baseline (its targets show SKIP): for quick iterations on the sync
   --out FILE        where to write the JSON (default ${DEFAULT_OUT})
   --data-dir DIR    scratch folder for the emulators' state and the phase logs, wiped at the start
                     (default: sf-sync-bench, --quick: sf-sync-bench-quick, in the system temp folder; not
@@ -100,6 +102,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         quick: { type: 'boolean' },
         'million-rows': { type: 'string' },
         'skip-million': { type: 'boolean' },
+        'skip-baseline': { type: 'boolean' },
         out: { type: 'string' },
         'data-dir': { type: 'string' },
         'keep-data': { type: 'boolean' },
@@ -132,6 +135,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     quick,
     concurrency: wholeNumber(str('concurrency'), 'concurrency', 1, 256),
     skipMillion: v['skip-million'] === true,
+    skipBaseline: v['skip-baseline'] === true,
     millionRows:
       wholeNumber(str('million-rows'), 'million-rows', 1000, 5_000_000) ??
       (quick ? QUICK_MILLION_ROWS : DEFAULT_MILLION_ROWS),

@@ -23,6 +23,33 @@ export function placeOf(url: string, root: string): string {
   return path.startsWith(root) ? path.slice(root.length + 1) : path;
 }
 
+const AREAS: Array<[RegExp, string]> = [
+  [
+    /^src\/local\/|aws-local-stepfunctions|asl-validator|asl-path-validator|^ajv$|^yaml$|jsonpath-plus|jsonata|fast-uri/,
+    'local Step Functions runner (definition, validation, states)',
+  ],
+  [/^src\/core\/store\/sync-store\.ts/, 'staging and store (gzip, JSON, item building)'],
+  [/^src\/core\/store\/table\.ts|^@smithy\/|^@aws-sdk\//, 'DynamoDB client (AWS SDK v3)'],
+  [
+    /^src\/core\/source\/|^src\/core\/sync\/extract\.ts|^tedious$|^mssql$|^tarn$|^@js-joda|^@azure|^@typespec/,
+    'SQL Server driver and extract',
+  ],
+  [/^src\/core\/(mapping|hash)\.ts|^src\/core\/sync\/transform\.ts/, 'mapping, hashing, transform'],
+  [
+    /^src\/core\/salesforce\/|^src\/core\/sync\/upsert\.ts|^got$|^p-limit$|^p-cancelable$|^@sindresorhus|^@szmarczak|^cacheable|^http2-wrapper/,
+    'Salesforce client and upsert (got)',
+  ],
+  [/^functions\/|^src\/core\//, 'other sf-sync code (handlers, config, events, report)'],
+  [/^bench\//, 'bench instrumentation (memory sampling, profiler)'],
+  [/garbage collector/, 'garbage collector'],
+];
+
+/** The area a place belongs to (a package or a file of this repository). */
+export function areaOf(place: string): string {
+  for (const [pattern, area] of AREAS) if (pattern.test(place)) return area;
+  return 'node core and V8 (I/O, sockets, timers, microtasks)';
+}
+
 export function summariseProfile(profile: CpuProfile, top = 25, root = ''): string {
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
@@ -57,19 +84,25 @@ export function summariseProfile(profile: CpuProfile, top = 25, root = ''): stri
     return root !== '' && path.startsWith(root) && !path.includes('/node_modules/');
   };
   const byOwnFrame = new Map<string, number>();
+  const byArea = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
     if (!node || node.callFrame.functionName === '(idle)') continue;
     let at: number | undefined = id;
     let label: string | undefined;
+    let area: string | undefined;
     while (at !== undefined) {
       const frame = byId.get(at)?.callFrame;
       if (frame && isOwn(frame.url)) {
         label = `${frame.functionName || '(anonymous)'}  ${placeOf(frame.url, root)}`;
+        area = areaOf(placeOf(frame.url, root));
         break;
       }
       at = parent.get(at);
     }
+    if (node.callFrame.functionName === '(garbage collector)') area = 'garbage collector';
+    area ??= areaOf(placeOf(node.callFrame.url, root));
+    byArea.set(area, (byArea.get(area) ?? 0) + us);
     label ??= `(no own frame) ${node.callFrame.functionName === '(garbage collector)' ? '(garbage collector)' : placeOf(node.callFrame.url, root)}`;
     byOwnFrame.set(label, (byOwnFrame.get(label) ?? 0) + us);
   }
@@ -82,6 +115,9 @@ export function summariseProfile(profile: CpuProfile, top = 25, root = ''): stri
   ];
   for (const [place, us] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top))
     lines.push(`  ${ms(us)} ${pct(us)}  ${place}`);
+  lines.push('', 'busy time by area (nearest frame of this repository, else the library itself):');
+  for (const [name, us] of [...byArea].sort((a, b) => b[1] - a[1]))
+    lines.push(`  ${ms(us)} ${pct(us)}  ${name}`);
   lines.push('', 'time by nearest function of this repository on the stack (its libraries included):');
   for (const [name, us] of [...byOwnFrame].sort((a, b) => b[1] - a[1]).slice(0, top))
     lines.push(`  ${ms(us)} ${pct(us)}  ${name}`);

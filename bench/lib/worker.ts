@@ -5,6 +5,7 @@
  */
 import { loadConfig } from '../../src/core/config/load.js';
 import { runBaseline } from '../baseline.js';
+import { countDynamoCalls } from './dynamo-calls.js';
 import { loadRunRecords, passwordLogin, runLimit } from './limit.js';
 import { RssSampler } from './memory.js';
 import type { PhaseReply, PhaseTask } from './phases.js';
@@ -14,7 +15,8 @@ async function runTask(task: PhaseTask): Promise<unknown> {
   switch (task.phase) {
     case 'baseline': {
       const config = loadConfig();
-      return runBaseline({
+      const dynamo = countDynamoCalls();
+      const result = await runBaseline({
         config,
         salesforce: { ...task.salesforce, apiVersion: config.raw.salesforce.apiVersion },
         dynamodb: {
@@ -24,14 +26,21 @@ async function runTask(task: PhaseTask): Promise<unknown> {
         },
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
+      dynamo.restore();
+      return { ...result, dynamodbByKind: dynamo.figures() };
     }
     case 'sync': {
       const { runSync } = await import('../../src/local/run.js');
       const { syncObserver } = await import('./observe.js');
       const observer = syncObserver();
-      const result = await runSync({ input: task.input, onTaskEvent: observer.onTaskEvent });
-      const { execution: _execution, ...rest } = result;
-      return { ...rest, observed: observer.figures() };
+      const dynamo = countDynamoCalls();
+      try {
+        const result = await runSync({ input: task.input, onTaskEvent: observer.onTaskEvent });
+        const { execution: _execution, ...rest } = result;
+        return { ...rest, observed: observer.figures(), dynamodbByKind: dynamo.figures() };
+      } finally {
+        dynamo.restore();
+      }
     }
     case 'limit': {
       const config = loadConfig();

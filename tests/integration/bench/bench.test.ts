@@ -5,6 +5,7 @@ import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynam
 import { runBaseline } from '../../../bench/baseline.js';
 import { type LimitGroup, passwordLogin, runLimit } from '../../../bench/lib/limit.js';
 import { BenchUsageError, parseBenchArgs } from '../../../bench/lib/options.js';
+import { areaOf, summariseProfile } from '../../../bench/lib/profile-summary.js';
 import { computeRatios, deltaBounds, evaluateTargets, type PhaseFigures } from '../../../bench/lib/report.js';
 import { sizesForRows, syncConcurrency, totalRows } from '../../../bench/lib/sizes.js';
 import { loadConfig } from '../../../src/core/config/load.js';
@@ -27,7 +28,12 @@ describe('bench command line', () => {
       rows: 400,
       quick: true,
       millionRows: 50_000,
-      dataDir: '.data/bench-quick',
+      dataDir: path.join(os.tmpdir(), 'sf-sync-bench-quick'),
+    });
+    expect(parseBenchArgs(['--skip-baseline', '--cpu-prof'])).toMatchObject({
+      skipBaseline: true,
+      cpuProf: true,
+      keepData: true,
     });
     const set = parseBenchArgs([
       '--rows',
@@ -84,7 +90,8 @@ describe('bench sizes and targets', () => {
     startRssMb: 80,
     peakHeapUsedMb: 20,
     cpuSeconds: 1,
-    servicesCpuSeconds: 1,
+    emulatorsCpuSeconds: 1,
+    dynamoCpuSeconds: 1,
     ...over,
   });
 
@@ -258,5 +265,45 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
 
     expect(result).toMatchObject({ records: 460, succeeded: 460, failed: 0, requests: 4, concurrency: 3 });
     expect(sf.counters().byEndpoint).toEqual({ 'composite.sobjects.upsert': 4 });
+  });
+});
+
+describe('bench profile summary', () => {
+  test('charges samples to the nearest function of the repository and groups them by area', () => {
+    const root = '/repo';
+    const profile = {
+      startTime: 0,
+      endTime: 10_000,
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: 0 }, children: [2, 5] },
+        {
+          id: 2,
+          callFrame: {
+            functionName: 'putMappings',
+            url: 'file:///repo/src/core/store/sync-store.ts',
+            lineNumber: 9,
+          },
+          children: [3],
+        },
+        {
+          id: 3,
+          callFrame: {
+            functionName: 'send',
+            url: 'file:///repo/node_modules/@smithy/core/dist/index.js',
+            lineNumber: 1,
+          },
+          children: [],
+        },
+        { id: 5, callFrame: { functionName: '(idle)', url: '', lineNumber: 0 }, children: [] },
+      ],
+      samples: [3, 3, 2, 5],
+      timeDeltas: [3000, 3000, 1000, 3000],
+    };
+    const text = summariseProfile(profile, 5, root);
+    expect(text).toContain('profile: 10 ms wall, 7 ms busy');
+    expect(text).toMatch(/7 ms\s+70\.0%\s+staging and store/);
+    expect(text).toMatch(/6 ms\s+60\.0%\s+@smithy\/core/);
+    expect(areaOf('@aws-sdk/client-dynamodb')).toBe('DynamoDB client (AWS SDK v3)');
+    expect(areaOf('src/local/definition.ts')).toMatch(/local Step Functions runner/);
   });
 });

@@ -489,7 +489,11 @@ async function bench(options: BenchOptions): Promise<number> {
   if (million) {
     lines.push('');
     lines.push(
-      `extract: ${Number(million.rows).toLocaleString('en-US')} rows (${million.pages} pages) in ${million.seconds} s, peak RSS ${million.peakRssMb} MB (at start ${million.startRssMb} MB); view generated in ${million.generateSeconds} s`,
+      `extract: ${Number(million.rows).toLocaleString('en-US')} rows (${million.pages} pages) in ${million.seconds} s, peak RSS ${million.peakRssMb} MB (at start ${million.startRssMb} MB), CPU ${million.cpuSeconds} s; view generated in ${million.generateSeconds} s; DynamoDB ${Object.entries(
+        (million.dynamodbCallsByKind ?? {}) as Record<string, { calls: number }>,
+      )
+        .map(([k, v]) => `${k} ${v.calls}`)
+        .join(', ')}`,
     );
   }
   lines.push(

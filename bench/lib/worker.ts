@@ -57,14 +57,20 @@ async function runTask(task: PhaseTask): Promise<unknown> {
     }
     case 'extract': {
       const { handler } = await import('../../functions/extract.js');
+      const dynamo = countDynamoCalls();
       const started = performance.now();
-      const out = await handler({
-        runId: task.runId,
-        company: task.company,
-        entity: task.entity,
-        mode: 'full',
-      });
-      return { rows: out.rows, pages: out.pages.length, seconds: (performance.now() - started) / 1000 };
+      try {
+        const out = await handler({
+          runId: task.runId,
+          company: task.company,
+          entity: task.entity,
+          mode: 'full',
+        });
+        const seconds = (performance.now() - started) / 1000;
+        return { rows: out.rows, pages: out.pages.length, seconds, dynamodbByKind: dynamo.figures() };
+      } finally {
+        dynamo.restore();
+      }
     }
   }
 }

@@ -215,10 +215,22 @@ function formatValidatorError(error: Record<string, unknown>): string {
  * asl-validator's findings (schema, paths, ARNs, transitions, duplicate names) and features the
  * local runner cannot run. Empty when the definition is runnable.
  */
+const checked = new Map<string, string[]>();
+
 export function problemsOf(machine: MachineDefinition): string[] {
   if (!isObject(machine.States) || typeof machine.StartAt !== 'string') {
     return ['The definition needs StartAt (a state name) and States (an object of states)'];
   }
+  // Validation costs a few hundred ms; a definition is validated once per content per process.
+  const key = JSON.stringify(machine);
+  const known = checked.get(key);
+  if (known) return [...known];
+  const found = validateMachine(machine);
+  checked.set(key, found);
+  return [...found];
+}
+
+function validateMachine(machine: MachineDefinition): string[] {
   // asl-validator writes QueryLanguage into the states it checks: give it a copy.
   const result = validator()(structuredClone(machine), { checkArn: true, checkPaths: true });
   const problems = result.isValid ? [] : result.errors.map(formatValidatorError);

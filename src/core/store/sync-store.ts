@@ -189,7 +189,7 @@ export class SyncStore {
     // Rows sharing a key (a duplicate key in the source) make one failure item: a batch may not hold a key twice.
     const rows = new Map<string, number>();
     for (const f of failures) rows.set(f.key, (rows.get(f.key) ?? 0) + 1);
-    const unique = failures.filter((f, i) => failures.findIndex((g) => g.key === f.key) === i);
+    const unique = [...new Map(failures.map((f) => [f.key, f] as const)).values()];
     await this.table.batchPut(
       unique.map((f) => ({
         pk: S(`FAIL#${runId}`),

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import sql from 'mssql';
 import type { SqlServerEmulator, SqlType, SqlValue } from '../../../src/emulators/sqlserver/index.js';
 
@@ -68,7 +70,13 @@ export function mssqlType(type: SqlType): unknown {
 }
 
 /** Memory the process holds outside garbage it could collect soon: heap in use plus Buffers. */
+/** A full garbage collection: without it heapUsed counts rows already dropped, and varies with GC timing. */
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
+
+/** Memory the process still holds (heap + buffers) after a full garbage collection. */
 export function heldMemory(): number {
+  collectGarbage();
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }

@@ -276,17 +276,19 @@ export async function runLocalStateMachine(options: RunOptions): Promise<RunResu
       const key = attemptKey(stateName, text);
       const attempt = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, attempt);
-      const inputBytes = Buffer.byteLength(text, 'utf8');
-      if (inputBytes > PAYLOAD_LIMIT_BYTES) {
-        const error = dataLimitError('has an input', inputBytes);
+      const failed = (error: Error, ms: number) =>
         emit({
           type: 'TaskFailed',
           ...base,
           input: taskInput,
           error: { name: error.name, cause: error.message },
           attempt,
-          ms: 0,
+          ms,
         });
+      const inputBytes = Buffer.byteLength(text, 'utf8');
+      if (inputBytes > PAYLOAD_LIMIT_BYTES) {
+        const error = dataLimitError('has an input', inputBytes);
+        failed(error, 0);
         throw error;
       }
       emit({ type: 'TaskStarted', ...base, input: taskInput, attempt });
@@ -308,16 +310,7 @@ export async function runLocalStateMachine(options: RunOptions): Promise<RunResu
           error instanceof LambdaInvocationFailure
             ? error
             : new LambdaInvocationFailure({ errorType: 'Error', errorMessage: String(error) });
-        if (!call.abandoned) {
-          emit({
-            type: 'TaskFailed',
-            ...base,
-            input: taskInput,
-            error: { name: failure.name, cause: failure.message },
-            attempt,
-            ms,
-          });
-        }
+        if (!call.abandoned) failed(failure, ms);
         throw failure;
       }
       const ms = settle();
@@ -325,14 +318,7 @@ export async function runLocalStateMachine(options: RunOptions): Promise<RunResu
       const outputBytes = byteSize(output);
       if (outputBytes > PAYLOAD_LIMIT_BYTES) {
         const error = dataLimitError('returned a result', outputBytes);
-        emit({
-          type: 'TaskFailed',
-          ...base,
-          input: taskInput,
-          error: { name: error.name, cause: error.message },
-          attempt,
-          ms,
-        });
+        failed(error, ms);
         throw error;
       }
       attempts.delete(key);

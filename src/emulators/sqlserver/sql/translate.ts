@@ -524,22 +524,12 @@ class Binder {
       }
       case 'COUNT':
       case 'COUNT_BIG': {
-        if (this.scope.where) {
-          throw new SqlServerError(
-            147,
-            'An aggregate may not appear in the WHERE clause unless it is in a subquery contained in a HAVING clause or a select list, and the column being aggregated is an outer reference.',
-            { severity: 15 },
-          );
-        }
+        this.checkAggregateAllowed();
         const type: SqlType = name === 'COUNT' ? { kind: 'int' } : { kind: 'bigint' };
         if (e.star) return { sql: 'COUNT(*)', type, nullable: false, aggregate: true };
         argCount(1);
         const a = this.expr(e.args[0] as Expr);
-        if (a.aggregate)
-          throw new SqlServerError(
-            130,
-            'Cannot perform an aggregate function on an expression containing an aggregate or a subquery.',
-          );
+        this.checkNotNestedAggregate(a);
         return {
           sql: `COUNT(${e.distinct ? 'DISTINCT ' : ''}${a.sql})`,
           type,
@@ -549,20 +539,10 @@ class Binder {
       }
       case 'MIN':
       case 'MAX': {
-        if (this.scope.where) {
-          throw new SqlServerError(
-            147,
-            'An aggregate may not appear in the WHERE clause unless it is in a subquery contained in a HAVING clause or a select list, and the column being aggregated is an outer reference.',
-            { severity: 15 },
-          );
-        }
+        this.checkAggregateAllowed();
         argCount(1);
         const a = this.expr(e.args[0] as Expr);
-        if (a.aggregate)
-          throw new SqlServerError(
-            130,
-            'Cannot perform an aggregate function on an expression containing an aggregate or a subquery.',
-          );
+        this.checkNotNestedAggregate(a);
         return { sql: `${name}(${a.sql})`, type: a.type, nullable: true, aggregate: true };
       }
       default:
@@ -571,6 +551,27 @@ class Binder {
           severity: 15,
           state: 10,
         });
+    }
+  }
+
+  /** SQL Server's Msg 147: aggregates belong in the select list, not in WHERE. */
+  private checkAggregateAllowed(): void {
+    if (this.scope.where) {
+      throw new SqlServerError(
+        147,
+        'An aggregate may not appear in the WHERE clause unless it is in a subquery contained in a HAVING clause or a select list, and the column being aggregated is an outer reference.',
+        { severity: 15 },
+      );
+    }
+  }
+
+  /** SQL Server's Msg 130: no aggregate of an aggregate. */
+  private checkNotNestedAggregate(argument: Typed): void {
+    if (argument.aggregate) {
+      throw new SqlServerError(
+        130,
+        'Cannot perform an aggregate function on an expression containing an aggregate or a subquery.',
+      );
     }
   }
 

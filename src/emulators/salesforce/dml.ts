@@ -6,6 +6,7 @@
 import { duplicateKey, duplicatesDetected, otherFieldsMatch } from './duplicates.js';
 import type { Faults } from './faults.js';
 import { normalizeId } from './ids.js';
+import type { LockedOut } from './locks.js';
 import { addressErrors, restrictedPicklistErrors } from './picklists.js';
 import type { PreparedRecord } from './prepare.js';
 import { childReferences, type FieldDef, type ObjectDef, type OrgSchema } from './schema.js';
@@ -34,6 +35,8 @@ export interface WriteOptions {
   externalIdField?: FieldDef;
   /** `Sforce-Duplicate-Rule-Header: allowSave=true`: save records that duplicate rules alert on. */
   allowSave?: boolean;
+  /** Parents the request could not lock (locks.ts): records pointing at one fail UNABLE_TO_LOCK_ROW. */
+  lockedOut?: LockedOut;
 }
 
 const ROLLED_BACK = recordError(
@@ -129,6 +132,23 @@ function orgRuleErrors(
   return matches.length > 0 ? [duplicatesDetected(rule, object, matches)] : [];
 }
 
+/** UNABLE_TO_LOCK_ROW when the record points at parents its request could not lock. */
+function parentLockError(
+  values: Map<FieldDef, StoredValue>,
+  lockedOut: LockedOut | undefined,
+): RecordError | undefined {
+  if (!lockedOut || lockedOut.ids.size === 0) return undefined;
+  const ids = [...values].flatMap(([field, value]) =>
+    field.type === 'reference' && typeof value === 'string' && lockedOut.ids.has(value) ? [value] : [],
+  );
+  if (ids.length === 0) return undefined;
+  lockedOut.conflict();
+  return recordError(
+    'UNABLE_TO_LOCK_ROW',
+    `unable to obtain exclusive access to this record or ${ids.length} records: ${ids.join(',')}`,
+  );
+}
+
 function writeOne(
   ctx: DmlContext,
   change: Change,
@@ -178,6 +198,8 @@ function writeOne(
     if (typeof id !== 'string') return fail(id);
     values.set(ref.field, id);
   }
+  const lockError = parentLockError(values, options.lockedOut);
+  if (lockError) return fail(lockError);
   const record: SObjectRecord = existing ? { ...existing } : blankRecord(object);
   for (const [field, value] of values) record[field.name] = value;
   const systemErrors = systemValidationErrors(ctx, item, values, record, !existing);

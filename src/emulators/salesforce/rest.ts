@@ -1,7 +1,8 @@
 /**
  * The REST resources under `/services/data/vXX.X/`: a route table (method + path pattern →
- * endpoint key, minimum API version, handler) and the handlers. Handlers are synchronous: a
- * request's reads and writes happen in one turn of the event loop, so each is atomic.
+ * endpoint key, minimum API version, handler) and the handlers. A request's reads and writes
+ * happen in one turn of the event loop, so each is atomic; writes first wait for their parents'
+ * row locks and then hold them for the request's processing time (locks.ts).
  */
 import type { BulkJobs } from './bulk.js';
 import { describeBasic, describeGlobal, describeObject } from './describe.js';
@@ -17,7 +18,8 @@ import {
 } from './errors.js';
 import { normalizeId } from './ids.js';
 import { type JsonPath, locateJsonValue, parseJsonBody } from './json.js';
-import { prepareJsonRecord } from './prepare.js';
+import { type LockedOut, type ParentLocks, parentIdsOf } from './locks.js';
+import { type PreparedRecord, prepareJsonRecord } from './prepare.js';
 import type { QueryEngine } from './query.js';
 import type { FieldDef, ObjectDef } from './schema.js';
 import type { SObjectRecord } from './store.js';
@@ -27,6 +29,7 @@ export interface RestContext extends DmlContext {
   query: QueryEngine;
   bulk: BulkJobs;
   usage: Usage;
+  locks: ParentLocks;
 }
 
 export interface RestRequest {
@@ -49,7 +52,7 @@ export interface Reply {
 export interface Route {
   key: string;
   minVersion: number;
-  handle: (ctx: RestContext, req: RestRequest) => Reply;
+  handle: (ctx: RestContext, req: RestRequest) => Reply | Promise<Reply>;
 }
 
 const ok = (json: unknown, status = 200): Reply => ({ status, json });
@@ -145,18 +148,31 @@ function findByIdOr404(ctx: DmlContext, object: ObjectDef, idText: string): SObj
 
 // --- single records ---
 
-function createOne(ctx: RestContext, req: RestRequest): Reply {
+/** Runs a write holding the parent row locks of `prepared` (see locks.ts). */
+function withParentLocks<T>(
+  ctx: RestContext,
+  prepared: PreparedRecord[],
+  write: (lockedOut: LockedOut) => T,
+): Promise<T> {
+  const parents = prepared.flatMap((item) => parentIdsOf(ctx, item));
+  return ctx.locks.hold(parents, prepared.length, write);
+}
+
+function createOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const object = objectNamed(ctx, req.segments[1] as string);
   const body = asRecordBody(parseBody(req), object.name);
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
-  const change = ctx.store.begin();
-  const [result] = writeRecords(ctx, change, 'insert', [prepared], {
-    allOrNone: true,
-    allowSave: allowSave(req),
+  return withParentLocks(ctx, [prepared], (lockedOut) => {
+    const change = ctx.store.begin();
+    const [result] = writeRecords(ctx, change, 'insert', [prepared], {
+      allOrNone: true,
+      allowSave: allowSave(req),
+      lockedOut,
+    });
+    if (!result?.success) throw singleFailure(result as WriteResult);
+    change.commit();
+    return ok({ id: result.id, success: true, errors: [] }, 201);
   });
-  if (!result?.success) throw singleFailure(result as WriteResult);
-  change.commit();
-  return ok({ id: result.id, success: true, errors: [] }, 201);
 }
 
 function readOne(ctx: RestContext, req: RestRequest): Reply {
@@ -166,7 +182,7 @@ function readOne(ctx: RestContext, req: RestRequest): Reply {
   return ok(recordView(object, record, req.apiVersion, fields));
 }
 
-function updateOne(ctx: RestContext, req: RestRequest): Reply {
+function updateOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const object = objectNamed(ctx, req.segments[1] as string);
   const record = findByIdOr404(ctx, object, req.segments[2] as string);
   const body = asRecordBody(parseBody(req), object.name);
@@ -175,14 +191,17 @@ function updateOne(ctx: RestContext, req: RestRequest): Reply {
   }
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   prepared.id = record.Id as string;
-  const change = ctx.store.begin();
-  const [result] = writeRecords(ctx, change, 'update', [prepared], {
-    allOrNone: true,
-    allowSave: allowSave(req),
+  return withParentLocks(ctx, [prepared], (lockedOut) => {
+    const change = ctx.store.begin();
+    const [result] = writeRecords(ctx, change, 'update', [prepared], {
+      allOrNone: true,
+      allowSave: allowSave(req),
+      lockedOut,
+    });
+    if (!result?.success) throw singleFailure(result as WriteResult);
+    change.commit();
+    return noContent();
   });
-  if (!result?.success) throw singleFailure(result as WriteResult);
-  change.commit();
-  return noContent();
 }
 
 function deleteOne(ctx: RestContext, req: RestRequest, record: SObjectRecord, object: ObjectDef): Reply {
@@ -202,28 +221,31 @@ function readByExternalId(ctx: RestContext, req: RestRequest): Reply {
   return ok(recordView(object, record, req.apiVersion, requestedFields(object, req.search)));
 }
 
-function upsertOne(ctx: RestContext, req: RestRequest): Reply {
+function upsertOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const object = objectNamed(ctx, req.segments[1] as string);
   const field = externalIdField(object, req.segments[2] as string);
   const value = req.segments[3] as string;
   const body = asRecordBody(parseBody(req), object.name);
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   prepared.values.set(field, value);
-  const change = ctx.store.begin();
-  const [result] = writeRecords(ctx, change, 'upsert', [prepared], {
-    allOrNone: true,
-    externalIdField: field,
-    allowSave: allowSave(req),
+  return withParentLocks(ctx, [prepared], (lockedOut) => {
+    const change = ctx.store.begin();
+    const [result] = writeRecords(ctx, change, 'upsert', [prepared], {
+      allOrNone: true,
+      allowSave: allowSave(req),
+      externalIdField: field,
+      lockedOut,
+    });
+    if (!result?.success) throw singleFailure(result as WriteResult);
+    change.commit();
+    if (Number(req.apiVersion) < 46) {
+      return result.created ? ok({ id: result.id, success: true, errors: [] }, 201) : noContent();
+    }
+    return ok(
+      { id: result.id, success: true, errors: [], created: result.created },
+      result.created ? 201 : 200,
+    );
   });
-  if (!result?.success) throw singleFailure(result as WriteResult);
-  change.commit();
-  if (Number(req.apiVersion) < 46) {
-    return result.created ? ok({ id: result.id, success: true, errors: [] }, 201) : noContent();
-  }
-  return ok(
-    { id: result.id, success: true, errors: [], created: result.created },
-    result.created ? 201 : 200,
-  );
 }
 
 // --- sObject Collections ---
@@ -301,7 +323,7 @@ function collectionWrite(
   ctx: RestContext,
   req: RestRequest,
   operation: 'insert' | 'update' | 'upsert',
-): Reply {
+): Promise<Reply> {
   const body = collectionBody(req);
   let fixed: ObjectDef | undefined;
   let externalIdFieldDef: FieldDef | undefined;
@@ -326,14 +348,17 @@ function collectionWrite(
       allowId: operation === 'update',
     });
   });
-  const change = ctx.store.begin();
-  const results = writeRecords(ctx, change, operation, prepared, {
-    allOrNone: body.allOrNone,
-    allowSave: allowSave(req),
-    ...(externalIdFieldDef ? { externalIdField: externalIdFieldDef } : {}),
+  return withParentLocks(ctx, prepared, (lockedOut) => {
+    const change = ctx.store.begin();
+    const results = writeRecords(ctx, change, operation, prepared, {
+      allOrNone: body.allOrNone,
+      allowSave: allowSave(req),
+      ...(externalIdFieldDef ? { externalIdField: externalIdFieldDef } : {}),
+      lockedOut,
+    });
+    change.commit();
+    return ok(results);
   });
-  change.commit();
-  return ok(results);
 }
 
 function collectionDelete(ctx: RestContext, req: RestRequest): Reply {

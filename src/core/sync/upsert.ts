@@ -39,12 +39,12 @@ const TRANSIENT_RECORD_ERRORS = new Set([
   'REQUEST_RUNNING_TOO_LONG',
 ]);
 
-/**
- * One character per staged record: '.' pending, 'x' pending after one HTTP 500
- * (UNKNOWN_EXCEPTION: sent once more, then failed), 'c' created, 'u' updated, 'f' failed.
- */
-type Outcome = '.' | 'x' | 'c' | 'u' | 'f';
-const isPending = (o: Outcome | undefined) => o === '.' || o === 'x';
+/** One character per staged record: '.' pending, 'c' created, 'u' updated, 'f' failed. */
+type Outcome = '.' | 'c' | 'u' | 'f';
+const isPending = (o: Outcome | undefined) => o === '.';
+
+/** Our result for a record whose request kept answering HTTP 500 after the isolation budget ran out. */
+const STILL_PENDING = 'SF_SYNC_PENDING_AFTER_HTTP_500';
 
 interface PageWork {
   page: number;
@@ -82,7 +82,12 @@ interface Tally {
   sent: number;
   requests: number;
   transientRecords: number;
-  unknownOnce: number;
+  /** Records left pending because HTTP 500s used up the isolation budget. */
+  unknownPending: number;
+  /** Requests this invocation may still spend isolating records behind HTTP 500s. */
+  isolationBudget: number;
+  /** Splits whose two halves both answered HTTP 500 (more than one looks like an outage). */
+  splitsBothFailed: number;
   created: number;
   updated: number;
   failed: number;
@@ -120,7 +125,9 @@ export async function upsert(
     sent: 0,
     requests: 0,
     transientRecords: 0,
-    unknownOnce: 0,
+    unknownPending: 0,
+    isolationBudget: isolationBudget(entity.batchSize),
+    splitsBothFailed: 0,
     created: 0,
     updated: 0,
     failed: 0,
@@ -237,10 +244,8 @@ function throwIfRetryNeeded(tally: Tally): void {
     parts.push(
       `${tally.transientRecords} record(s) hit a transient Salesforce error (e.g. UNABLE_TO_LOCK_ROW)`,
     );
-  if (tally.unknownOnce > 0)
-    parts.push(
-      `${tally.unknownOnce} record(s) were in a request Salesforce answered with HTTP 500 (sent once more; failed if it happens again)`,
-    );
+  if (tally.unknownPending > 0)
+    parts.push(`${tally.unknownPending} record(s) were in requests Salesforce kept answering with HTTP 500`);
   if (parts.length > 0)
     throw new SalesforceUnavailableError(`${parts.join('; ')}; the step is retried for them`);
 }
@@ -253,46 +258,95 @@ interface SendContext {
   tally: Tally;
 }
 
-/** Sends one batch and records every answer: in the snapshot, the failures and the page outcomes. */
-async function sendBatch(s: SendContext, batch: Batch): Promise<void> {
-  const { task, entity, sf, tally } = s;
-  const records = batch.items.map(({ work, index }) => work.records[index] as OutRecord);
-  const write = { duplicateRules: entity.duplicateRules };
-  let results: RecordResult[];
-  try {
-    if (entity.strategy === 'externalId') {
-      const field = entity.externalIdField as string;
-      const payloads = records.map((r) => ({ ...r.payload, [field]: externalId(task.company, r.key) }));
-      results = await sf.upsertCollection(entity.object, field, payloads, write);
-    } else {
-      results = await sendByIds(sf, entity.object, records, write);
-    }
-  } catch (error) {
-    if (!isUnknownException(error)) throw error;
-    results = unknownExceptionResults(batch, error as Error, tally);
-  } finally {
-    tally.requests += 1;
-  }
-  tally.sent += records.length;
-  await recordResults(s, batch, records, results);
+/**
+ * Requests one invocation may spend on isolating records behind HTTP 500s: enough to bisect a
+ * full batch down to one record twice (two bad records), not enough to turn an outage into
+ * hundreds of calls.
+ */
+function isolationBudget(batchSize: number): number {
+  return 4 * Math.ceil(Math.log2(Math.max(batchSize, 2))) + 2;
 }
 
+/** One request for these records: upsert by external ID, or create/update by Id. */
+async function write(s: SendContext, items: Item[]): Promise<RecordResult[]> {
+  const { task, entity, sf, tally } = s;
+  const records = items.map(({ work, index }) => work.records[index] as OutRecord);
+  const options = { duplicateRules: entity.duplicateRules };
+  tally.requests += 1;
+  if (entity.strategy !== 'externalId') return sendByIds(sf, entity.object, records, options);
+  const field = entity.externalIdField as string;
+  const payloads = records.map((r) => ({ ...r.payload, [field]: externalId(task.company, r.key) }));
+  return sf.upsertCollection(entity.object, field, payloads, options);
+}
+
+type Attempt = { results: RecordResult[] } | { unknown: string };
+
+/** One request; Salesforce's HTTP 500 comes back as a value, anything else thrown stays thrown. */
+async function attempt(s: SendContext, items: Item[]): Promise<Attempt> {
+  try {
+    return { results: await write(s, items) };
+  } catch (error) {
+    if (!isUnknownException(error)) throw error;
+    return { unknown: (error as Error).message };
+  }
+}
+
+const failedWith = (statusCode: string, message: string): RecordResult => ({
+  success: false,
+  errors: [{ statusCode, message }],
+});
+
 /**
- * A request answered HTTP 500: its records that already had one 500 fail with UNKNOWN_EXCEPTION
- * (Salesforce's 500s are often deterministic for a payload); the others are marked to go once more.
+ * Sends records and answers one result each. Salesforce's HTTP 500 (UNKNOWN_EXCEPTION) is often
+ * deterministic for a payload, so it is neither retried as is nor treated as an outage: the
+ * records are split in halves and sent again, down to one record, whose second 500 fails it with
+ * UNKNOWN_EXCEPTION. So a bad record fails alone, each record goes at most once more in an
+ * identical request, and the rest go through. 500s that look like an outage (both halves of a
+ * split failing more than once, or the invocation's request budget used up) leave the records
+ * pending: the step ends with SalesforceUnavailableError for the definition's Retry.
  */
-function unknownExceptionResults(batch: Batch, error: Error, tally: Tally): RecordResult[] {
-  return batch.items.map(({ work, index }) => {
-    if (work.outcomes[index] === 'x') {
-      return {
-        success: false,
-        errors: [{ statusCode: 'UNKNOWN_EXCEPTION', message: `${error.message} (twice)` }],
-      };
-    }
-    work.outcomes[index] = 'x';
-    tally.unknownOnce += 1;
-    return { success: false, errors: [{ statusCode: 'RETRY_AFTER_UNKNOWN_EXCEPTION', message: '' }] };
-  });
+async function sendIsolating(s: SendContext, items: Item[]): Promise<RecordResult[]> {
+  const first = await attempt(s, items);
+  if ('results' in first) return first.results;
+  if (items.length > 1) return isolate(s, items, first.unknown);
+  if (s.tally.isolationBudget < 1) return pending(s, items, first.unknown);
+  s.tally.isolationBudget -= 1;
+  const again = await attempt(s, items);
+  return 'results' in again ? again.results : [failedWith('UNKNOWN_EXCEPTION', again.unknown)];
+}
+
+function pending(s: SendContext, items: Item[], message: string): RecordResult[] {
+  s.tally.unknownPending += items.length;
+  return items.map(() => failedWith(STILL_PENDING, message));
+}
+
+/** Records that were answered HTTP 500 together: each half is sent once; a failing half is split again. */
+async function isolate(s: SendContext, items: Item[], message: string): Promise<RecordResult[]> {
+  const { tally } = s;
+  if (tally.isolationBudget < 2) return pending(s, items, message);
+  tally.isolationBudget -= 2;
+  const middle = Math.ceil(items.length / 2);
+  const halves = [items.slice(0, middle), items.slice(middle)];
+  const attempts = [await attempt(s, halves[0] as Item[]), await attempt(s, halves[1] as Item[])];
+  const bothFailed = attempts.every((a) => 'unknown' in a);
+  if (bothFailed && tally.splitsBothFailed >= 1) return pending(s, items, message);
+  if (bothFailed) tally.splitsBothFailed += 1;
+  const out: RecordResult[] = [];
+  for (const [n, a] of attempts.entries()) {
+    const half = halves[n] as Item[];
+    if ('results' in a) out.push(...a.results);
+    else if (half.length === 1) out.push(failedWith('UNKNOWN_EXCEPTION', a.unknown));
+    else out.push(...(await isolate(s, half, a.unknown)));
+  }
+  return out;
+}
+
+/** Sends one batch and records every answer: in the snapshot, the failures and the page outcomes. */
+async function sendBatch(s: SendContext, batch: Batch): Promise<void> {
+  const records = batch.items.map(({ work, index }) => work.records[index] as OutRecord);
+  const results = await sendIsolating(s, batch.items);
+  s.tally.sent += records.length;
+  await recordResults(s, batch, records, results);
 }
 
 async function recordResults(
@@ -315,7 +369,7 @@ async function recordResults(
       return;
     }
     const codes = result.errors.map((e) => e.statusCode);
-    if (codes.includes('RETRY_AFTER_UNKNOWN_EXCEPTION')) return;
+    if (codes.includes(STILL_PENDING)) return;
     if (codes.some((c) => TRANSIENT_RECORD_ERRORS.has(c))) {
       tally.transientRecords += 1;
       return;

@@ -1,7 +1,7 @@
 import net from 'node:net';
-import { changeRows } from '../../../src/emulators/sqlserver/index.js';
+import { changeRows, terceroRow } from '../../../src/emulators/sqlserver/index.js';
 import { resetHandlerCaches } from '../../../src/local/environment.js';
-import { bucketsAddUp, startWorld, type TestWorld } from './helpers.js';
+import { bucketsAddUp, failuresOf, startWorld, type TestWorld } from './helpers.js';
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();
@@ -60,6 +60,38 @@ describe('the sync workflow under faults', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.salesforce.authCalls).toBeGreaterThan(1);
     expect(result.summary?.totals.failed).toBe(0);
+  });
+
+  it('isolates a record Salesforce answers HTTP 500 for every time: it alone fails UNKNOWN_EXCEPTION, not as an outage', async () => {
+    const poisoned = terceroRow('SANTA_REYES', 0).nit;
+    world.env.salesforce?.setFaults({ unknownExceptionMatch: [`"SANTA_REYES-${poisoned}"`] });
+    const result = await world.run({ companies: ['SANTA_REYES'], entities: ['terceros'], mode: 'full' });
+    expect(result.status).toBe('SUCCEEDED');
+    const terceros = result.summary?.companies.SANTA_REYES?.entities.terceros;
+    expect(terceros?.status).toBe('completed');
+    expect(terceros?.failed).toBe(1);
+    const failed = (await failuresOf(result.runId)).filter((f) => f.bucket === 'failed');
+    expect(failed.map((f) => [f.key, f.code])).toEqual([[poisoned, 'UNKNOWN_EXCEPTION']]);
+    // Split in halves down to the record (log2 of the batch, two requests a level), never retried as an outage.
+    const sent = (terceros?.updated ?? 0) + 1;
+    expect(result.salesforce.dataCalls).toBe(1 + 2 * Math.ceil(Math.log2(sent)));
+    expect(result.events.filter((e) => e.type === 'TaskFailed' && e.stateName === 'Upsert')).toEqual([]);
+    bucketsAddUp(result.summary);
+  });
+
+  it('treats HTTP 500 on every request as an outage: the definition retries the step, then fails the entity', async () => {
+    world.env.salesforce?.setFaults({ unknownExceptionShare: 1 });
+    const result = await world.run({ companies: ['SANTA_REYES'], entities: ['terceros'], mode: 'full' });
+    expect(result.status).toBe('COMPLETED_WITH_FAILURES');
+    const terceros = result.summary?.companies.SANTA_REYES?.entities.terceros;
+    expect(terceros?.status).toBe('failed');
+    expect(terceros?.error).toContain('kept answering with HTTP 500');
+    const attempts = result.events.filter((e) => e.type === 'TaskFailed' && e.stateName === 'Upsert');
+    expect(attempts.map((e) => e.error?.name)).toEqual(Array(5).fill('SalesforceUnavailableError'));
+    // Per attempt, one batch: the request, its two halves (both fail: once is allowed, two bad
+    // records), their four quarters (both fail again: an outage, left pending) = 7 requests.
+    expect(result.salesforce.dataCalls).toBe(5 * 7);
+    bucketsAddUp(result.summary);
   });
 
   it('sends rows that failed again on the next run', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SyncConfig } from '../core/config/load.js';
 import type { EnvRef } from '../core/config/schema.js';
+import { SANDBOX_LOGIN_URL } from '../core/salesforce/client.js';
 import { closePools } from '../core/source/sqlserver.js';
 import { resetDynamoClient } from '../core/store/table.js';
 import { forgetToken } from '../core/sync/auth.js';
@@ -125,6 +126,9 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       // credentials (and the REST API, through the token's instance_url) to the My Domain host.
       set(sf.loginUrl, running.loginUrl);
       set(sf.instanceUrl, running.instanceUrl);
+      // The emulator's hosts are loopback addresses, from which no audience can be derived: a
+      // sandbox-mode emulator wants the sandbox audience, as test.salesforce.com would give.
+      if (running.sandbox) set(a.audience, SANDBOX_LOGIN_URL);
       set(a.clientId, running.credentials.clientId);
       set(a.clientSecret, running.credentials.clientSecret);
       set(a.username, running.credentials.username);

@@ -93,6 +93,115 @@ interface Tally {
   failed: number;
 }
 
+function newTally(batchSize: number): Tally {
+  return {
+    sent: 0,
+    requests: 0,
+    transientRecords: 0,
+    unknownPending: 0,
+    isolationBudget: isolationBudget(batchSize),
+    splitsBothFailed: 0,
+    created: 0,
+    updated: 0,
+    failed: 0,
+  };
+}
+
+/**
+ * The entity's pending records as batches: pages read a window at a time as requests need them,
+ * packed by parent, handed out so no two batches in flight share a parent; progress saved per
+ * page after every request, and a page marked upserted once none of its records is pending.
+ */
+class BatchQueue {
+  private readonly scheduler = new ParentScheduler<Batch>();
+  private nextPage = 0;
+  private filling = Promise.resolve();
+
+  constructor(
+    private readonly store: SyncContext['store'],
+    private readonly task: EntityTask,
+    private readonly entity: EntityConfig,
+    private readonly pageNumbers: number[],
+    private readonly externalIdFieldOf: (entity: string) => string,
+  ) {}
+
+  private get morePages(): boolean {
+    return this.nextPage < this.pageNumbers.length;
+  }
+
+  /** The next batch free to send now; waits while every queued batch shares a parent with one in flight. */
+  async next(): Promise<Batch | undefined> {
+    for (;;) {
+      if (this.scheduler.queued < this.entity.maxInFlight && this.morePages) {
+        this.filling = this.filling.then(() => this.loadWindow());
+        await this.filling;
+      }
+      const batch = this.scheduler.take();
+      if (batch) return batch;
+      if (this.scheduler.queued === 0 && !this.morePages) return undefined;
+      if (this.scheduler.running > 0) await this.scheduler.released();
+    }
+  }
+
+  /** After a request (sent or not), save the progress of the pages it touched. */
+  async settle(batch: Batch): Promise<void> {
+    const { runId, company, entity } = this.task;
+    this.scheduler.release(batch);
+    for (const work of new Set(batch.items.map((i) => i.work))) {
+      const snapshot = work.outcomes.join('');
+      work.saving = work.saving.then(() =>
+        this.store.putProgress(runId, company, entity, work.page, snapshot),
+      );
+      work.open -= 1;
+      await this.finishPageIfDone(work);
+    }
+  }
+
+  private async loadPage(page: number): Promise<PageWork> {
+    const { runId, company, entity } = this.task;
+    const records = await this.store.getStage<OutRecord>(runId, company, entity, 'OUT', page);
+    const saved = await this.store.getProgress(runId, company, entity, page);
+    const outcomes = (saved && saved.length === records.length ? saved : '.'.repeat(records.length)).split(
+      '',
+    ) as Outcome[];
+    return { page, records, outcomes, open: 0, saving: Promise.resolve() };
+  }
+
+  /** Reads pages until a window's worth of pending records, packs them by parent, queues the batches. */
+  private async loadWindow(): Promise<void> {
+    const pending: Array<Parented<Item>> = [];
+    const pages: PageWork[] = [];
+    const want = this.entity.batchSize * this.entity.maxInFlight * WINDOW_BATCHES;
+    while (pending.length < want && this.morePages) {
+      const work = await this.loadPage(this.pageNumbers[this.nextPage] as number);
+      this.nextPage += 1;
+      pages.push(work);
+      work.records.forEach((r, index) => {
+        if (!isPending(work.outcomes[index])) return;
+        pending.push({
+          item: { work, index },
+          parents: parentLocks(this.entity, r.payload, this.externalIdFieldOf),
+        });
+      });
+    }
+    const batches = packByParent(pending, this.entity.batchSize);
+    for (const b of batches) for (const work of new Set(b.items.map((i) => i.work))) work.open += 1;
+    this.scheduler.push(batches);
+    for (const work of pages) await this.finishPageIfDone(work);
+  }
+
+  private async finishPageIfDone(work: PageWork): Promise<void> {
+    if (work.open > 0) return;
+    await work.saving;
+    const count = (o: Outcome) => work.outcomes.filter((x) => x === o).length;
+    const counts = { created: count('c'), updated: count('u'), failed: count('f') };
+    await this.store.setPage(this.task.runId, this.task.company, this.task.entity, work.page, {
+      ...counts,
+      status: work.outcomes.some(isPending) ? 'transformed' : 'upserted',
+    });
+  }
+}
+
 /**
  * Sends an entity's staged changes to Salesforce: the pending records of every page that has
  * any, grouped by parent and packed into requests of `batchSize` (200) across page boundaries,
@@ -100,8 +209,8 @@ interface Tally {
  * parent: two requests on one parent collide with UNABLE_TO_LOCK_ROW). So 1% of changed rows
  * spread over many pages still costs one request per 200 of them. Progress is saved per page
  * after every request: when the state machine retries the step (Salesforce outage, locked rows,
- * a first HTTP 500), only what is still pending is sent again. Pages are read a window at a
- * time as requests need them, so memory holds a few pages, whatever the entity's size.
+ * HTTP 500s that look like an outage), only what is still pending is sent again. Pages are read
+ * a window at a time as requests need them, so memory holds a few pages, whatever the entity's size.
  */
 export async function upsert(
   ctx: SyncContext,
@@ -119,111 +228,26 @@ export async function upsert(
   const sf = options.client ?? (await salesforceClient(store, config, entity.maxInFlight));
   const remaining = options.remainingMs ?? (() => Number.POSITIVE_INFINITY);
   const reserve = options.reserveMs ?? 60_000;
-  const log = ctx.log.child({ runId: task.runId, company: task.company, entity: task.entity });
   const extField = (name: string) => config.entity(name).externalIdField ?? 'Id';
-  const tally: Tally = {
-    sent: 0,
-    requests: 0,
-    transientRecords: 0,
-    unknownPending: 0,
-    isolationBudget: isolationBudget(entity.batchSize),
-    splitsBothFailed: 0,
-    created: 0,
-    updated: 0,
-    failed: 0,
-  };
+  const queue = new BatchQueue(store, task, entity, pageNumbers, extField);
+  const tally = newTally(entity.batchSize);
+  const sending: SendContext = { ctx, task, entity, sf, tally };
   let stoppedEarly = false;
-
-  const finishPageIfDone = async (work: PageWork) => {
-    if (work.open > 0) return;
-    await work.saving;
-    const count = (o: Outcome) => work.outcomes.filter((x) => x === o).length;
-    const counts = { created: count('c'), updated: count('u'), failed: count('f') };
-    await store.setPage(task.runId, task.company, task.entity, work.page, {
-      ...counts,
-      status: work.outcomes.some(isPending) ? 'transformed' : 'upserted',
-    });
-  };
-
-  // ---- a scheduler fed by reading windows of pages on demand -----------------------------
-  const scheduler = new ParentScheduler<Batch>();
-  let nextPage = 0;
-  let filling = Promise.resolve();
-
-  const loadPage = async (page: number): Promise<PageWork> => {
-    const records = await store.getStage<OutRecord>(task.runId, task.company, task.entity, 'OUT', page);
-    const saved = await store.getProgress(task.runId, task.company, task.entity, page);
-    const outcomes = (saved && saved.length === records.length ? saved : '.'.repeat(records.length)).split(
-      '',
-    ) as Outcome[];
-    return { page, records, outcomes, open: 0, saving: Promise.resolve() };
-  };
-
-  /** Reads pages until a window's worth of pending records, packs them by parent, queues the batches. */
-  const loadWindow = async () => {
-    const pending: Array<Parented<Item>> = [];
-    const pages: PageWork[] = [];
-    const want = entity.batchSize * Math.max(entity.maxInFlight, 1) * WINDOW_BATCHES;
-    while (pending.length < want && nextPage < pageNumbers.length) {
-      const work = await loadPage(pageNumbers[nextPage] as number);
-      nextPage += 1;
-      pages.push(work);
-      work.records.forEach((r, index) => {
-        if (isPending(work.outcomes[index]))
-          pending.push({ item: { work, index }, parents: parentLocks(entity, r.payload, extField) });
-      });
-    }
-    const batches = packByParent(pending, entity.batchSize);
-    for (const b of batches) for (const work of new Set(b.items.map((i) => i.work))) work.open += 1;
-    scheduler.push(batches);
-    for (const work of pages) await finishPageIfDone(work);
-  };
-
-  /** The next batch free to send now; waits while every queued batch shares a parent with one in flight. */
-  const next = async (): Promise<Batch | undefined> => {
-    for (;;) {
-      if (scheduler.queued < entity.maxInFlight && nextPage < pageNumbers.length) {
-        filling = filling.then(loadWindow);
-        await filling;
-      }
-      const batch = scheduler.take();
-      if (batch) return batch;
-      if (scheduler.queued === 0 && nextPage >= pageNumbers.length) return undefined;
-      if (scheduler.running > 0) await scheduler.released();
-    }
-  };
-
-  const send = (batch: Batch) => sendBatch({ ctx, task, entity, sf, tally }, batch);
-
-  /** After a request (sent or not), save the progress of the pages it touched. */
-  const settle = async (batch: Batch) => {
-    scheduler.release(batch);
-    for (const work of new Set(batch.items.map((i) => i.work))) {
-      const snapshot = work.outcomes.join('');
-      work.saving = work.saving.then(() =>
-        store.putProgress(task.runId, task.company, task.entity, work.page, snapshot),
-      );
-      work.open -= 1;
-      await finishPageIfDone(work);
-    }
-  };
-
   let firstError: unknown;
   const worker = async () => {
-    for (;;) {
-      if (firstError !== undefined) return;
+    while (firstError === undefined) {
       if (remaining() < reserve) {
         stoppedEarly = true;
         return;
       }
-      const batch = await next();
+      const batch = await queue.next();
       if (!batch) return;
       try {
-        await send(batch);
+        await sendBatch(sending, batch);
       } catch (error) {
         firstError ??= error;
       } finally {
-        await settle(batch);
+        await queue.settle(batch);
       }
     }
   };
@@ -233,11 +257,13 @@ export async function upsert(
   throwIfRetryNeeded(tally);
   const done = !stoppedEarly;
   const { sent, requests, created, updated, failed } = tally;
-  log.info('upserted', { sent, requests, created, updated, failed, done });
+  ctx.log
+    .child({ runId: task.runId, company: task.company, entity: task.entity })
+    .info('upserted', { sent, requests, created, updated, failed, done });
   return { done, sent, requests, created, updated, failed };
 }
 
-/** Records left pending for the definition's Retry: locked rows, and a first HTTP 500. */
+/** Records left pending for the definition's Retry: locked rows, and HTTP 500s that look like an outage. */
 function throwIfRetryNeeded(tally: Tally): void {
   const parts: string[] = [];
   if (tally.transientRecords > 0)

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { chunk, ParentScheduler, packByParent } from '../../src/core/batching.js';
+import { loadConfig, parseConfig } from '../../src/core/config/load.js';
+import { parentLocks } from '../../src/core/sync/upsert.js';
 
 describe('chunk', () => {
   it('cuts 401 records into 200 + 200 + 1, keeping order', () => {
@@ -99,5 +102,39 @@ describe('ParentScheduler', () => {
     expect(first?.name).toBe('a');
     s.release(first as ReturnType<typeof batch>);
     expect(s.take()?.name).toBe('b');
+  });
+});
+
+describe('parentLocks', () => {
+  const config = loadConfig('config/sync.config.json');
+  const ext = (name: string) => config.entity(name).externalIdField ?? 'Id';
+
+  it('locks an acuerdo’s Account and RetailStore by their external IDs, in lower case as Salesforce matches', () => {
+    const payload = {
+      Name: '1',
+      ti_cuenta__r: { ti_external_id__c: 'ITALCOL-900123456-K' },
+      ti_sucursal__r: { ti_external_id__c: 'ITALCOL-SUC-000001' },
+    };
+    expect(parentLocks(config.entity('acuerdos'), payload, ext)).toEqual([
+      'terceros:italcol-900123456-k',
+      'sucursales:italcol-suc-000001',
+    ]);
+  });
+
+  it('locks nothing for a record without parents, or with an empty optional parent', () => {
+    expect(parentLocks(config.entity('terceros'), { Name: 'x' }, ext)).toEqual([]);
+    const payload = { ti_cuenta__r: { ti_external_id__c: 'A-1' }, ti_sucursal__c: null };
+    expect(parentLocks(config.entity('acuerdos'), payload, ext)).toEqual(['terceros:a-1']);
+  });
+});
+
+describe('duplicateRules in the config', () => {
+  it('defaults to allowSave and refuses anything but allowSave or enforce', () => {
+    const raw = JSON.parse(readFileSync('config/sync.config.json', 'utf8'));
+    expect(parseConfig(raw).entity('terceros').duplicateRules).toBe('allowSave');
+    raw.entities.terceros.duplicateRules = 'block';
+    expect(() => parseConfig(raw)).toThrow(
+      /config\.entities\.terceros\.duplicateRules: .*"allowSave".*"enforce"/,
+    );
   });
 });

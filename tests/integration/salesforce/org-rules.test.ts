@@ -3,8 +3,19 @@
  * picklists, restricted picklists, field-level security, validation rules, UTF-16 lengths, the
  * date range — through real HTTP, and each org setting turns its behaviour off.
  */
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { account, type ErrorBody, type Org, type SaveResult, startOrg, store } from './support.js';
+import {
+  account,
+  call,
+  type ErrorBody,
+  type Org,
+  type SaveResult,
+  startOrg,
+  store,
+  tempDir,
+} from './support.js';
 
 const FIXTURE_SCHEMA = join(process.cwd(), 'tests/fixtures/salesforce/org-rules-schema.json');
 
@@ -633,4 +644,80 @@ describe('values', () => {
     const again = await upsert(org, 'RetailStore', [store('CI', 'P')]);
     expect(again.body[0]).toEqual({ id: reply.body[0]?.id, success: true, errors: [], created: false });
   });
+});
+
+describe('command line', () => {
+  const main = join(process.cwd(), 'src', 'emulators', 'salesforce', 'main.ts');
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts main.ts; answers its first stdout line (or the exit code and stderr) and the process. */
+  function start(args: string[]) {
+    const dir = tempDir();
+    dirs.push(dir);
+    const child = spawn(process.execPath, ['--import', 'tsx', main, '--data-dir', dir, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const outcome = new Promise<{ line?: string; code?: number | null; stderr: string }>((resolve) => {
+      child.stdout.on('data', () => {
+        if (out.includes('\n')) resolve({ line: out.split('\n')[0] as string, stderr: err });
+      });
+      child.once('exit', (code) => resolve({ code, stderr: err }));
+    });
+    return { child, outcome };
+  }
+
+  it('refuses an unknown --relax name and names the accepted ones', async () => {
+    const { outcome } = start(['--relax', 'duplicateRules,picklists']);
+    const result = await outcome;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "cannot relax 'picklists': accepted are duplicateRules, stateCountryPicklists, restrictedPicklists, fieldLevelSecurity, validationRules",
+    );
+  });
+
+  it('starts a relaxed org with --relax', async () => {
+    const { child, outcome } = start(['--relax', 'restrictedPicklists']);
+    try {
+      const { line } = await outcome;
+      const ready = JSON.parse(line as string) as Record<string, string>;
+      const token = (
+        await call<{ access_token: string }>(
+          ready.loginUrl as string,
+          'POST',
+          '/services/oauth2/token',
+          undefined,
+          new URLSearchParams({
+            grant_type: 'password',
+            client_id: ready.clientId as string,
+            client_secret: ready.clientSecret as string,
+            username: ready.username as string,
+            password: ready.password as string,
+          }).toString(),
+          { 'content-type': 'application/x-www-form-urlencoded' },
+        )
+      ).body.access_token;
+      const reply = await call<SaveResult[]>(
+        ready.instanceUrl as string,
+        'PATCH',
+        '/composite/sobjects/Account/ti_external_id__c',
+        token,
+        { allOrNone: false, records: [account('CLI1', { Type: 'Mayorista' })] },
+      );
+      expect(reply.body[0]?.success).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }, 20000);
 });

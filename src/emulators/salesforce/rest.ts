@@ -66,8 +66,9 @@ const locator = (req: RestRequest) => (path: JsonPath) => {
   return ` at [line:${at.line}, column:${at.column}]`;
 };
 
-/** The request's `Sforce-Duplicate-Rule-Header` says allowSave=true. */
-const allowSave = (req: RestRequest): boolean => allowSaveFrom(req.headers['sforce-duplicate-rule-header']);
+/** The request's `Sforce-Duplicate-Rule-Header` (API v52.0 and later) says allowSave=true. */
+const allowSave = (req: RestRequest): boolean =>
+  Number(req.apiVersion) >= 52 && allowSaveFrom(req.headers['sforce-duplicate-rule-header']);
 
 function objectNamed(ctx: DmlContext, name: string): ObjectDef {
   const object = ctx.schema.byLower.get(name.toLowerCase());

@@ -173,6 +173,16 @@ describe('duplicate rules (Standard Account Duplicate Rule, alert on create and 
     expect(allowed.body).toEqual([{ id: firstId, success: true, errors: [], created: false }]);
   });
 
+  it('ignores the header before API v52.0, where it does not exist', async () => {
+    const reply = await org.api<Results>(
+      'PATCH',
+      '/services/data/v51.0/composite/sobjects/Account/ti_external_id__c',
+      { records: [account('D11', { Name: 'Distribuidora Andina', BillingCity: 'Medellín' })] },
+      ALLOW_SAVE,
+    );
+    expect(reply.body[0]?.errors[0]?.statusCode).toBe('DUPLICATES_DETECTED');
+  });
+
   it('answers a single-record create 400 DUPLICATES_DETECTED', async () => {
     const reply = await org.api<ErrorBody>('POST', '/sobjects/Account', {
       ti_external_id__c: 'ITALCOL-D6',
@@ -402,17 +412,28 @@ describe('state and country/territory picklists', () => {
     expect(states.find((v) => v.value === 'TX')?.validFor).toBe('BA==');
   });
 
-  it('with stateCountryPicklists off takes free text', async () => {
+  it('with stateCountryPicklists off has no code fields and takes free text', async () => {
     org.emulator.setOrgSettings({ stateCountryPicklists: false });
     const reply = await upsert(org, 'Account', [
       account('S12', { BillingState: 'Antioquia', BillingCountry: 'Kolumbia' }),
     ]);
+    const code = await org.api<ErrorBody>('PATCH', '/composite/sobjects/Account/ti_external_id__c', {
+      records: [account('S13', { BillingStateCode: 'ANT' })],
+    });
+    const described = await org.api<{ fields: Array<{ name: string }> }>('GET', '/sobjects/Account/describe');
     org.emulator.setOrgSettings({});
     expect(reply.body[0]?.success).toBe(true);
-    expect(await read(org, 'Account', 'ITALCOL-S12', 'BillingState,BillingCountryCode')).toMatchObject({
+    expect(await read(org, 'Account', 'ITALCOL-S12', 'BillingState,BillingCountry')).toMatchObject({
       BillingState: 'Antioquia',
-      BillingCountryCode: null,
+      BillingCountry: 'Kolumbia',
     });
+    expect(code.status).toBe(400);
+    expect(code.body).toEqual([
+      { errorCode: 'INVALID_FIELD', message: "No such column 'BillingStateCode' on sobject of type Account" },
+    ]);
+    expect(described.body.fields.map((f) => f.name).filter((n) => /(Country|State)Code$/.test(n))).toEqual(
+      [],
+    );
   });
 });
 

@@ -34,6 +34,8 @@ export interface WriteOptions {
   externalIdField?: FieldDef;
   /** `Sforce-Duplicate-Rule-Header: allowSave=true`: save records that duplicate rules alert on. */
   allowSave?: boolean;
+  /** The request's API version (REST), for the URLs of duplicate matches. */
+  apiVersion?: string;
 }
 
 const ROLLED_BACK = recordError(
@@ -125,8 +127,9 @@ function orgRuleErrors(
   if (!rule || options.allowSave || !rules.duplicateRuleActive(object.name)) return [];
   const matches = ctx.store
     .duplicateCandidates(object.name, duplicateKey(rule, record))
-    .filter((other) => other.Id !== record.Id && otherFieldsMatch(rule, record, other));
-  return matches.length > 0 ? [duplicatesDetected(rule, object, matches)] : [];
+    .filter((other) => other.Id !== record.Id && otherFieldsMatch(rule, record, other))
+    .sort((a, b) => String(a.Id).localeCompare(String(b.Id)));
+  return matches.length > 0 ? [duplicatesDetected(rule, object, matches, options.apiVersion)] : [];
 }
 
 function writeOne(

@@ -6,7 +6,7 @@
 import type { BulkJobs } from './bulk.js';
 import { describeBasic, describeGlobal, describeObject } from './describe.js';
 import { type DmlContext, deleteRecords, type WriteResult, writeRecords } from './dml.js';
-import { allowSaveFrom } from './duplicates.js';
+import { allowSaveFrom, singleRecordError } from './duplicates.js';
 import {
   ApiError,
   invalidType,
@@ -66,9 +66,11 @@ const locator = (req: RestRequest) => (path: JsonPath) => {
   return ` at [line:${at.line}, column:${at.column}]`;
 };
 
-/** The request's `Sforce-Duplicate-Rule-Header` (API v52.0 and later) says allowSave=true. */
-const allowSave = (req: RestRequest): boolean =>
-  Number(req.apiVersion) >= 52 && allowSaveFrom(req.headers['sforce-duplicate-rule-header']);
+/** Whether the `Sforce-Duplicate-Rule-Header` (API v52.0 and later) says allowSave=true, and the version for match URLs. */
+const duplicateOptions = (req: RestRequest): { allowSave: boolean; apiVersion: string } => ({
+  allowSave: Number(req.apiVersion) >= 52 && allowSaveFrom(req.headers['sforce-duplicate-rule-header']),
+  apiVersion: req.apiVersion,
+});
 
 function objectNamed(ctx: DmlContext, name: string): ObjectDef {
   const object = ctx.schema.byLower.get(name.toLowerCase());
@@ -153,7 +155,7 @@ function createOne(ctx: RestContext, req: RestRequest): Reply {
   const change = ctx.store.begin();
   const [result] = writeRecords(ctx, change, 'insert', [prepared], {
     allOrNone: true,
-    allowSave: allowSave(req),
+    ...duplicateOptions(req),
   });
   if (!result?.success) throw singleFailure(result as WriteResult);
   change.commit();
@@ -179,7 +181,7 @@ function updateOne(ctx: RestContext, req: RestRequest): Reply {
   const change = ctx.store.begin();
   const [result] = writeRecords(ctx, change, 'update', [prepared], {
     allOrNone: true,
-    allowSave: allowSave(req),
+    ...duplicateOptions(req),
   });
   if (!result?.success) throw singleFailure(result as WriteResult);
   change.commit();
@@ -214,7 +216,7 @@ function upsertOne(ctx: RestContext, req: RestRequest): Reply {
   const [result] = writeRecords(ctx, change, 'upsert', [prepared], {
     allOrNone: true,
     externalIdField: field,
-    allowSave: allowSave(req),
+    ...duplicateOptions(req),
   });
   if (!result?.success) throw singleFailure(result as WriteResult);
   change.commit();
@@ -330,7 +332,7 @@ function collectionWrite(
   const change = ctx.store.begin();
   const results = writeRecords(ctx, change, operation, prepared, {
     allOrNone: body.allOrNone,
-    allowSave: allowSave(req),
+    ...duplicateOptions(req),
     ...(externalIdFieldDef ? { externalIdField: externalIdFieldDef } : {}),
   });
   change.commit();
@@ -671,6 +673,7 @@ export function route(
 /** The REST error array of an ApiError (with every error of a failed single-record write). */
 export function errorBody(error: ApiError): unknown {
   const all = (error as ApiError & { all?: WriteResult['errors'] }).all;
+  if (all?.some((e) => e.duplicateResult)) return all.map(singleRecordError);
   if (all && all.length > 1)
     return all.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields }));
   return error.body();

@@ -2,8 +2,10 @@ import { COUNTRIES } from '../../../src/emulators/salesforce/countries.js';
 import {
   allowSaveFrom,
   duplicateKey,
+  duplicatesDetected,
   normalizeCompanyName,
   otherFieldsMatch,
+  singleRecordError,
 } from '../../../src/emulators/salesforce/duplicates.js';
 import { buildSchema, loadSchema } from '../../../src/emulators/salesforce/schema.js';
 import { loadOrgSettings, parseOrgSettings, relax } from '../../../src/emulators/salesforce/settings.js';
@@ -41,6 +43,28 @@ describe('company-name normalisation (duplicate rule subset)', () => {
         { Name: 'x', BillingCity: null, Phone: '576044441234' },
       ),
     ).toBe(true);
+  });
+
+  it('shows the matches to single-record calls only (duplicateResut, sic), not in Collections JSON', () => {
+    const accountDef = loadSchema().byLower.get('account');
+    const rule = accountDef?.duplicateRule;
+    if (!accountDef || !rule) throw new Error('the shipped Account has a duplicate rule');
+    const error = duplicatesDetected(rule, accountDef, [{ Id: '001000000000001AAA' }], '62.0');
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      statusCode: 'DUPLICATES_DETECTED',
+      message: 'Use one of these records?',
+      fields: [],
+    });
+    expect(singleRecordError(error)).toMatchObject({
+      duplicateResut: { duplicateRule: 'Standard_Account_Duplicate_Rule', matchResults: [{ size: 1 }] },
+      errorCode: 'DUPLICATES_DETECTED',
+      message: 'Use one of these records?',
+    });
+    expect(singleRecordError({ statusCode: 'X', message: 'm', fields: ['F'] })).toEqual({
+      message: 'm',
+      errorCode: 'X',
+      fields: ['F'],
+    });
   });
 
   it('reads allowSave from the Sforce-Duplicate-Rule-Header', () => {

@@ -30,7 +30,7 @@ export interface WriteOptions {
   allOrNone: boolean;
   /** The external ID field matched by upserts. */
   externalIdField?: FieldDef;
-  /** Parents the request could not lock (locks.ts): records pointing at one fail UNABLE_TO_LOCK_ROW. */
+  /** Rows the request could not lock (locks.ts): records needing one fail UNABLE_TO_LOCK_ROW. */
   lockedOut?: LockedOut;
 }
 
@@ -87,15 +87,18 @@ function resolveRef(
   return found.Id as string;
 }
 
-/** UNABLE_TO_LOCK_ROW when the record points at parents its request could not lock. */
-function parentLockError(
+/** UNABLE_TO_LOCK_ROW when the record itself or a parent it points at could not be locked. */
+function rowLockError(
   values: Map<FieldDef, StoredValue>,
+  existingId: unknown,
   lockedOut: LockedOut | undefined,
 ): RecordError | undefined {
   if (!lockedOut || lockedOut.ids.size === 0) return undefined;
-  const ids = [...values].flatMap(([field, value]) =>
+  const parents = [...values].flatMap(([field, value]) =>
     field.type === 'reference' && typeof value === 'string' && lockedOut.ids.has(value) ? [value] : [],
   );
+  const own = typeof existingId === 'string' && lockedOut.ids.has(existingId) ? [existingId] : [];
+  const ids = [...own, ...parents];
   if (ids.length === 0) return undefined;
   lockedOut.conflict();
   return recordError(
@@ -153,7 +156,7 @@ function writeOne(
     if (typeof id !== 'string') return fail(id);
     values.set(ref.field, id);
   }
-  const lockError = parentLockError(values, options.lockedOut);
+  const lockError = rowLockError(values, existing?.Id, options.lockedOut);
   if (lockError) return fail(lockError);
   const record: SObjectRecord = existing ? { ...existing } : blankRecord(object);
   for (const [field, value] of values) record[field.name] = value;

@@ -1,9 +1,10 @@
 /**
- * Parent row locks, as Salesforce takes them: a request that writes children of a parent (any
- * lookup or master-detail the record sets, by Id or by the parent's external ID) holds that
- * parent's lock until the request ends. Another request touching the same parent waits for it
- * up to `lockWaitMs` (about 10 s in a real org); past that, its records under that parent fail
- * `UNABLE_TO_LOCK_ROW` "unable to obtain exclusive access to this record or 1 records: <Id>".
+ * Row locks, as Salesforce takes them: a request that writes children of a parent (any lookup or
+ * master-detail the record sets, by Id or by the parent's external ID) holds that parent's lock
+ * until the request ends, and a request updating a record holds that record's. Another request
+ * touching the same row waits for it up to `lockWaitMs` (about 10 s in a real org); past that,
+ * its records needing that row fail `UNABLE_TO_LOCK_ROW` "unable to obtain exclusive access to
+ * this record or 1 records: <Id>".
  *
  * A write request lasts `lockHoldMs + recordCostMs × records` after its locks are granted, so
  * overlapping requests really overlap. Everything is deterministic: waiters are served first in,
@@ -12,6 +13,7 @@
 import type { DmlContext } from './dml.js';
 import { normalizeId } from './ids.js';
 import type { PreparedRecord } from './prepare.js';
+import type { FieldDef } from './schema.js';
 
 export interface LockSettings {
   /** How long a request waits for a parent another request holds (default 200; a real org ~10000). */
@@ -42,8 +44,12 @@ interface Entry {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The parent Ids a prepared record points at (references by Id and parents found by external ID). */
-export function parentIdsOf(ctx: DmlContext, item: PreparedRecord): string[] {
+/**
+ * The rows a prepared record's write locks: the parents it points at (references by Id and
+ * parents found by external ID) and the record itself when it exists (an update, or an upsert
+ * matching a record by `externalIdField`).
+ */
+export function lockedRowsOf(ctx: DmlContext, item: PreparedRecord, externalIdField?: FieldDef): string[] {
   const ids = new Set<string>();
   const byId = (value: unknown) => {
     const id = typeof value === 'string' ? normalizeId(value.trim()) : undefined;
@@ -59,6 +65,12 @@ export function parentIdsOf(ctx: DmlContext, item: PreparedRecord): string[] {
     const parent = ctx.schema.byLower.get((ref.field.referenceTo ?? '').toLowerCase());
     const found = parent ? ctx.store.findUnique(parent.name, ref.by, ref.value) : undefined;
     if (found) ids.add(found.Id as string);
+  }
+  if (item.id !== undefined) byId(item.id);
+  const ext = externalIdField ? item.values.get(externalIdField) : undefined;
+  if (externalIdField && ext !== undefined && ext !== null) {
+    const existing = ctx.store.findUnique(item.object.name, externalIdField, ext);
+    if (existing) ids.add(existing.Id as string);
   }
   return [...ids];
 }

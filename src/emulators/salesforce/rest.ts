@@ -17,7 +17,7 @@ import {
 } from './errors.js';
 import { normalizeId } from './ids.js';
 import { type JsonPath, locateJsonValue, parseJsonBody } from './json.js';
-import { type LockedOut, type ParentLocks, parentIdsOf } from './locks.js';
+import { type LockedOut, lockedRowsOf, type ParentLocks } from './locks.js';
 import { type PreparedRecord, prepareJsonRecord } from './prepare.js';
 import type { QueryEngine } from './query.js';
 import type { FieldDef, ObjectDef } from './schema.js';
@@ -144,21 +144,22 @@ function findByIdOr404(ctx: DmlContext, object: ObjectDef, idText: string): SObj
 
 // --- single records ---
 
-/** Runs a write holding the parent row locks of `prepared` (see locks.ts). */
-function withParentLocks<T>(
+/** Runs a write holding the row locks of `prepared`: parents and existing records (see locks.ts). */
+function withRowLocks<T>(
   ctx: RestContext,
   prepared: PreparedRecord[],
+  externalIdField: FieldDef | undefined,
   write: (lockedOut: LockedOut) => T,
 ): Promise<T> {
-  const parents = prepared.flatMap((item) => parentIdsOf(ctx, item));
-  return ctx.locks.hold(parents, prepared.length, write);
+  const rows = prepared.flatMap((item) => lockedRowsOf(ctx, item, externalIdField));
+  return ctx.locks.hold(rows, prepared.length, write);
 }
 
 function createOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const object = objectNamed(ctx, req.segments[1] as string);
   const body = asRecordBody(parseBody(req), object.name);
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
-  return withParentLocks(ctx, [prepared], (lockedOut) => {
+  return withRowLocks(ctx, [prepared], undefined, (lockedOut) => {
     const change = ctx.store.begin();
     const [result] = writeRecords(ctx, change, 'insert', [prepared], { allOrNone: true, lockedOut });
     if (!result?.success) throw singleFailure(result as WriteResult);
@@ -183,7 +184,7 @@ function updateOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   }
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   prepared.id = record.Id as string;
-  return withParentLocks(ctx, [prepared], (lockedOut) => {
+  return withRowLocks(ctx, [prepared], undefined, (lockedOut) => {
     const change = ctx.store.begin();
     const [result] = writeRecords(ctx, change, 'update', [prepared], { allOrNone: true, lockedOut });
     if (!result?.success) throw singleFailure(result as WriteResult);
@@ -216,7 +217,7 @@ function upsertOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const body = asRecordBody(parseBody(req), object.name);
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   prepared.values.set(field, value);
-  return withParentLocks(ctx, [prepared], (lockedOut) => {
+  return withRowLocks(ctx, [prepared], field, (lockedOut) => {
     const change = ctx.store.begin();
     const [result] = writeRecords(ctx, change, 'upsert', [prepared], {
       allOrNone: true,
@@ -335,7 +336,7 @@ function collectionWrite(
       allowId: operation === 'update',
     });
   });
-  return withParentLocks(ctx, prepared, (lockedOut) => {
+  return withRowLocks(ctx, prepared, externalIdFieldDef, (lockedOut) => {
     const change = ctx.store.begin();
     const results = writeRecords(ctx, change, operation, prepared, {
       allOrNone: body.allOrNone,

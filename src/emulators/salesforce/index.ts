@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { BulkJobs } from './bulk.js';
 import { Faults, type SalesforceFaults } from './faults.js';
 import { type Identity, loadIdentity } from './keys.js';
-import { DEFAULT_LOCK_SETTINGS, ParentLocks } from './locks.js';
+import { DEFAULT_LOCK_SETTINGS, type LockSettings, ParentLocks } from './locks.js';
 import { type Host, Sessions } from './oauth.js';
 import { Persistence } from './persistence.js';
 import { QueryEngine } from './query.js';
@@ -20,6 +20,7 @@ import { Store } from './store.js';
 import { LongRequests, Usage } from './usage.js';
 
 export type { SalesforceFaults } from './faults.js';
+export type { LockSettings } from './locks.js';
 
 export interface SalesforceEmulatorOptions {
   host?: string;
@@ -82,6 +83,8 @@ export interface SalesforceEmulator {
   resetCounters(): void;
   /** Replaces the fault configuration (and restarts its PRNG from the seed). */
   setFaults(faults: SalesforceFaults): void;
+  /** Changes row-lock timing while running (keys left out keep their value); answers the settings now in force. */
+  setLockSettings(settings: Partial<LockSettings>): LockSettings;
   stop(): Promise<void>;
 }
 
@@ -249,6 +252,10 @@ export async function startSalesforceEmulator(
       counters,
       resetCounters,
       setFaults: (next) => org.faults.set(next),
+      setLockSettings: (next) => {
+        rest.locks.configure(next);
+        return rest.locks.settings;
+      },
       stop: () => {
         stopping = true;
         stopped ??= (async () => {

@@ -10,6 +10,7 @@
  * overlapping requests really overlap. Everything is deterministic: waiters are served first in,
  * first out, and a request takes its parents in Id order (two requests never deadlock on them).
  */
+import { z } from 'zod';
 import type { DmlContext } from './dml.js';
 import { normalizeId } from './ids.js';
 import type { PreparedRecord } from './prepare.js';
@@ -25,6 +26,26 @@ export interface LockSettings {
 }
 
 export const DEFAULT_LOCK_SETTINGS: LockSettings = { lockWaitMs: 200, lockHoldMs: 5, recordCostMs: 0.05 };
+
+const lockSettingsSchema = z.strictObject({
+  lockWaitMs: z.number().min(0).max(600000).optional(),
+  lockHoldMs: z.number().min(0).max(600000).optional(),
+  recordCostMs: z.number().min(0).max(60000).optional(),
+});
+
+export class LockSettingsError extends Error {
+  override readonly name = 'LockSettingsError';
+}
+
+/** Validates (part of) lock settings, naming what is wrong and what is accepted. */
+export function parseLockSettings(input: unknown): Partial<LockSettings> {
+  const parsed = lockSettingsSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(locks)'}: ${i.message}`).join('; ');
+  throw new LockSettingsError(
+    `invalid lock settings: ${issues}. Accepted: {lockWaitMs?: 0..600000, lockHoldMs?: 0..600000, recordCostMs?: 0..60000}`,
+  );
+}
 
 /** The parents a request could not lock, and the callback that counts each record failing on them. */
 export interface LockedOut {
@@ -78,8 +99,20 @@ export function lockedRowsOf(ctx: DmlContext, item: PreparedRecord, externalIdFi
 export class ParentLocks {
   private readonly entries = new Map<string, Entry>();
   private conflictCount = 0;
+  private current: LockSettings;
 
-  constructor(readonly settings: LockSettings) {}
+  constructor(settings: LockSettings) {
+    this.current = { ...settings };
+  }
+
+  get settings(): LockSettings {
+    return { ...this.current };
+  }
+
+  /** Changes some settings; requests already waiting keep their deadline. */
+  configure(changes: Partial<LockSettings>): void {
+    this.current = { ...this.current, ...parseLockSettings(changes) };
+  }
 
   /** Records that failed UNABLE_TO_LOCK_ROW on a parent lock since the last reset. */
   get conflicts(): number {
@@ -100,7 +133,7 @@ export class ParentLocks {
     write: (lockedOut: LockedOut) => T,
   ): Promise<T> {
     const owner = {};
-    const deadline = Date.now() + this.settings.lockWaitMs;
+    const deadline = Date.now() + this.current.lockWaitMs;
     const held: string[] = [];
     const refused = new Set<string>();
     try {
@@ -109,7 +142,7 @@ export class ParentLocks {
         else refused.add(id);
       }
       const result = write({ ids: refused, conflict: () => this.conflictCount++ });
-      const processing = this.settings.lockHoldMs + this.settings.recordCostMs * records;
+      const processing = this.current.lockHoldMs + this.current.recordCostMs * records;
       if (processing > 0) await sleep(processing);
       return result;
     } finally {

@@ -58,6 +58,8 @@ Admin endpoints (not Salesforce; not counted as API usage):
   POST /__emulator/faults           JSON body {"seed","unavailableShare","lockRowShare","expireSessionAfterCalls",
                                     "latencyMs","unknownExceptionNext","unknownExceptionShare","unknownExceptionMatch"}
                                     replaces the faults (omitted keys are off)
+  GET  /__emulator/locks            the row-lock timing {"lockWaitMs","lockHoldMs","recordCostMs"}
+  POST /__emulator/locks            JSON body with some of those keys: changes them while running
 `;
 
 function fail(message: string): never {

@@ -4,7 +4,7 @@
  * with children of the same Account waits up to lockWaitMs and then fails those records
  * UNABLE_TO_LOCK_ROW; children of other Accounts go through. Counted in counters().lockConflicts.
  */
-import { account, type ErrorBody, type Org, type SaveResult, startOrg, store } from './support.js';
+import { account, call, type ErrorBody, type Org, type SaveResult, startOrg, store } from './support.js';
 
 const UPSERT_STORES = '/composite/sobjects/RetailStore/ti_external_id__c';
 const UPSERT_ACCOUNTS = '/composite/sobjects/Account/ti_external_id__c';
@@ -169,5 +169,37 @@ describe('parent row locks (a write holds 100 ms, others wait 1 s)', () => {
     // The second ran only once the first let go: 100 ms each, one after the other.
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     expect(org.emulator.counters().lockConflicts).toBe(0);
+  });
+
+  it('changes lock timing while running, from code and over the admin surface', async () => {
+    expect(org.emulator.setLockSettings({ lockWaitMs: 0 })).toEqual({
+      lockWaitMs: 0,
+      lockHoldMs: 100,
+      recordCostMs: 0.05,
+    });
+    const [, refused] = await overlapping<SaveResult[]>(
+      org,
+      ['PATCH', UPSERT_STORES, { records: stores(10, 1, 'A') }],
+      ['PATCH', UPSERT_STORES, { records: stores(11, 1, 'A') }],
+    );
+    expect(refused.body[0]?.errors[0]?.statusCode).toBe('UNABLE_TO_LOCK_ROW');
+    const admin = `${org.emulator.url}/__emulator/locks`;
+    const set = await call(org.emulator.url, 'POST', '/__emulator/locks', undefined, { lockWaitMs: 1000 });
+    expect(set).toMatchObject({
+      status: 200,
+      body: { lockWaitMs: 1000, lockHoldMs: 100, recordCostMs: 0.05 },
+    });
+    const bad = await call<{ error: string }>(org.emulator.url, 'POST', '/__emulator/locks', undefined, {
+      lockWaitMs: -1,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(
+      /^invalid lock settings: lockWaitMs: .*Accepted: \{lockWaitMs\?: 0\.\.600000/,
+    );
+    expect(await (await fetch(admin)).json()).toEqual({
+      lockWaitMs: 1000,
+      lockHoldMs: 100,
+      recordCostMs: 0.05,
+    });
   });
 });

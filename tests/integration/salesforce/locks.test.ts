@@ -23,10 +23,17 @@ async function accountIds(org: Org, keys: string[]): Promise<string[]> {
 const stores = (from: number, count: number, accountKey: string) =>
   Array.from({ length: count }, (_, i) => store(`${accountKey}-${from + i}`, accountKey));
 
-/** Sends `first`, then `second` once the first holds its locks; answers both replies. */
+const requestsReceived = (org: Org) =>
+  Object.values(org.emulator.counters().byEndpoint).reduce((sum, n) => sum + n, 0);
+
+/**
+ * Sends `first`, then `second` once the emulator has received the first: it takes its locks in
+ * the same turn of the event loop as it is counted, so the second always finds them held.
+ */
 async function overlapping<T>(org: Org, first: [string, string, unknown], second: [string, string, unknown]) {
+  const before = requestsReceived(org);
   const a = org.api<T>(...first);
-  await sleep(60);
+  while (requestsReceived(org) === before) await sleep(5);
   const b = org.api<T>(...second);
   return Promise.all([a, b]);
 }
@@ -127,12 +134,13 @@ describe('parent row locks (a write holds 400 ms, others wait 100 ms)', () => {
   });
 
   it('locks a record being updated: a concurrent update of the same Account fails, another Account does not', async () => {
-    const [first, same, other] = await Promise.all([
-      org.api<SaveResult[]>('PATCH', UPSERT_ACCOUNTS, { records: [account('A')] }),
-      sleep(60).then(() =>
-        org.api<SaveResult[]>('PATCH', UPSERT_ACCOUNTS, { records: [account('A', { Name: 'Otra vez' })] }),
+    const [[first, same], other] = await Promise.all([
+      overlapping<SaveResult[]>(
+        org,
+        ['PATCH', UPSERT_ACCOUNTS, { records: [account('A')] }],
+        ['PATCH', UPSERT_ACCOUNTS, { records: [account('A', { Name: 'Otra vez' })] }],
       ),
-      sleep(60).then(() => org.api<SaveResult[]>('PATCH', UPSERT_ACCOUNTS, { records: [account('C')] })),
+      sleep(20).then(() => org.api<SaveResult[]>('PATCH', UPSERT_ACCOUNTS, { records: [account('C')] })),
     ]);
     expect(first.body[0]?.success).toBe(true);
     expect(same.body).toEqual([

@@ -6,6 +6,7 @@
 import { duplicateKey, duplicatesDetected, otherFieldsMatch } from './duplicates.js';
 import type { Faults } from './faults.js';
 import { normalizeId } from './ids.js';
+import type { LockedOut } from './locks.js';
 import { addressErrors, restrictedPicklistErrors } from './picklists.js';
 import type { PreparedRecord } from './prepare.js';
 import { childReferences, type FieldDef, type ObjectDef, type OrgSchema } from './schema.js';
@@ -36,6 +37,8 @@ export interface WriteOptions {
   allowSave?: boolean;
   /** The request's API version (REST), for the URLs of duplicate matches. */
   apiVersion?: string;
+  /** Rows the request could not lock (locks.ts): records needing one fail UNABLE_TO_LOCK_ROW. */
+  lockedOut?: LockedOut;
 }
 
 const ROLLED_BACK = recordError(
@@ -132,6 +135,26 @@ function orgRuleErrors(
   return matches.length > 0 ? [duplicatesDetected(rule, object, matches, options.apiVersion)] : [];
 }
 
+/** UNABLE_TO_LOCK_ROW when the record itself or a parent it points at could not be locked. */
+function rowLockError(
+  values: Map<FieldDef, StoredValue>,
+  existingId: unknown,
+  lockedOut: LockedOut | undefined,
+): RecordError | undefined {
+  if (!lockedOut || lockedOut.ids.size === 0) return undefined;
+  const parents = [...values].flatMap(([field, value]) =>
+    field.type === 'reference' && typeof value === 'string' && lockedOut.ids.has(value) ? [value] : [],
+  );
+  const own = typeof existingId === 'string' && lockedOut.ids.has(existingId) ? [existingId] : [];
+  const ids = [...own, ...parents];
+  if (ids.length === 0) return undefined;
+  lockedOut.conflict();
+  return recordError(
+    'UNABLE_TO_LOCK_ROW',
+    `unable to obtain exclusive access to this record or ${ids.length} records: ${ids.join(',')}`,
+  );
+}
+
 function writeOne(
   ctx: DmlContext,
   change: Change,
@@ -181,6 +204,8 @@ function writeOne(
     if (typeof id !== 'string') return fail(id);
     values.set(ref.field, id);
   }
+  const lockError = rowLockError(values, existing?.Id, options.lockedOut);
+  if (lockError) return fail(lockError);
   const record: SObjectRecord = existing ? { ...existing } : blankRecord(object);
   for (const [field, value] of values) record[field.name] = value;
   const systemErrors = systemValidationErrors(ctx, item, values, record, !existing);

@@ -1,18 +1,21 @@
 /**
- * Standalone start: `npm run emulator:salesforce -- --port 8443`. Serves until killed; once
- * ready prints exactly one line of JSON to stdout (URLs and credentials). `--help` lists flags.
+ * Standalone start: `npm run emulator:salesforce -- --port 8443 --instance-port 8444`. Serves
+ * until killed; once ready prints exactly one line of JSON to stdout (URLs and credentials).
+ * `--help` lists flags.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type SalesforceEmulatorOptions, startSalesforceEmulator } from './index.js';
 import { loadOrgSettings, relax } from './settings.js';
 
-const HELP = `Salesforce emulator: OAuth 2.0, REST, sObject Collections, SOQL, Bulk API 2.0 on 127.0.0.1.
+const HELP = `Salesforce emulator: OAuth 2.0, REST, sObject Collections, SOQL, Bulk API 2.0 on 127.0.0.1,
+on two hosts as a real org: a login host (token endpoint only) and a My Domain host (REST API).
 
 Usage: npm run emulator:salesforce -- [flags]
 
 Flags:
-  --port N                         port to listen on (default 0 = a free port)
+  --port N                         login host port (login.salesforce.com's role; default 0 = a free port)
+  --instance-port N                My Domain host port, where the REST API lives (default 0 = a free port)
   --host HOST                      address to bind (default 127.0.0.1)
   --data-dir DIR                   state folder: records, jobs, tokens, usage, credentials, JWT keys
                                    (default .data/salesforce)
@@ -21,6 +24,18 @@ Flags:
   --api-version X.0                newest API version served (default 62.0)
   --daily-limit N                  daily API request limit (default 100000); past it: 403 REQUEST_LIMIT_EXCEEDED
   --token-lifetime SECONDS         access token lifetime (default 7200); after it: 401 INVALID_SESSION_ID
+  --sandbox                        a sandbox: JWT aud must be https://test.salesforce.com (default: production,
+                                   https://login.salesforce.com); the My Domain URL is accepted either way
+  --allow-password-flow            allow the OAuth username-password flow (default off, as in new orgs:
+                                   400 invalid_grant "authentication failure")
+Parent row locks and limits:
+  --lock-wait-ms N                 wait for a parent row lock held by another request (default 200; real ~10000);
+                                   then the records fail UNABLE_TO_LOCK_ROW
+  --lock-hold-ms N                 processing time of every write request, locks held (default 5)
+  --record-cost-ms N               processing time added per written record (default 0.05)
+  --concurrent-long-requests N     long-running requests allowed at once (default 25); then 403
+                                   REQUEST_LIMIT_EXCEEDED "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
+  --long-request-ms N              when a running request counts as long (default 20000)
 Org rules (strict by default, as a new org; see README.md "Org rules"):
   --org-settings FILE              org settings JSON (default src/emulators/salesforce/org-settings.json)
   --relax LIST                     turn behaviours off, comma-separated: duplicateRules, stateCountryPicklists,
@@ -31,18 +46,25 @@ Faults (deterministic for a given seed; can be changed while running, see below)
   --lock-row-share X               share 0..1 of written records failing UNABLE_TO_LOCK_ROW
   --expire-session-after-calls N   tokens become invalid after N REST calls (0 = off)
   --latency-ms N                   latency added to every request
+  --unknown-exception-next N       the next N REST requests answer 500 UNKNOWN_EXCEPTION
+  --unknown-exception-share X      share 0..1 of distinct payloads answering 500 UNKNOWN_EXCEPTION, every time
+  --unknown-exception-match TEXT   requests whose body contains TEXT answer 500 UNKNOWN_EXCEPTION (repeatable)
   --help                           this text
 
 Once listening it prints one line of JSON to stdout:
-  {"ready":true,"loginUrl":...,"instanceUrl":...,"apiVersion":...,"clientId":...,"clientSecret":...,
-   "username":...,"password":...,"privateKeyPath":...}
+  {"ready":true,"loginUrl":...,"instanceUrl":...,"sandbox":false,"apiVersion":...,"clientId":...,
+   "clientSecret":...,"username":...,"password":...,"privateKeyPath":...}
 
 Admin endpoints (not Salesforce; not counted as API usage):
-  GET  /__emulator/counters         {"apiUsage": N, "byEndpoint": {"composite.sobjects.upsert": N, ...}}
-  POST /__emulator/counters/reset   clears per-endpoint counters and the daily usage
+  GET  /__emulator/counters         {"apiUsage": N, "byEndpoint": {"composite.sobjects.upsert": N, ...},
+                                     "lockConflicts": N, "concurrentRequestRefusals": N}
+  POST /__emulator/counters/reset   clears the counters and the daily usage
   GET  /__emulator/faults           the current faults
-  POST /__emulator/faults           JSON body {"seed","unavailableShare","lockRowShare","expireSessionAfterCalls","latencyMs"}
+  POST /__emulator/faults           JSON body {"seed","unavailableShare","lockRowShare","expireSessionAfterCalls",
+                                    "latencyMs","unknownExceptionNext","unknownExceptionShare","unknownExceptionMatch"}
                                     replaces the faults (omitted keys are off)
+  GET  /__emulator/locks            the row-lock timing {"lockWaitMs","lockHoldMs","recordCostMs"}
+  POST /__emulator/locks            JSON body with some of those keys: changes them while running
 `;
 
 function fail(message: string): never {
@@ -58,11 +80,12 @@ function number(name: string, text: string | undefined): number | undefined {
 }
 
 async function main(): Promise<void> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       options: {
         port: { type: 'string' },
+        'instance-port': { type: 'string' },
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         reset: { type: 'boolean' },
@@ -72,11 +95,21 @@ async function main(): Promise<void> {
         'token-lifetime': { type: 'string' },
         'org-settings': { type: 'string' },
         relax: { type: 'string' },
+        sandbox: { type: 'boolean' },
+        'allow-password-flow': { type: 'boolean' },
+        'lock-wait-ms': { type: 'string' },
+        'lock-hold-ms': { type: 'string' },
+        'record-cost-ms': { type: 'string' },
+        'concurrent-long-requests': { type: 'string' },
+        'long-request-ms': { type: 'string' },
         seed: { type: 'string' },
         'unavailable-share': { type: 'string' },
         'lock-row-share': { type: 'string' },
         'expire-session-after-calls': { type: 'string' },
         'latency-ms': { type: 'string' },
+        'unknown-exception-next': { type: 'string' },
+        'unknown-exception-share': { type: 'string' },
+        'unknown-exception-match': { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -97,6 +130,9 @@ async function main(): Promise<void> {
       lockRowShare: number('lock-row-share', str('lock-row-share')),
       expireSessionAfterCalls: number('expire-session-after-calls', str('expire-session-after-calls')),
       latencyMs: number('latency-ms', str('latency-ms')),
+      unknownExceptionNext: number('unknown-exception-next', str('unknown-exception-next')),
+      unknownExceptionShare: number('unknown-exception-share', str('unknown-exception-share')),
+      unknownExceptionMatch: values['unknown-exception-match'] as string[] | undefined,
     }).filter(([, v]) => v !== undefined),
   );
   const options: SalesforceEmulatorOptions = {
@@ -104,8 +140,21 @@ async function main(): Promise<void> {
     host: str('host') ?? '127.0.0.1',
     dataDir: resolve(str('data-dir') ?? '.data/salesforce'),
     reset: values.reset === true,
+    sandbox: values.sandbox === true,
+    allowPasswordFlow: values['allow-password-flow'] === true,
     faults,
   };
+  const numbers = {
+    instancePort: number('instance-port', str('instance-port')),
+    lockWaitMs: number('lock-wait-ms', str('lock-wait-ms')),
+    lockHoldMs: number('lock-hold-ms', str('lock-hold-ms')),
+    recordCostMs: number('record-cost-ms', str('record-cost-ms')),
+    concurrentLongRequests: number('concurrent-long-requests', str('concurrent-long-requests')),
+    longRequestMs: number('long-request-ms', str('long-request-ms')),
+  };
+  for (const [key, value] of Object.entries(numbers)) {
+    if (value !== undefined) Object.assign(options, { [key]: value });
+  }
   const schema = str('schema');
   if (schema) options.schemaPath = resolve(schema);
   const apiVersion = str('api-version');
@@ -125,12 +174,13 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  const { loginUrl, instanceUrl, apiVersion: version, credentials } = emulator;
+  const { loginUrl, instanceUrl, sandbox, apiVersion: version, credentials } = emulator;
   process.stdout.write(
     `${JSON.stringify({
       ready: true,
       loginUrl,
       instanceUrl,
+      sandbox,
       apiVersion: version,
       clientId: credentials.clientId,
       clientSecret: credentials.clientSecret,

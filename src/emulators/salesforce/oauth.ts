@@ -1,11 +1,18 @@
 /**
  * `/services/oauth2/token` and the sessions it hands out.
  *
- * Grants: `password`, `client_credentials` and `urn:ietf:params:oauth:grant-type:jwt-bearer`
- * (RS256 checked with the certificate's public key; `iss` = client id, `sub` = a known
- * username, `aud` = login.salesforce.com, test.salesforce.com or the emulator's login URL,
- * `exp` in the future within a 60-second clock skew). Success and error bodies are
- * Salesforce's; every error is HTTP 400 `{error, error_description}`.
+ * Grants, as a real org has them (strict by default):
+ * - `urn:ietf:params:oauth:grant-type:jwt-bearer` on both hosts: RS256 checked with the
+ *   certificate's public key; `iss` = client id, `sub` = a known username, `exp` in the future
+ *   within a 60-second clock skew; `aud` = `https://login.salesforce.com` for a production org,
+ *   `https://test.salesforce.com` for a sandbox (sfdx-core `getJwtAudienceUrl`), or the org's
+ *   My Domain URL; the emulator's login URL stands for the login host of its kind. Anything
+ *   else: `invalid_grant` "audience is invalid".
+ * - `client_credentials` on the My Domain host only; on the login host `invalid_grant` "request
+ *   not supported on this domain".
+ * - `password` only when the org allows the username-password flow (off in orgs created since
+ *   Summer '23): otherwise `invalid_grant` "authentication failure", as Salesforce answers.
+ * Success and error bodies are Salesforce's; every error is HTTP 400 `{error, error_description}`.
  *
  * Sessions expire `tokenLifetimeSeconds` after issue. They are persisted, so a client keeps
  * its token across emulator restarts.
@@ -16,6 +23,19 @@ import type { Persistence } from './persistence.js';
 
 export const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const CLOCK_SKEW_SECONDS = 60;
+export const PRODUCTION_AUDIENCE = 'https://login.salesforce.com';
+export const SANDBOX_AUDIENCE = 'https://test.salesforce.com';
+
+/** The org's two hosts: the login host and the My Domain (instance) host. */
+export type Host = 'login' | 'instance';
+
+export interface OAuthSettings {
+  lifetimeSeconds: number;
+  /** A sandbox: JWTs name test.salesforce.com instead of login.salesforce.com. */
+  sandbox: boolean;
+  /** "Allow OAuth Username-Password Flows" (off by default, as in new orgs). */
+  allowPasswordFlow: boolean;
+}
 
 export interface Session {
   token: string;
@@ -51,7 +71,7 @@ export class Sessions {
   constructor(
     private readonly identity: Identity,
     private readonly persistence: Persistence,
-    private readonly lifetimeSeconds: number,
+    private readonly settings: OAuthSettings,
     private readonly urls: () => { loginUrl: string; instanceUrl: string },
   ) {
     const now = Date.now();
@@ -63,7 +83,11 @@ export class Sessions {
   }
 
   /** Handles a token request; `params` merges the query string and the form body. */
-  token(params: URLSearchParams, basicAuth: { id: string; secret: string } | undefined): OAuthReply {
+  token(
+    params: URLSearchParams,
+    basicAuth: { id: string; secret: string } | undefined,
+    host: Host,
+  ): OAuthReply {
     const grant = params.get('grant_type');
     const { credentials } = this.identity;
     const clientId = params.get('client_id') ?? basicAuth?.id;
@@ -75,6 +99,7 @@ export class Sessions {
         if (clientSecret !== credentials.clientSecret)
           return oauthError('invalid_client', 'invalid client credentials');
         if (
+          !this.settings.allowPasswordFlow ||
           params.get('username') !== credentials.username ||
           params.get('password') !== credentials.password
         ) {
@@ -83,6 +108,7 @@ export class Sessions {
         return this.issue('password');
       }
       case 'client_credentials': {
+        if (host === 'login') return oauthError('invalid_grant', 'request not supported on this domain');
         if (clientId !== credentials.clientId)
           return oauthError('invalid_client_id', 'client identifier invalid');
         if (clientSecret !== credentials.clientSecret)
@@ -119,8 +145,9 @@ export class Sessions {
     const { credentials } = this.identity;
     if (claims.iss !== credentials.clientId)
       return oauthError('invalid_client_id', 'client identifier invalid');
-    const { loginUrl } = this.urls();
-    const accepted = new Set(['https://login.salesforce.com', 'https://test.salesforce.com', loginUrl]);
+    const { loginUrl, instanceUrl } = this.urls();
+    const kind = this.settings.sandbox ? SANDBOX_AUDIENCE : PRODUCTION_AUDIENCE;
+    const accepted = new Set([kind, loginUrl, instanceUrl]);
     const audiences = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).map((a) =>
       typeof a === 'string' ? a.replace(/\/+$/, '') : a,
     );
@@ -147,7 +174,7 @@ export class Sessions {
       grant,
       username: credentials.username,
       issuedAt,
-      expiresAt: issuedAt + this.lifetimeSeconds * 1000,
+      expiresAt: issuedAt + this.settings.lifetimeSeconds * 1000,
       calls: 0,
     };
     this.prune(issuedAt);

@@ -1,7 +1,8 @@
 /**
  * The REST resources under `/services/data/vXX.X/`: a route table (method + path pattern →
- * endpoint key, minimum API version, handler) and the handlers. Handlers are synchronous: a
- * request's reads and writes happen in one turn of the event loop, so each is atomic.
+ * endpoint key, minimum API version, handler) and the handlers. A request's reads and writes
+ * happen in one turn of the event loop, so each is atomic; writes first wait for their parents'
+ * row locks and then hold them for the request's processing time (locks.ts).
  */
 import type { BulkJobs } from './bulk.js';
 import { describeBasic, describeGlobal, describeObject } from './describe.js';
@@ -17,7 +18,8 @@ import {
 } from './errors.js';
 import { normalizeId } from './ids.js';
 import { type JsonPath, locateJsonValue, parseJsonBody } from './json.js';
-import { prepareJsonRecord } from './prepare.js';
+import { type LockedOut, lockedRowsOf, type ParentLocks } from './locks.js';
+import { type PreparedRecord, prepareJsonRecord } from './prepare.js';
 import type { QueryEngine } from './query.js';
 import type { FieldDef, ObjectDef } from './schema.js';
 import type { SObjectRecord } from './store.js';
@@ -27,6 +29,7 @@ export interface RestContext extends DmlContext {
   query: QueryEngine;
   bulk: BulkJobs;
   usage: Usage;
+  locks: ParentLocks;
 }
 
 export interface RestRequest {
@@ -49,7 +52,7 @@ export interface Reply {
 export interface Route {
   key: string;
   minVersion: number;
-  handle: (ctx: RestContext, req: RestRequest) => Reply;
+  handle: (ctx: RestContext, req: RestRequest) => Reply | Promise<Reply>;
 }
 
 const ok = (json: unknown, status = 200): Reply => ({ status, json });
@@ -148,18 +151,32 @@ function findByIdOr404(ctx: DmlContext, object: ObjectDef, idText: string): SObj
 
 // --- single records ---
 
-function createOne(ctx: RestContext, req: RestRequest): Reply {
+/** Runs a write holding the row locks of `prepared`: parents and existing records (see locks.ts). */
+function withRowLocks<T>(
+  ctx: RestContext,
+  prepared: PreparedRecord[],
+  externalIdField: FieldDef | undefined,
+  write: (lockedOut: LockedOut) => T,
+): Promise<T> {
+  const rows = prepared.flatMap((item) => lockedRowsOf(ctx, item, externalIdField));
+  return ctx.locks.hold(rows, prepared.length, write);
+}
+
+function createOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const object = objectNamed(ctx, req.segments[1] as string);
   const body = asRecordBody(parseBody(req), object.name);
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
-  const change = ctx.store.begin();
-  const [result] = writeRecords(ctx, change, 'insert', [prepared], {
-    allOrNone: true,
-    ...duplicateOptions(req),
+  return withRowLocks(ctx, [prepared], undefined, (lockedOut) => {
+    const change = ctx.store.begin();
+    const [result] = writeRecords(ctx, change, 'insert', [prepared], {
+      allOrNone: true,
+      lockedOut,
+      ...duplicateOptions(req),
+    });
+    if (!result?.success) throw singleFailure(result as WriteResult);
+    change.commit();
+    return ok({ id: result.id, success: true, errors: [] }, 201);
   });
-  if (!result?.success) throw singleFailure(result as WriteResult);
-  change.commit();
-  return ok({ id: result.id, success: true, errors: [] }, 201);
 }
 
 function readOne(ctx: RestContext, req: RestRequest): Reply {
@@ -169,7 +186,7 @@ function readOne(ctx: RestContext, req: RestRequest): Reply {
   return ok(recordView(object, record, req.apiVersion, fields));
 }
 
-function updateOne(ctx: RestContext, req: RestRequest): Reply {
+function updateOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const object = objectNamed(ctx, req.segments[1] as string);
   const record = findByIdOr404(ctx, object, req.segments[2] as string);
   const body = asRecordBody(parseBody(req), object.name);
@@ -178,14 +195,17 @@ function updateOne(ctx: RestContext, req: RestRequest): Reply {
   }
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   prepared.id = record.Id as string;
-  const change = ctx.store.begin();
-  const [result] = writeRecords(ctx, change, 'update', [prepared], {
-    allOrNone: true,
-    ...duplicateOptions(req),
+  return withRowLocks(ctx, [prepared], undefined, (lockedOut) => {
+    const change = ctx.store.begin();
+    const [result] = writeRecords(ctx, change, 'update', [prepared], {
+      allOrNone: true,
+      lockedOut,
+      ...duplicateOptions(req),
+    });
+    if (!result?.success) throw singleFailure(result as WriteResult);
+    change.commit();
+    return noContent();
   });
-  if (!result?.success) throw singleFailure(result as WriteResult);
-  change.commit();
-  return noContent();
 }
 
 function deleteOne(ctx: RestContext, req: RestRequest, record: SObjectRecord, object: ObjectDef): Reply {
@@ -205,28 +225,31 @@ function readByExternalId(ctx: RestContext, req: RestRequest): Reply {
   return ok(recordView(object, record, req.apiVersion, requestedFields(object, req.search)));
 }
 
-function upsertOne(ctx: RestContext, req: RestRequest): Reply {
+function upsertOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const object = objectNamed(ctx, req.segments[1] as string);
   const field = externalIdField(object, req.segments[2] as string);
   const value = req.segments[3] as string;
   const body = asRecordBody(parseBody(req), object.name);
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   prepared.values.set(field, value);
-  const change = ctx.store.begin();
-  const [result] = writeRecords(ctx, change, 'upsert', [prepared], {
-    allOrNone: true,
-    externalIdField: field,
-    ...duplicateOptions(req),
+  return withRowLocks(ctx, [prepared], field, (lockedOut) => {
+    const change = ctx.store.begin();
+    const [result] = writeRecords(ctx, change, 'upsert', [prepared], {
+      allOrNone: true,
+      externalIdField: field,
+      lockedOut,
+      ...duplicateOptions(req),
+    });
+    if (!result?.success) throw singleFailure(result as WriteResult);
+    change.commit();
+    if (Number(req.apiVersion) < 46) {
+      return result.created ? ok({ id: result.id, success: true, errors: [] }, 201) : noContent();
+    }
+    return ok(
+      { id: result.id, success: true, errors: [], created: result.created },
+      result.created ? 201 : 200,
+    );
   });
-  if (!result?.success) throw singleFailure(result as WriteResult);
-  change.commit();
-  if (Number(req.apiVersion) < 46) {
-    return result.created ? ok({ id: result.id, success: true, errors: [] }, 201) : noContent();
-  }
-  return ok(
-    { id: result.id, success: true, errors: [], created: result.created },
-    result.created ? 201 : 200,
-  );
 }
 
 // --- sObject Collections ---
@@ -304,7 +327,7 @@ function collectionWrite(
   ctx: RestContext,
   req: RestRequest,
   operation: 'insert' | 'update' | 'upsert',
-): Reply {
+): Promise<Reply> {
   const body = collectionBody(req);
   let fixed: ObjectDef | undefined;
   let externalIdFieldDef: FieldDef | undefined;
@@ -329,14 +352,17 @@ function collectionWrite(
       allowId: operation === 'update',
     });
   });
-  const change = ctx.store.begin();
-  const results = writeRecords(ctx, change, operation, prepared, {
-    allOrNone: body.allOrNone,
-    ...duplicateOptions(req),
-    ...(externalIdFieldDef ? { externalIdField: externalIdFieldDef } : {}),
+  return withRowLocks(ctx, prepared, externalIdFieldDef, (lockedOut) => {
+    const change = ctx.store.begin();
+    const results = writeRecords(ctx, change, operation, prepared, {
+      allOrNone: body.allOrNone,
+      ...(externalIdFieldDef ? { externalIdField: externalIdFieldDef } : {}),
+      lockedOut,
+      ...duplicateOptions(req),
+    });
+    change.commit();
+    return ok(results);
   });
-  change.commit();
-  return ok(results);
 }
 
 function collectionDelete(ctx: RestContext, req: RestRequest): Reply {

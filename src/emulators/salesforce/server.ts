@@ -1,19 +1,33 @@
 /**
  * HTTP plumbing: node:http, request bodies (gzip accepted), the OAuth endpoint, the REST gate
- * (session, daily limit, injected 503, usage counting, `Sforce-Limit-Info`) and the admin
- * surface under `/__emulator/` that is not Salesforce and never counts as API usage.
+ * (session, daily limit, concurrent long-running requests, injected 503 and 500, usage counting,
+ * `Sforce-Limit-Info`) and the admin surface under `/__emulator/` that is not Salesforce and
+ * never counts as API usage.
+ *
+ * One handler per host, as a real org has two: the login host (login.salesforce.com, or
+ * test.salesforce.com for a sandbox) serves the token endpoint and the version list, and answers
+ * every REST resource 401 INVALID_SESSION_ID (a session belongs to its instance); the My Domain
+ * host serves the token endpoint (client credentials only there) and the REST API.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { ApiError, notFound } from './errors.js';
-import { type Faults, FaultsError, parseFaults } from './faults.js';
-import type { Sessions } from './oauth.js';
+import { type Faults, FaultsError, parseFaults, unknownExceptionBody } from './faults.js';
+import { LockSettingsError } from './locks.js';
+import type { Host, Sessions } from './oauth.js';
 import { errorBody, type Reply, type RestContext, type RestRequest, route } from './rest.js';
+import type { LongRequests } from './usage.js';
 
 export interface ServerParts {
+  /** Which of the org's two hosts this handler serves. */
+  host: Host;
   rest: RestContext;
   sessions: Sessions;
   faults: Faults;
+  longRequests: LongRequests;
+  /** The admin surface's counters: API usage, requests per endpoint, lock conflicts. */
+  counters: () => unknown;
+  resetCounters: () => void;
   apiVersion: string;
   /** Reports internal errors (stderr by default). */
   log: (message: string) => void;
@@ -89,20 +103,21 @@ function basic(req: IncomingMessage): { id: string; secret: string } | undefined
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createHandler(parts: ServerParts): (req: IncomingMessage, res: ServerResponse) => void {
-  const { rest, sessions, faults } = parts;
+  const { rest, sessions, faults, longRequests } = parts;
   const usage = rest.usage;
 
   async function admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const method = req.method ?? 'GET';
     if (path === '/__emulator/counters' && method === 'GET') {
-      send(res, 200, { apiUsage: usage.used(), byEndpoint: usage.byEndpoint() });
+      send(res, 200, parts.counters());
       return;
     }
     if (path === '/__emulator/counters/reset' && method === 'POST') {
-      usage.reset();
+      parts.resetCounters();
       send(res, 204, undefined);
       return;
     }
+    if (path === '/__emulator/locks') return adminLocks(req, res, method);
     if (path === '/__emulator/faults' && method === 'GET') {
       send(res, 200, faults.config);
       return;
@@ -129,8 +144,27 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
       return;
     }
     send(res, 404, {
-      error: `unknown admin endpoint ${method} ${path}; available: GET /__emulator/counters, POST /__emulator/counters/reset, GET|POST /__emulator/faults`,
+      error: `unknown admin endpoint ${method} ${path}; available: GET /__emulator/counters, POST /__emulator/counters/reset, GET|POST /__emulator/faults, GET|POST /__emulator/locks`,
     });
+  }
+
+  /** GET answers the row-lock settings; POST changes the ones its JSON body names. */
+  async function adminLocks(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    if (method === 'POST') {
+      const text = await readBody(req, 1024 * 1024);
+      try {
+        rest.locks.configure(text.trim() === '' ? {} : JSON.parse(text));
+      } catch (error) {
+        if (!(error instanceof LockSettingsError || error instanceof SyntaxError)) throw error;
+        send(res, 400, { error: error.message });
+        return;
+      }
+    } else if (method !== 'GET') {
+      req.resume();
+      send(res, 405, { error: `use GET or POST on /__emulator/locks, not ${method}` });
+      return;
+    }
+    send(res, 200, rest.locks.settings);
   }
 
   async function oauth(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -143,33 +177,33 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
     const body = await readBody(req, 1024 * 1024);
     const params = new URLSearchParams(url.search);
     for (const [k, v] of new URLSearchParams(body)) params.set(k, v);
-    const reply = sessions.token(params, basic(req));
+    const reply = sessions.token(params, basic(req), parts.host);
     send(res, reply.status, reply.body, headers);
   }
 
-  async function restCall(
+  const limitHeader = () => ({ 'sforce-limit-info': `api-usage=${usage.used()}/${usage.limit}` });
+  const refusal = (status: number, message: string, errorCode: string) => ({
+    status,
+    body: [{ message, errorCode }],
+  });
+
+  /** Reads the body and the path; undefined when it already answered (413, 404). */
+  async function readRequest(
     req: IncomingMessage,
     res: ServerResponse,
     version: string,
     rest_: string,
     url: URL,
-  ): Promise<void> {
+  ): Promise<RestRequest | undefined> {
     let body = '';
-    const limitHeader = () => ({ 'sforce-limit-info': `api-usage=${usage.used()}/${usage.limit}` });
     const isUpload = req.method === 'PUT' && /\/batches\/?$/.test(rest_);
     try {
       body = await readBody(req, isUpload ? MAX_CSV_BYTES : MAX_JSON_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        send(
-          res,
-          413,
-          [{ message: 'Request body too large', errorCode: 'REQUEST_ENTITY_TOO_LARGE' }],
-          limitHeader(),
-        );
-        return;
-      }
-      throw error;
+      if (!(error instanceof BodyTooLarge)) throw error;
+      const r = refusal(413, 'Request body too large', 'REQUEST_ENTITY_TOO_LARGE');
+      send(res, r.status, r.body, limitHeader());
+      return undefined;
     }
     let segments: string[];
     try {
@@ -179,69 +213,90 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
         .map((s) => decodeURIComponent(s));
     } catch {
       send(res, 404, notFound().body(), limitHeader());
-      return;
+      return undefined;
     }
-    const request: RestRequest = {
-      // Salesforce lets clients that cannot send PATCH use POST with ?_HttpMethod=PATCH.
-      method:
-        req.method === 'POST' && url.searchParams.get('_HttpMethod')
-          ? (url.searchParams.get('_HttpMethod') as string).toUpperCase()
-          : (req.method ?? 'GET'),
+    // Salesforce lets clients that cannot send PATCH use POST with ?_HttpMethod=PATCH.
+    const override = req.method === 'POST' ? url.searchParams.get('_HttpMethod') : null;
+    return {
+      method: override ? override.toUpperCase() : (req.method ?? 'GET'),
       segments,
       search: url.searchParams,
       headers: req.headers,
       body,
       apiVersion: version,
     };
+  }
+
+  /** The org's refusals before a request runs: session, daily limit, concurrency, injected 503. */
+  function gate(req: IncomingMessage): { status: number; body: unknown } | undefined {
+    if (!sessions.authenticate(bearer(req), faults.expireSessionAfterCalls)) {
+      return refusal(401, 'Session expired or invalid', 'INVALID_SESSION_ID');
+    }
+    if (usage.exceeded()) return refusal(403, 'TotalRequests Limit exceeded.', 'REQUEST_LIMIT_EXCEEDED');
+    if (longRequests.refuse()) {
+      return refusal(
+        403,
+        'ConcurrentRequests (Concurrent API Requests) Limit exceeded.',
+        'REQUEST_LIMIT_EXCEEDED',
+      );
+    }
+    if (faults.unavailable()) return refusal(503, 'Server temporarily unavailable', 'SERVER_UNAVAILABLE');
+    return undefined;
+  }
+
+  async function restCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    version: string,
+    rest_: string,
+    url: URL,
+  ): Promise<void> {
+    const request = await readRequest(req, res, version, rest_, url);
+    if (!request) return;
     const found = route(request);
     usage.hit(found.key);
-    const session = sessions.authenticate(bearer(req), faults.expireSessionAfterCalls);
-    if (!session) {
-      send(
-        res,
-        401,
-        [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
-        limitHeader(),
-      );
-      return;
-    }
-    if (usage.exceeded()) {
-      send(
-        res,
-        403,
-        [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }],
-        limitHeader(),
-      );
-      return;
-    }
-    if (faults.unavailable()) {
-      send(
-        res,
-        503,
-        [{ message: 'Server temporarily unavailable', errorCode: 'SERVER_UNAVAILABLE' }],
-        limitHeader(),
-      );
+    const refused = gate(req);
+    if (refused) {
+      send(res, refused.status, refused.body, limitHeader());
       return;
     }
     usage.count();
+    if (faults.unknownException({ method: request.method, path: url.pathname, body: request.body })) {
+      const body = unknownExceptionBody({ method: request.method, path: url.pathname, body: request.body });
+      send(res, 500, body, limitHeader());
+      return;
+    }
     if ('error' in found) {
       send(res, found.error.status, found.error.body(), limitHeader());
       return;
     }
+    const end = longRequests.begin();
     let reply: Reply;
     try {
-      reply = found.handle(rest, request);
+      reply = await found.handle(rest, request);
     } catch (error) {
       if (error instanceof ApiError) {
         send(res, error.status, errorBody(error), limitHeader());
         return;
       }
       throw error;
+    } finally {
+      end();
     }
     const headers: Record<string, string> = limitHeader();
     if (reply.contentType) headers['content-type'] = reply.contentType;
     if (reply.text !== undefined) send(res, reply.status, reply.text, headers);
     else send(res, reply.status, reply.json, headers);
+  }
+
+  function versions(res: ServerResponse): void {
+    usage.hit('versions');
+    const latest = Number(parts.apiVersion);
+    const list = [];
+    for (let v = FIRST_VERSION; v <= latest; v++) {
+      list.push({ label: versionLabel(v), url: `/services/data/v${v}.0`, version: `${v}.0` });
+    }
+    send(res, 200, list, limitHeader());
   }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -250,18 +305,17 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
     if (path.startsWith('/__emulator/')) return admin(req, res, path);
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (path === '/services/oauth2/token') return oauth(req, res, url);
-    if (path === '/services/data' || path === '/services/data/') {
-      usage.hit('versions');
-      const latest = Number(parts.apiVersion);
-      const versions = [];
-      for (let v = FIRST_VERSION; v <= latest; v++) {
-        versions.push({ label: versionLabel(v), url: `/services/data/v${v}.0`, version: `${v}.0` });
-      }
-      send(res, 200, versions, { 'sforce-limit-info': `api-usage=${usage.used()}/${usage.limit}` });
+    if (path === '/services/data' || path === '/services/data/') return versions(res);
+    const m = /^\/services\/data\/v(\d{2,3}\.\d)(\/.*)?$/.exec(path);
+    if (m && Number(m[1]) >= FIRST_VERSION) {
+      if (parts.host === 'instance') return restCall(req, res, m[1] as string, m[2] ?? '', url);
+      // The login host holds no sessions: a token is only good on its own instance.
+      req.resume();
+      usage.hit('loginHost.rest');
+      const r = refusal(401, 'Session expired or invalid', 'INVALID_SESSION_ID');
+      send(res, r.status, r.body);
       return;
     }
-    const m = /^\/services\/data\/v(\d{2,3}\.\d)(\/.*)?$/.exec(path);
-    if (m && Number(m[1]) >= FIRST_VERSION) return restCall(req, res, m[1] as string, m[2] ?? '', url);
     req.resume();
     send(res, 404, notFound().body());
   }

@@ -75,3 +75,45 @@ export class Usage {
     this.flush();
   }
 }
+
+/**
+ * The concurrent long-running request limit: Salesforce refuses a new API request with 403
+ * REQUEST_LIMIT_EXCEEDED "ConcurrentRequests (Concurrent API Requests) Limit exceeded." while
+ * `limit` requests (25 in production and sandboxes) have been running `thresholdMs` (20 s) or longer.
+ */
+export class LongRequests {
+  private readonly running = new Set<{ start: number }>();
+  private refusedCount = 0;
+
+  constructor(
+    readonly limit: number,
+    readonly thresholdMs: number,
+  ) {}
+
+  /** Requests refused by this limit since the last reset. */
+  get refused(): number {
+    return this.refusedCount;
+  }
+
+  resetCounters(): void {
+    this.refusedCount = 0;
+  }
+
+  /** Whether a request arriving now is refused (and counts it when it is). */
+  refuse(now = Date.now()): boolean {
+    let long = 0;
+    for (const r of this.running) if (now - r.start >= this.thresholdMs) long++;
+    if (long < this.limit) return false;
+    this.refusedCount++;
+    return true;
+  }
+
+  /** Marks a request as running; call the returned function when it ends. */
+  begin(now = Date.now()): () => void {
+    const entry = { start: now };
+    this.running.add(entry);
+    return () => {
+      this.running.delete(entry);
+    };
+  }
+}

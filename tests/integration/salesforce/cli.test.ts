@@ -10,6 +10,7 @@ interface Ready {
   ready: true;
   loginUrl: string;
   instanceUrl: string;
+  sandbox: boolean;
   apiVersion: string;
   clientId: string;
   clientSecret: string;
@@ -60,18 +61,26 @@ async function ready(proc: ReturnType<typeof run>): Promise<Ready> {
   throw new Error(`emulator not ready: ${proc.stderr()}`);
 }
 
-async function login(r: Ready): Promise<string> {
-  const reply = await fetch(`${r.loginUrl}/services/oauth2/token`, {
+async function token(base: string, form: Record<string, string>) {
+  const reply = await fetch(`${base}/services/oauth2/token`, {
     method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      client_id: r.clientId,
-      client_secret: r.clientSecret,
-      username: r.username,
-      password: r.password,
-    }),
+    body: new URLSearchParams(form),
   });
-  return ((await reply.json()) as { access_token: string }).access_token;
+  return { status: reply.status, body: (await reply.json()) as Record<string, string> };
+}
+
+const passwordForm = (r: Ready) => ({
+  grant_type: 'password',
+  client_id: r.clientId,
+  client_secret: r.clientSecret,
+  username: r.username,
+  password: r.password,
+});
+
+/** Client credentials, on the My Domain host where a real org serves them. */
+async function login(r: Ready): Promise<string> {
+  const form = { grant_type: 'client_credentials', client_id: r.clientId, client_secret: r.clientSecret };
+  return (await token(r.instanceUrl, form)).body.access_token as string;
 }
 
 describe('npm run emulator:salesforce', () => {
@@ -80,6 +89,17 @@ describe('npm run emulator:salesforce', () => {
     expect(await proc.exited).toBe(0);
     for (const flag of [
       '--port',
+      '--instance-port',
+      '--sandbox',
+      '--allow-password-flow',
+      '--lock-wait-ms',
+      '--lock-hold-ms',
+      '--record-cost-ms',
+      '--concurrent-long-requests',
+      '--long-request-ms',
+      '--unknown-exception-next',
+      '--unknown-exception-share',
+      '--unknown-exception-match',
       '--data-dir',
       '--reset',
       '--daily-limit',
@@ -102,6 +122,9 @@ describe('npm run emulator:salesforce', () => {
     const bad = run(['--port', 'abc']);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toContain("--port takes a number, got 'abc'");
+    const negative = run(['--lock-wait-ms=-1']);
+    expect(await negative.exited).toBe(2);
+    expect(negative.stderr()).toContain('lockWaitMs must be a number >= 0, got -1');
   });
 
   it('prints one ready line, serves, survives kill -9 without losing acknowledged writes, and stops on SIGTERM', async () => {
@@ -112,7 +135,8 @@ describe('npm run emulator:salesforce', () => {
     expect(r).toEqual({
       ready: true,
       loginUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
-      instanceUrl: r.loginUrl,
+      instanceUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      sandbox: false,
       apiVersion: '62.0',
       clientId: expect.any(String),
       clientSecret: expect.any(String),
@@ -120,8 +144,13 @@ describe('npm run emulator:salesforce', () => {
       password: expect.any(String),
       privateKeyPath: join(dataDir, 'jwt-private-key.pem'),
     });
-    const token = await login(r);
-    const created = await call<{ id: string }>(r.instanceUrl, 'POST', '/sobjects/Account', token, {
+    expect(r.instanceUrl).not.toBe(r.loginUrl);
+    expect((await token(r.loginUrl, passwordForm(r))).body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'authentication failure',
+    });
+    const access = await login(r);
+    const created = await call<{ id: string }>(r.instanceUrl, 'POST', '/sobjects/Account', access, {
       Name: 'sobrevive',
     });
     expect(created.status).toBe(201);
@@ -129,15 +158,17 @@ describe('npm run emulator:salesforce', () => {
     await first.exited;
     expect(first.stdout().trimEnd().split('\n')).toHaveLength(1);
 
-    const second = run(['--port', '0', '--data-dir', dataDir]);
+    const second = run(['--port', '0', '--data-dir', dataDir, '--sandbox', '--allow-password-flow']);
     const r2 = await ready(second);
+    expect(r2.sandbox).toBe(true);
     const read = await call<{ Name: string }>(
       r2.instanceUrl,
       'GET',
       `/sobjects/Account/${created.body.id}`,
-      token,
+      access,
     );
     expect(read.body.Name).toBe('sobrevive');
+    expect((await token(r2.loginUrl, passwordForm(r2))).body.instance_url).toBe(r2.instanceUrl);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   });

@@ -1,8 +1,10 @@
 /**
- * An established Salesforce client library, unchanged, against the emulator: jsforce logs in
- * with the OAuth 2.0 password flow (loginUrl pointing at the emulator), describes, queries with
- * paging, upserts through sObject Collections and single records, runs a Bulk API 2.0 upsert,
- * and recovers by itself when its session expires.
+ * An established Salesforce client library, unchanged, against the strict emulator: jsforce gets
+ * a token by the client-credentials flow on the My Domain host (its loginUrl set to the My Domain
+ * URL, as Salesforce requires for that flow) or by JWT on the login host, describes, queries with
+ * paging, upserts through sObject Collections and single records, runs a Bulk API 2.0 upsert.
+ * The username-password flow is refused by a new org and works on an org that allows it, where
+ * jsforce also logs in again by itself when its session expires.
  */
 import { createSign } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -11,35 +13,67 @@ import { type SalesforceEmulator, startSalesforceEmulator } from '../../../src/e
 import { tempDir } from './support.js';
 
 let emulator: SalesforceEmulator;
-let dataDir: string;
+/** An org that still allows the username-password flow. */
+let legacy: SalesforceEmulator;
+const dataDirs = [tempDir(), tempDir()] as const;
 
 beforeAll(async () => {
-  dataDir = tempDir();
-  emulator = await startSalesforceEmulator({ dataDir });
+  emulator = await startSalesforceEmulator({ dataDir: dataDirs[0] });
+  legacy = await startSalesforceEmulator({ dataDir: dataDirs[1], allowPasswordFlow: true });
 });
 
 afterAll(async () => {
   await emulator.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await legacy.stop();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** jsforce with the client-credentials flow, which only the My Domain host serves. */
 async function connect(): Promise<jsforce.Connection> {
-  const { clientId, clientSecret, username, password } = emulator.credentials;
+  const { clientId, clientSecret } = emulator.credentials;
   const conn = new jsforce.Connection({
-    oauth2: { loginUrl: emulator.loginUrl, clientId, clientSecret },
+    oauth2: { loginUrl: emulator.instanceUrl, clientId, clientSecret },
     version: emulator.apiVersion,
+  });
+  await conn.authorize({ grant_type: 'client_credentials' });
+  return conn;
+}
+
+async function passwordLogin(org: SalesforceEmulator): Promise<jsforce.Connection> {
+  const { clientId, clientSecret, username, password } = org.credentials;
+  const conn = new jsforce.Connection({
+    oauth2: { loginUrl: org.loginUrl, clientId, clientSecret },
+    version: org.apiVersion,
   });
   await conn.login(username, password);
   return conn;
 }
 
 describe('jsforce against the emulator', () => {
-  it('logs in with the OAuth 2.0 password flow and reads the identity', async () => {
+  it('gets a token by client credentials on the My Domain host and reads the identity', async () => {
     const conn = await connect();
     expect(conn.instanceUrl).toBe(emulator.instanceUrl);
     expect(conn.accessToken).toEqual(expect.any(String));
     expect(conn.userInfo?.organizationId).toMatch(/^00D/);
     expect(conn.userInfo?.id).toMatch(/^005/);
+  });
+
+  it('is refused client credentials on the login host', async () => {
+    const { clientId, clientSecret } = emulator.credentials;
+    const conn = new jsforce.Connection({
+      oauth2: { loginUrl: emulator.loginUrl, clientId, clientSecret },
+      version: emulator.apiVersion,
+    });
+    await expect(conn.authorize({ grant_type: 'client_credentials' })).rejects.toThrow(
+      'request not supported on this domain',
+    );
+  });
+
+  it('is refused the OAuth 2.0 password flow by a new org and logs in on an org that allows it', async () => {
+    await expect(passwordLogin(emulator)).rejects.toThrow('authentication failure');
+    const conn = await passwordLogin(legacy);
+    expect(conn.instanceUrl).toBe(legacy.instanceUrl);
+    expect(conn.userInfo?.organizationId).toMatch(/^00D/);
   });
 
   it('logs in with the JWT bearer flow through authorize()', async () => {
@@ -154,18 +188,19 @@ describe('jsforce against the emulator', () => {
     expect(count.totalSize).toBe(1);
   });
 
-  it('logs in again by itself when the session expires', async () => {
-    const conn = await connect();
-    emulator.setFaults({ expireSessionAfterCalls: 2 });
+  it('logs in again by itself (password flow) when the session expires', async () => {
+    const conn = await passwordLogin(legacy);
+    legacy.setFaults({ expireSessionAfterCalls: 2 });
     try {
+      await conn.sobject('Account').create({ ti_external_id__c: 'JSF-L1', Name: 'Legacy' });
       const before = conn.accessToken;
       for (let i = 0; i < 5; i++) {
         const r = await conn.query('SELECT COUNT() FROM Account');
-        expect(r.totalSize).toBeGreaterThan(0);
+        expect(r.totalSize).toBe(1);
       }
       expect(conn.accessToken).not.toBe(before);
     } finally {
-      emulator.setFaults({});
+      legacy.setFaults({});
     }
   });
 });

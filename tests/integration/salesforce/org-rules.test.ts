@@ -711,16 +711,14 @@ describe('command line', () => {
       const ready = JSON.parse(line as string) as Record<string, string>;
       const token = (
         await call<{ access_token: string }>(
-          ready.loginUrl as string,
+          ready.instanceUrl as string,
           'POST',
           '/services/oauth2/token',
           undefined,
           new URLSearchParams({
-            grant_type: 'password',
+            grant_type: 'client_credentials',
             client_id: ready.clientId as string,
             client_secret: ready.clientSecret as string,
-            username: ready.username as string,
-            password: ready.password as string,
           }).toString(),
           { 'content-type': 'application/x-www-form-urlencoded' },
         )

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSalesforceEmulator } from '../../../src/emulators/salesforce/index.js';
-import { account, call, passwordToken, type SaveResult, tempDir } from './support.js';
+import { account, call, clientCredentialsToken, type SaveResult, tempDir } from './support.js';
 
 const dirs: string[] = [];
 
@@ -21,7 +21,7 @@ describe('persistence', () => {
   it('keeps records, credentials, keys, tokens, usage and jobs across a restart', async () => {
     const dataDir = newDir();
     const first = await startSalesforceEmulator({ dataDir });
-    const token = await passwordToken(first);
+    const token = await clientCredentialsToken(first);
     const written = await call<SaveResult[]>(
       first.url,
       'PATCH',
@@ -73,7 +73,7 @@ describe('persistence', () => {
   it('resumes Bulk jobs that were processing when the emulator stopped', async () => {
     const dataDir = newDir();
     const first = await startSalesforceEmulator({ dataDir });
-    const token = await passwordToken(first);
+    const token = await clientCredentialsToken(first);
     const job = await call<{ id: string }>(first.url, 'POST', '/jobs/ingest', token, {
       object: 'Account',
       operation: 'upsert',
@@ -122,7 +122,7 @@ describe('persistence', () => {
   it('starts empty with reset, keeping credentials', async () => {
     const dataDir = newDir();
     const first = await startSalesforceEmulator({ dataDir });
-    const token = await passwordToken(first);
+    const token = await clientCredentialsToken(first);
     await call(first.url, 'POST', '/sobjects/Account', token, { Name: 'gone soon' });
     const { clientId } = first.credentials;
     await first.stop();
@@ -132,7 +132,7 @@ describe('persistence', () => {
       expect(second.credentials.clientId).toBe(clientId);
       expect(second.counters().apiUsage).toBe(0);
       expect((await call(second.url, 'GET', '/limits', token)).status).toBe(401);
-      const fresh = await passwordToken(second);
+      const fresh = await clientCredentialsToken(second);
       const count = await call<Page>(
         second.url,
         'GET',

@@ -61,17 +61,16 @@ export async function call<T = unknown>(
   return { status: response.status, headers: response.headers, text, body: parsed as T };
 }
 
-export async function passwordToken(emulator: SalesforceEmulator): Promise<string> {
-  const { clientId, clientSecret, username, password } = emulator.credentials;
-  const response = await fetch(`${emulator.loginUrl}/services/oauth2/token`, {
+/** A token by the client-credentials flow, which a real org serves on its My Domain host only. */
+export async function clientCredentialsToken(emulator: SalesforceEmulator): Promise<string> {
+  const { clientId, clientSecret } = emulator.credentials;
+  const response = await fetch(`${emulator.instanceUrl}/services/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
-      grant_type: 'password',
+      grant_type: 'client_credentials',
       client_id: clientId,
       client_secret: clientSecret,
-      username,
-      password,
     }).toString(),
   });
   const body = (await response.json()) as { access_token?: string };
@@ -81,7 +80,7 @@ export async function passwordToken(emulator: SalesforceEmulator): Promise<strin
 
 export async function startOrg(options: SalesforceEmulatorOptions = {}, dataDir = tempDir()): Promise<Org> {
   const emulator = await startSalesforceEmulator({ dataDir, ...options });
-  const token = await passwordToken(emulator);
+  const token = await clientCredentialsToken(emulator);
   return {
     emulator,
     dataDir,

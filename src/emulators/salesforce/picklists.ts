@@ -123,6 +123,8 @@ function applyAddress(
 ): RecordError | undefined {
   const countryGiven = given(values, a.countryCode, a.country);
   const stateGiven = given(values, a.stateCode, a.state);
+  const untouched = [countryGiven, stateGiven].every((g) => g.code === undefined && g.name === undefined);
+  if (untouched) return undefined; // the stored address stays as it is
   const country = resolveCountry(a, countryGiven, record);
   if (country && 'statusCode' in country) return country;
   const countryTouched = countryGiven.code !== undefined || countryGiven.name !== undefined;

@@ -409,7 +409,7 @@ describe('state and country/territory picklists', () => {
     expect(states.find((v) => v.value === 'TX')?.validFor).toBe('BA==');
   });
 
-  it('with stateCountryPicklists off has no code fields and takes free text', async () => {
+  it('with stateCountryPicklists off has no code fields and takes free text, which later saves leave alone', async () => {
     org.emulator.setOrgSettings({ stateCountryPicklists: false });
     const reply = await upsert(org, 'Account', [
       account('S12', { BillingState: 'Antioquia', BillingCountry: 'Kolumbia' }),
@@ -428,6 +428,11 @@ describe('state and country/territory picklists', () => {
     expect(code.body).toEqual([
       { errorCode: 'INVALID_FIELD', message: "No such column 'BillingStateCode' on sobject of type Account" },
     ]);
+    const untouched = await upsert(org, 'Account', [account('S12', { Phone: '1' })]);
+    expect(untouched.body[0]?.success).toBe(true);
+    expect(await read(org, 'Account', 'ITALCOL-S12', 'BillingCountry')).toMatchObject({
+      BillingCountry: 'Kolumbia',
+    });
     expect(described.body.fields.map((f) => f.name).filter((n) => /(Country|State)Code$/.test(n))).toEqual(
       [],
     );

@@ -4,6 +4,7 @@
  * updateable, unique, externalId, idLookup, referenceTo, relationshipName, childRelationships.
  */
 import { COUNTRIES } from './countries.js';
+import { fieldVisible } from './picklists.js';
 import {
   type AddressDef,
   childReferences,
@@ -181,7 +182,9 @@ export function describeObject(schema: OrgSchema, object: ObjectDef, v: string):
       relationshipName: field.childRelationshipName ?? null,
       restrictedDelete: field.required,
     })),
-    fields: object.fields.map((f) => describeField(f, object, schema.rules.settings)),
+    fields: object.fields
+      .filter((f) => fieldVisible(object, f, schema.rules.settings.stateCountryPicklists))
+      .map((f) => describeField(f, object, schema.rules.settings)),
     recordTypeInfos: [],
   };
 }

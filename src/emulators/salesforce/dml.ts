@@ -35,7 +35,9 @@ export interface WriteOptions {
   externalIdField?: FieldDef;
   /** `Sforce-Duplicate-Rule-Header: allowSave=true`: save records that duplicate rules alert on. */
   allowSave?: boolean;
-  /** Parents the request could not lock (locks.ts): records pointing at one fail UNABLE_TO_LOCK_ROW. */
+  /** The request's API version (REST), for the URLs of duplicate matches. */
+  apiVersion?: string;
+  /** Rows the request could not lock (locks.ts): records needing one fail UNABLE_TO_LOCK_ROW. */
   lockedOut?: LockedOut;
 }
 
@@ -128,19 +130,23 @@ function orgRuleErrors(
   if (!rule || options.allowSave || !rules.duplicateRuleActive(object.name)) return [];
   const matches = ctx.store
     .duplicateCandidates(object.name, duplicateKey(rule, record))
-    .filter((other) => other.Id !== record.Id && otherFieldsMatch(rule, record, other));
-  return matches.length > 0 ? [duplicatesDetected(rule, object, matches)] : [];
+    .filter((other) => other.Id !== record.Id && otherFieldsMatch(rule, record, other))
+    .sort((a, b) => String(a.Id).localeCompare(String(b.Id)));
+  return matches.length > 0 ? [duplicatesDetected(rule, object, matches, options.apiVersion)] : [];
 }
 
-/** UNABLE_TO_LOCK_ROW when the record points at parents its request could not lock. */
-function parentLockError(
+/** UNABLE_TO_LOCK_ROW when the record itself or a parent it points at could not be locked. */
+function rowLockError(
   values: Map<FieldDef, StoredValue>,
+  existingId: unknown,
   lockedOut: LockedOut | undefined,
 ): RecordError | undefined {
   if (!lockedOut || lockedOut.ids.size === 0) return undefined;
-  const ids = [...values].flatMap(([field, value]) =>
+  const parents = [...values].flatMap(([field, value]) =>
     field.type === 'reference' && typeof value === 'string' && lockedOut.ids.has(value) ? [value] : [],
   );
+  const own = typeof existingId === 'string' && lockedOut.ids.has(existingId) ? [existingId] : [];
+  const ids = [...own, ...parents];
   if (ids.length === 0) return undefined;
   lockedOut.conflict();
   return recordError(
@@ -198,7 +204,7 @@ function writeOne(
     if (typeof id !== 'string') return fail(id);
     values.set(ref.field, id);
   }
-  const lockError = parentLockError(values, options.lockedOut);
+  const lockError = rowLockError(values, existing?.Id, options.lockedOut);
   if (lockError) return fail(lockError);
   const record: SObjectRecord = existing ? { ...existing } : blankRecord(object);
   for (const [field, value] of values) record[field.name] = value;

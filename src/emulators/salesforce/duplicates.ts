@@ -79,37 +79,67 @@ export function otherFieldsMatch(rule: DuplicateRuleDef, a: SObjectRecord, b: SO
   });
 }
 
-/** The DUPLICATES_DETECTED error with the REST API's duplicateResult naming the matches. */
+/**
+ * The DUPLICATES_DETECTED error. Its `duplicateResult` (the rule and the matching records) is not
+ * enumerable: sObject Collections and Bulk results show only statusCode, message and fields, as
+ * Salesforce's Collections reference shows; single-record calls print it (see singleRecordError).
+ */
 export function duplicatesDetected(
   rule: DuplicateRuleDef,
   object: ObjectDef,
   matches: SObjectRecord[],
+  apiVersion: string | undefined,
 ): RecordError {
+  const error = recordError('DUPLICATES_DETECTED', rule.errorMessage, []);
+  Object.defineProperty(error, 'duplicateResult', {
+    enumerable: false,
+    value: duplicateResult(rule, object, matches, apiVersion),
+  });
+  return error;
+}
+
+function duplicateResult(
+  rule: DuplicateRuleDef,
+  object: ObjectDef,
+  matches: SObjectRecord[],
+  apiVersion: string | undefined,
+): Record<string, unknown> {
+  const attributes = (id: unknown) =>
+    apiVersion === undefined
+      ? { type: object.name }
+      : { type: object.name, url: `/services/data/v${apiVersion}/sobjects/${object.name}/${String(id)}` };
   return {
-    ...recordError('DUPLICATES_DETECTED', rule.errorMessage, []),
-    duplicateResult: {
-      allowSave: true,
-      duplicateRule: rule.name,
-      duplicateRuleEntityType: object.name,
-      errorMessage: rule.errorMessage,
-      matchResults: [
-        {
-          entityType: object.name,
-          errors: [],
-          matchEngine: 'FuzzyMatchEngine',
-          matchRecords: matches.map((m) => ({
-            additionalInformation: [],
-            fieldDiffs: [],
-            matchConfidence: 100,
-            record: { attributes: { type: object.name }, Id: m.Id },
-          })),
-          rule: rule.matchingRule,
-          size: matches.length,
-          success: true,
-        },
-      ],
-    },
+    allowSave: true,
+    duplicateRule: rule.name,
+    duplicateRuleEntityType: object.name,
+    errorMessage: rule.errorMessage,
+    matchResults: [
+      {
+        entityType: object.name,
+        errors: [],
+        matchEngine: 'FuzzyMatchEngine',
+        matchRecords: matches.map((m) => ({
+          additionalInformation: [],
+          fieldDiffs: [],
+          matchConfidence: 100,
+          record: { attributes: attributes(m.Id), Id: m.Id },
+        })),
+        rule: rule.matchingRule,
+        size: matches.length,
+        success: true,
+      },
+    ],
   };
+}
+
+/**
+ * A record error as a single-record call prints it. DUPLICATES_DETECTED carries the match as
+ * `duplicateResut` — Salesforce's own spelling in REST error bodies — and no fields.
+ */
+export function singleRecordError(e: RecordError): Record<string, unknown> {
+  return e.duplicateResult
+    ? { duplicateResut: e.duplicateResult, errorCode: e.statusCode, message: e.message }
+    : { message: e.message, errorCode: e.statusCode, fields: e.fields };
 }
 
 /** Parses `Sforce-Duplicate-Rule-Header: allowSave=true; includeRecordDetails=false; …`. */

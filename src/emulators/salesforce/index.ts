@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { BulkJobs } from './bulk.js';
 import { Faults, type SalesforceFaults } from './faults.js';
 import { type Identity, loadIdentity } from './keys.js';
-import { DEFAULT_LOCK_SETTINGS, ParentLocks } from './locks.js';
+import { DEFAULT_LOCK_SETTINGS, type LockSettings, ParentLocks } from './locks.js';
 import { type Host, Sessions } from './oauth.js';
 import { Persistence } from './persistence.js';
 import { QueryEngine } from './query.js';
@@ -21,6 +21,7 @@ import { Store } from './store.js';
 import { LongRequests, Usage } from './usage.js';
 
 export type { SalesforceFaults } from './faults.js';
+export type { LockSettings } from './locks.js';
 export type { OrgSettings, OrgSettingsInput } from './settings.js';
 
 export interface SalesforceEmulatorOptions {
@@ -90,6 +91,8 @@ export interface SalesforceEmulator {
   orgSettings(): OrgSettings;
   /** Replaces the fault configuration (and restarts its PRNG from the seed). */
   setFaults(faults: SalesforceFaults): void;
+  /** Changes row-lock timing while running (keys left out keep their value); answers the settings now in force. */
+  setLockSettings(settings: Partial<LockSettings>): LockSettings;
   stop(): Promise<void>;
 }
 
@@ -205,6 +208,42 @@ function buildOrg(
   return { rest, sessions, faults, longRequests, urls, identity };
 }
 
+/** The counters tests and benchmarks read, and their reset. */
+function orgCounters({ rest, longRequests }: Org) {
+  return {
+    counters: (): SalesforceCounters => ({
+      apiUsage: rest.usage.used(),
+      byEndpoint: rest.usage.byEndpoint(),
+      lockConflicts: rest.locks.conflicts,
+      concurrentRequestRefusals: longRequests.refused,
+    }),
+    resetCounters: (): void => {
+      rest.usage.reset();
+      rest.locks.resetCounters();
+      longRequests.resetCounters();
+    },
+  };
+}
+
+/** stop(): once; requests still in flight then fail quietly. */
+function stopper(
+  state: { stopping: boolean },
+  servers: Server[],
+  parts: { bulk?: BulkJobs; usage: Usage; persistence: Persistence },
+): () => Promise<void> {
+  let stopped: Promise<void> | undefined;
+  return () => {
+    state.stopping = true;
+    stopped ??= (async () => {
+      parts.bulk?.stop();
+      await Promise.all(servers.map(close));
+      parts.usage.stop();
+      parts.persistence.close();
+    })();
+    return stopped;
+  };
+}
+
 /** Starts the emulator and resolves once both hosts listen. */
 export async function startSalesforceEmulator(
   options: SalesforceEmulatorOptions = {},
@@ -219,19 +258,9 @@ export async function startSalesforceEmulator(
   try {
     usage = new Usage(options.dailyApiLimit ?? 100000, persistence);
     const org = buildOrg(options, persistence, usage, bulkRef);
-    const { rest, longRequests } = org;
-    const counters = (): SalesforceCounters => ({
-      apiUsage: rest.usage.used(),
-      byEndpoint: rest.usage.byEndpoint(),
-      lockConflicts: rest.locks.conflicts,
-      concurrentRequestRefusals: longRequests.refused,
-    });
-    const resetCounters = () => {
-      rest.usage.reset();
-      rest.locks.resetCounters();
-      longRequests.resetCounters();
-    };
-    let stopping = false;
+    const { rest } = org;
+    const { counters, resetCounters } = orgCounters(org);
+    const state = { stopping: false };
     const handler = (role: Host) =>
       createHandler({
         ...org,
@@ -240,7 +269,7 @@ export async function startSalesforceEmulator(
         counters,
         resetCounters,
         log: (message) => process.stderr.write(`${message}\n`),
-        stopping: () => stopping,
+        stopping: () => state.stopping,
       });
     const login = await listen(handler('login'), options.port ?? 0, host);
     servers.push(login.server);
@@ -249,33 +278,33 @@ export async function startSalesforceEmulator(
     org.urls.loginUrl = login.url;
     org.urls.instanceUrl = instance.url;
     const { clientId, clientSecret, username, password } = org.identity.credentials;
-    const { privateKeyPath } = org.identity;
-    let stopped: Promise<void> | undefined;
+    const credentials = {
+      clientId,
+      clientSecret,
+      username,
+      password,
+      privateKeyPath: org.identity.privateKeyPath,
+    };
     return {
       url: instance.url,
       loginUrl: login.url,
       instanceUrl: instance.url,
       sandbox: options.sandbox ?? false,
       apiVersion,
-      credentials: { clientId, clientSecret, username, password, privateKeyPath },
+      credentials,
       counters,
       resetCounters,
       setFaults: (next) => org.faults.set(next),
       setOrgSettings: (next) => {
-        org.rest.schema.rules.settings = parseOrgSettings(next, 'org settings');
-        return org.rest.schema.rules.settings;
+        rest.schema.rules.settings = parseOrgSettings(next, 'org settings');
+        return rest.schema.rules.settings;
       },
-      orgSettings: () => org.rest.schema.rules.settings,
-      stop: () => {
-        stopping = true;
-        stopped ??= (async () => {
-          bulkRef.bulk?.stop();
-          await Promise.all(servers.map(close));
-          rest.usage.stop();
-          persistence.close();
-        })();
-        return stopped;
+      orgSettings: () => rest.schema.rules.settings,
+      setLockSettings: (next) => {
+        rest.locks.configure(next);
+        return rest.locks.settings;
       },
+      stop: stopper(state, servers, { bulk: bulkRef.bulk, usage, persistence }),
     };
   } catch (error) {
     await Promise.all(servers.map(close));

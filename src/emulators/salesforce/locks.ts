@@ -1,17 +1,20 @@
 /**
- * Parent row locks, as Salesforce takes them: a request that writes children of a parent (any
- * lookup or master-detail the record sets, by Id or by the parent's external ID) holds that
- * parent's lock until the request ends. Another request touching the same parent waits for it
- * up to `lockWaitMs` (about 10 s in a real org); past that, its records under that parent fail
- * `UNABLE_TO_LOCK_ROW` "unable to obtain exclusive access to this record or 1 records: <Id>".
+ * Row locks, as Salesforce takes them: a request that writes children of a parent (any lookup or
+ * master-detail the record sets, by Id or by the parent's external ID) holds that parent's lock
+ * until the request ends, and a request updating a record holds that record's. Another request
+ * touching the same row waits for it up to `lockWaitMs` (about 10 s in a real org); past that,
+ * its records needing that row fail `UNABLE_TO_LOCK_ROW` "unable to obtain exclusive access to
+ * this record or 1 records: <Id>".
  *
  * A write request lasts `lockHoldMs + recordCostMs × records` after its locks are granted, so
  * overlapping requests really overlap. Everything is deterministic: waiters are served first in,
  * first out, and a request takes its parents in Id order (two requests never deadlock on them).
  */
+import { z } from 'zod';
 import type { DmlContext } from './dml.js';
 import { normalizeId } from './ids.js';
 import type { PreparedRecord } from './prepare.js';
+import type { FieldDef } from './schema.js';
 
 export interface LockSettings {
   /** How long a request waits for a parent another request holds (default 200; a real org ~10000). */
@@ -23,6 +26,26 @@ export interface LockSettings {
 }
 
 export const DEFAULT_LOCK_SETTINGS: LockSettings = { lockWaitMs: 200, lockHoldMs: 5, recordCostMs: 0.05 };
+
+const lockSettingsSchema = z.strictObject({
+  lockWaitMs: z.number().min(0).max(600000).optional(),
+  lockHoldMs: z.number().min(0).max(600000).optional(),
+  recordCostMs: z.number().min(0).max(60000).optional(),
+});
+
+export class LockSettingsError extends Error {
+  override readonly name = 'LockSettingsError';
+}
+
+/** Validates (part of) lock settings, naming what is wrong and what is accepted. */
+export function parseLockSettings(input: unknown): Partial<LockSettings> {
+  const parsed = lockSettingsSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(locks)'}: ${i.message}`).join('; ');
+  throw new LockSettingsError(
+    `invalid lock settings: ${issues}. Accepted: {lockWaitMs?: 0..600000, lockHoldMs?: 0..600000, recordCostMs?: 0..60000}`,
+  );
+}
 
 /** The parents a request could not lock, and the callback that counts each record failing on them. */
 export interface LockedOut {
@@ -42,8 +65,12 @@ interface Entry {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The parent Ids a prepared record points at (references by Id and parents found by external ID). */
-export function parentIdsOf(ctx: DmlContext, item: PreparedRecord): string[] {
+/**
+ * The rows a prepared record's write locks: the parents it points at (references by Id and
+ * parents found by external ID) and the record itself when it exists (an update, or an upsert
+ * matching a record by `externalIdField`).
+ */
+export function lockedRowsOf(ctx: DmlContext, item: PreparedRecord, externalIdField?: FieldDef): string[] {
   const ids = new Set<string>();
   const byId = (value: unknown) => {
     const id = typeof value === 'string' ? normalizeId(value.trim()) : undefined;
@@ -60,14 +87,32 @@ export function parentIdsOf(ctx: DmlContext, item: PreparedRecord): string[] {
     const found = parent ? ctx.store.findUnique(parent.name, ref.by, ref.value) : undefined;
     if (found) ids.add(found.Id as string);
   }
+  if (item.id !== undefined) byId(item.id);
+  const ext = externalIdField ? item.values.get(externalIdField) : undefined;
+  if (externalIdField && ext !== undefined && ext !== null) {
+    const existing = ctx.store.findUnique(item.object.name, externalIdField, ext);
+    if (existing) ids.add(existing.Id as string);
+  }
   return [...ids];
 }
 
 export class ParentLocks {
   private readonly entries = new Map<string, Entry>();
   private conflictCount = 0;
+  private current: LockSettings;
 
-  constructor(readonly settings: LockSettings) {}
+  constructor(settings: LockSettings) {
+    this.current = { ...settings };
+  }
+
+  get settings(): LockSettings {
+    return { ...this.current };
+  }
+
+  /** Changes some settings; requests already waiting keep their deadline. */
+  configure(changes: Partial<LockSettings>): void {
+    this.current = { ...this.current, ...parseLockSettings(changes) };
+  }
 
   /** Records that failed UNABLE_TO_LOCK_ROW on a parent lock since the last reset. */
   get conflicts(): number {
@@ -88,7 +133,7 @@ export class ParentLocks {
     write: (lockedOut: LockedOut) => T,
   ): Promise<T> {
     const owner = {};
-    const deadline = Date.now() + this.settings.lockWaitMs;
+    const deadline = Date.now() + this.current.lockWaitMs;
     const held: string[] = [];
     const refused = new Set<string>();
     try {
@@ -97,7 +142,7 @@ export class ParentLocks {
         else refused.add(id);
       }
       const result = write({ ids: refused, conflict: () => this.conflictCount++ });
-      const processing = this.settings.lockHoldMs + this.settings.recordCostMs * records;
+      const processing = this.current.lockHoldMs + this.current.recordCostMs * records;
       if (processing > 0) await sleep(processing);
       return result;
     } finally {

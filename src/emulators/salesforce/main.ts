@@ -24,10 +24,6 @@ Flags:
   --api-version X.0                newest API version served (default 62.0)
   --daily-limit N                  daily API request limit (default 100000); past it: 403 REQUEST_LIMIT_EXCEEDED
   --token-lifetime SECONDS         access token lifetime (default 7200); after it: 401 INVALID_SESSION_ID
-Org rules (strict by default, as a new org; see README.md "Org rules"):
-  --org-settings FILE              org settings JSON (default src/emulators/salesforce/org-settings.json)
-  --relax LIST                     turn behaviours off, comma-separated: duplicateRules, stateCountryPicklists,
-                                   restrictedPicklists, fieldLevelSecurity, validationRules
   --sandbox                        a sandbox: JWT aud must be https://test.salesforce.com (default: production,
                                    https://login.salesforce.com); the My Domain URL is accepted either way
   --allow-password-flow            allow the OAuth username-password flow (default off, as in new orgs:
@@ -40,6 +36,10 @@ Parent row locks and limits:
   --concurrent-long-requests N     long-running requests allowed at once (default 25); then 403
                                    REQUEST_LIMIT_EXCEEDED "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
   --long-request-ms N              when a running request counts as long (default 20000)
+Org rules (strict by default, as a new org; see README.md "Org rules"):
+  --org-settings FILE              org settings JSON (default src/emulators/salesforce/org-settings.json)
+  --relax LIST                     turn behaviours off, comma-separated: duplicateRules, stateCountryPicklists,
+                                   restrictedPicklists, fieldLevelSecurity, validationRules
 Faults (deterministic for a given seed; can be changed while running, see below):
   --seed N                         PRNG seed (default 1)
   --unavailable-share X            share 0..1 of REST requests answered 503 SERVER_UNAVAILABLE
@@ -63,6 +63,8 @@ Admin endpoints (not Salesforce; not counted as API usage):
   POST /__emulator/faults           JSON body {"seed","unavailableShare","lockRowShare","expireSessionAfterCalls",
                                     "latencyMs","unknownExceptionNext","unknownExceptionShare","unknownExceptionMatch"}
                                     replaces the faults (omitted keys are off)
+  GET  /__emulator/locks            the row-lock timing {"lockWaitMs","lockHoldMs","recordCostMs"}
+  POST /__emulator/locks            JSON body with some of those keys: changes them while running
 `;
 
 function fail(message: string): never {

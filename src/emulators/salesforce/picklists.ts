@@ -17,6 +17,14 @@ import type { AddressDef, FieldDef, ObjectDef } from './schema.js';
 import type { SObjectRecord } from './store.js';
 import { type RecordError, recordError, type StoredValue } from './values.js';
 
+/**
+ * Whether a field exists for the API: with state and country/territory picklists off, a real org
+ * has no `…CountryCode`/`…StateCode` fields at all (describe omits them, writes are unknown fields).
+ */
+export function fieldVisible(object: ObjectDef, field: FieldDef, picklistsOn: boolean): boolean {
+  return picklistsOn || !object.addresses.some((a) => a.countryCode === field || a.stateCode === field);
+}
+
 /** Values set by the request that a restricted picklist does not allow (null is allowed; required is checked elsewhere). */
 export function restrictedPicklistErrors(values: Map<FieldDef, StoredValue>): RecordError[] {
   const errors: RecordError[] = [];
@@ -115,6 +123,8 @@ function applyAddress(
 ): RecordError | undefined {
   const countryGiven = given(values, a.countryCode, a.country);
   const stateGiven = given(values, a.stateCode, a.state);
+  const untouched = [countryGiven, stateGiven].every((g) => g.code === undefined && g.name === undefined);
+  if (untouched) return undefined; // the stored address stays as it is
   const country = resolveCountry(a, countryGiven, record);
   if (country && 'statusCode' in country) return country;
   const countryTouched = countryGiven.code !== undefined || countryGiven.name !== undefined;

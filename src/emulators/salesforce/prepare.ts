@@ -6,6 +6,7 @@
  */
 import { ApiError, jsonParserError, noSuchColumn } from './errors.js';
 import type { JsonPath } from './json.js';
+import { fieldVisible } from './picklists.js';
 import type { FieldDef, ObjectDef, OrgSchema } from './schema.js';
 import {
   type Converted,
@@ -36,6 +37,14 @@ export interface PreparedRecord {
 
 export const readOnlyMessage = (names: string[]): string =>
   `Unable to create/update fields: ${names.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`;
+
+/** A field by lower-cased name, if the org has it (address code fields only with state/country picklists on). */
+function visibleField(schema: OrgSchema, object: ObjectDef, lower: string): FieldDef | undefined {
+  const field = object.fieldsByLower.get(lower);
+  return field && fieldVisible(object, field, schema.rules.settings.stateCountryPicklists)
+    ? field
+    : undefined;
+}
 
 function newPrepared(object: ObjectDef): PreparedRecord {
   return { object, values: new Map(), refs: [], errors: [], id: undefined };
@@ -75,7 +84,7 @@ export function prepareJsonRecord(
   for (const [key, value] of Object.entries(raw)) {
     if (key === 'attributes') continue;
     const lower = key.toLowerCase();
-    const field = object.fieldsByLower.get(lower);
+    const field = visibleField(schema, object, lower);
     if (field) {
       if (field.name === 'Id') {
         if (!options.allowId) {
@@ -228,7 +237,7 @@ export function csvColumns(schema: OrgSchema, object: ObjectDef, header: string[
     }
     const dot = lower.indexOf('.');
     if (dot < 0) {
-      const field = object.fieldsByLower.get(lower);
+      const field = visibleField(schema, object, lower);
       if (!field || field.system) return `InvalidBatch : Field name not found : ${name}`;
       columns.push({ kind: 'field', field });
       continue;

@@ -7,7 +7,7 @@
 import type { BulkJobs } from './bulk.js';
 import { describeBasic, describeGlobal, describeObject } from './describe.js';
 import { type DmlContext, deleteRecords, type WriteResult, writeRecords } from './dml.js';
-import { allowSaveFrom } from './duplicates.js';
+import { allowSaveFrom, singleRecordError } from './duplicates.js';
 import {
   ApiError,
   invalidType,
@@ -18,7 +18,7 @@ import {
 } from './errors.js';
 import { normalizeId } from './ids.js';
 import { type JsonPath, locateJsonValue, parseJsonBody } from './json.js';
-import { type LockedOut, type ParentLocks, parentIdsOf } from './locks.js';
+import { type LockedOut, lockedRowsOf, type ParentLocks } from './locks.js';
 import { type PreparedRecord, prepareJsonRecord } from './prepare.js';
 import type { QueryEngine } from './query.js';
 import type { FieldDef, ObjectDef } from './schema.js';
@@ -69,8 +69,11 @@ const locator = (req: RestRequest) => (path: JsonPath) => {
   return ` at [line:${at.line}, column:${at.column}]`;
 };
 
-/** The request's `Sforce-Duplicate-Rule-Header` says allowSave=true. */
-const allowSave = (req: RestRequest): boolean => allowSaveFrom(req.headers['sforce-duplicate-rule-header']);
+/** Whether the `Sforce-Duplicate-Rule-Header` (API v52.0 and later) says allowSave=true, and the version for match URLs. */
+const duplicateOptions = (req: RestRequest): { allowSave: boolean; apiVersion: string } => ({
+  allowSave: Number(req.apiVersion) >= 52 && allowSaveFrom(req.headers['sforce-duplicate-rule-header']),
+  apiVersion: req.apiVersion,
+});
 
 function objectNamed(ctx: DmlContext, name: string): ObjectDef {
   const object = ctx.schema.byLower.get(name.toLowerCase());
@@ -148,26 +151,27 @@ function findByIdOr404(ctx: DmlContext, object: ObjectDef, idText: string): SObj
 
 // --- single records ---
 
-/** Runs a write holding the parent row locks of `prepared` (see locks.ts). */
-function withParentLocks<T>(
+/** Runs a write holding the row locks of `prepared`: parents and existing records (see locks.ts). */
+function withRowLocks<T>(
   ctx: RestContext,
   prepared: PreparedRecord[],
+  externalIdField: FieldDef | undefined,
   write: (lockedOut: LockedOut) => T,
 ): Promise<T> {
-  const parents = prepared.flatMap((item) => parentIdsOf(ctx, item));
-  return ctx.locks.hold(parents, prepared.length, write);
+  const rows = prepared.flatMap((item) => lockedRowsOf(ctx, item, externalIdField));
+  return ctx.locks.hold(rows, prepared.length, write);
 }
 
 function createOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const object = objectNamed(ctx, req.segments[1] as string);
   const body = asRecordBody(parseBody(req), object.name);
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
-  return withParentLocks(ctx, [prepared], (lockedOut) => {
+  return withRowLocks(ctx, [prepared], undefined, (lockedOut) => {
     const change = ctx.store.begin();
     const [result] = writeRecords(ctx, change, 'insert', [prepared], {
       allOrNone: true,
-      allowSave: allowSave(req),
       lockedOut,
+      ...duplicateOptions(req),
     });
     if (!result?.success) throw singleFailure(result as WriteResult);
     change.commit();
@@ -191,12 +195,12 @@ function updateOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   }
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   prepared.id = record.Id as string;
-  return withParentLocks(ctx, [prepared], (lockedOut) => {
+  return withRowLocks(ctx, [prepared], undefined, (lockedOut) => {
     const change = ctx.store.begin();
     const [result] = writeRecords(ctx, change, 'update', [prepared], {
       allOrNone: true,
-      allowSave: allowSave(req),
       lockedOut,
+      ...duplicateOptions(req),
     });
     if (!result?.success) throw singleFailure(result as WriteResult);
     change.commit();
@@ -228,13 +232,13 @@ function upsertOne(ctx: RestContext, req: RestRequest): Promise<Reply> {
   const body = asRecordBody(parseBody(req), object.name);
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   prepared.values.set(field, value);
-  return withParentLocks(ctx, [prepared], (lockedOut) => {
+  return withRowLocks(ctx, [prepared], field, (lockedOut) => {
     const change = ctx.store.begin();
     const [result] = writeRecords(ctx, change, 'upsert', [prepared], {
       allOrNone: true,
-      allowSave: allowSave(req),
       externalIdField: field,
       lockedOut,
+      ...duplicateOptions(req),
     });
     if (!result?.success) throw singleFailure(result as WriteResult);
     change.commit();
@@ -348,13 +352,13 @@ function collectionWrite(
       allowId: operation === 'update',
     });
   });
-  return withParentLocks(ctx, prepared, (lockedOut) => {
+  return withRowLocks(ctx, prepared, externalIdFieldDef, (lockedOut) => {
     const change = ctx.store.begin();
     const results = writeRecords(ctx, change, operation, prepared, {
       allOrNone: body.allOrNone,
-      allowSave: allowSave(req),
       ...(externalIdFieldDef ? { externalIdField: externalIdFieldDef } : {}),
       lockedOut,
+      ...duplicateOptions(req),
     });
     change.commit();
     return ok(results);
@@ -695,6 +699,7 @@ export function route(
 /** The REST error array of an ApiError (with every error of a failed single-record write). */
 export function errorBody(error: ApiError): unknown {
   const all = (error as ApiError & { all?: WriteResult['errors'] }).all;
+  if (all?.some((e) => e.duplicateResult)) return all.map(singleRecordError);
   if (all && all.length > 1)
     return all.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields }));
   return error.body();

@@ -443,6 +443,9 @@ function buildAddresses(object: ObjectDef, prefixes: string[], where: string): A
   });
 }
 
+/** Every field type a validation rule can read (all but Id and the system fields). */
+const VALUE_TYPES: FieldType[] = [...TEXT_TYPES, ...NUMBER_TYPES, 'boolean', 'date', 'datetime', 'reference'];
+
 function buildValidationRules(
   object: ObjectDef,
   specs: Array<z.infer<typeof validationRuleSchema>>,
@@ -450,23 +453,9 @@ function buildValidationRules(
 ): ValidationRule[] {
   return specs.map((spec) => {
     const at = `${where}, validation rule ${spec.name}`;
-    const field = fieldOf(object, spec.field, at, [
-      ...TEXT_TYPES,
-      ...NUMBER_TYPES,
-      'boolean',
-      'date',
-      'datetime',
-      'reference',
-    ]).name;
+    const field = fieldOf(object, spec.field, at, VALUE_TYPES).name;
     const errorDisplayField = spec.errorDisplayField
-      ? fieldOf(object, spec.errorDisplayField, at, [
-          ...TEXT_TYPES,
-          ...NUMBER_TYPES,
-          'boolean',
-          'date',
-          'datetime',
-          'reference',
-        ]).name
+      ? fieldOf(object, spec.errorDisplayField, at, VALUE_TYPES).name
       : undefined;
     const base = {
       name: spec.name,
@@ -478,14 +467,7 @@ function buildValidationRules(
     if (spec.kind === 'requiredIf') {
       const when = {
         ...spec.when,
-        field: fieldOf(object, spec.when.field, at, [
-          ...TEXT_TYPES,
-          ...NUMBER_TYPES,
-          'boolean',
-          'date',
-          'datetime',
-          'reference',
-        ]).name,
+        field: fieldOf(object, spec.when.field, at, VALUE_TYPES).name,
       };
       return { ...base, kind: 'requiredIf', when };
     }

@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { ApiError, notFound } from './errors.js';
 import { type Faults, FaultsError, parseFaults, unknownExceptionBody } from './faults.js';
+import { LockSettingsError } from './locks.js';
 import type { Host, Sessions } from './oauth.js';
 import { errorBody, type Reply, type RestContext, type RestRequest, route } from './rest.js';
 import type { LongRequests } from './usage.js';
@@ -116,6 +117,7 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
       send(res, 204, undefined);
       return;
     }
+    if (path === '/__emulator/locks') return adminLocks(req, res, method);
     if (path === '/__emulator/faults' && method === 'GET') {
       send(res, 200, faults.config);
       return;
@@ -142,8 +144,27 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
       return;
     }
     send(res, 404, {
-      error: `unknown admin endpoint ${method} ${path}; available: GET /__emulator/counters, POST /__emulator/counters/reset, GET|POST /__emulator/faults`,
+      error: `unknown admin endpoint ${method} ${path}; available: GET /__emulator/counters, POST /__emulator/counters/reset, GET|POST /__emulator/faults, GET|POST /__emulator/locks`,
     });
+  }
+
+  /** GET answers the row-lock settings; POST changes the ones its JSON body names. */
+  async function adminLocks(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    if (method === 'POST') {
+      const text = await readBody(req, 1024 * 1024);
+      try {
+        rest.locks.configure(text.trim() === '' ? {} : JSON.parse(text));
+      } catch (error) {
+        if (!(error instanceof LockSettingsError || error instanceof SyntaxError)) throw error;
+        send(res, 400, { error: error.message });
+        return;
+      }
+    } else if (method !== 'GET') {
+      req.resume();
+      send(res, 405, { error: `use GET or POST on /__emulator/locks, not ${method}` });
+      return;
+    }
+    send(res, 200, rest.locks.settings);
   }
 
   async function oauth(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -217,8 +217,8 @@ describe('concurrent long-running requests', () => {
   let org: Org;
 
   beforeAll(async () => {
-    // Writes last 400 ms; a request is long after 100 ms; two long ones at once are the limit.
-    org = await startOrg({ concurrentLongRequests: 2, longRequestMs: 100, lockHoldMs: 400 });
+    // Writes last 1.5 s; a request is long after 300 ms; two long ones at once are the limit.
+    org = await startOrg({ concurrentLongRequests: 2, longRequestMs: 300, lockHoldMs: 1500 });
   });
 
   afterAll(async () => {
@@ -229,9 +229,10 @@ describe('concurrent long-running requests', () => {
     org.emulator.resetCounters();
     const path = '/composite/sobjects/Account/ti_external_id__c';
     const slow = [1, 2].map((n) => org.api<SaveResult[]>('PATCH', path, { records: [account(`C${n}`)] }));
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const early = await org.api('GET', '/limits'); // the two are not long yet
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const received = () => org.emulator.counters().byEndpoint['composite.sobjects.upsert'] ?? 0;
+    while (received() < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const early = await org.api('GET', '/limits'); // the two are running, not long yet
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const refused = await org.api<ErrorBody>('GET', '/limits');
     const done = await Promise.all(slow);
     const after = await org.api('GET', '/limits');

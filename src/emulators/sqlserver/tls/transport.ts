@@ -73,8 +73,10 @@ export class TdsTransport implements PacketSink {
 
   /** Ends the connection after what was written (a refusal). */
   end(): void {
-    if (this.secure !== undefined && this.mode === 'tls') this.secure.end();
-    this.socket.end();
+    const secure = this.secure;
+    // Through TLS, the socket may end only once what was written has gone through the session.
+    if (secure !== undefined && this.mode === 'tls') secure.end(() => this.socket.end());
+    else this.socket.end();
   }
 
   destroy(): void {

@@ -5,7 +5,7 @@ import {
   type SqlServerEmulator,
   startSqlServerEmulator,
 } from '../../../src/emulators/sqlserver/index.js';
-import { connect, tempDir } from './helpers.js';
+import { connect, tempDir, trustEmulator } from './helpers.js';
 
 /** The ERROR tokens a login gets, seen with tedious directly (mssql keeps only the last message). */
 function loginErrors(
@@ -22,6 +22,7 @@ function loginErrors(
       },
       options: {
         port: emulator.port,
+        ...trustEmulator(emulator),
         ...(options.database === undefined ? {} : { database: options.database }),
       },
     });
@@ -56,6 +57,7 @@ describe("SQL Server's errors for the usual failures", () => {
     const attempt = new sql.ConnectionPool({
       server: emulator.host,
       port: emulator.port,
+      options: trustEmulator(emulator),
       user: emulator.user,
       password: 'not-the-password',
       database: DATABASE_NAMES.ITALCOL,
@@ -72,6 +74,7 @@ describe("SQL Server's errors for the usual failures", () => {
     const attempt = new sql.ConnectionPool({
       server: emulator.host,
       port: emulator.port,
+      options: trustEmulator(emulator),
       user: 'intruso',
       password: emulator.password,
     }).connect();
@@ -86,6 +89,7 @@ describe("SQL Server's errors for the usual failures", () => {
     const attempt = new sql.ConnectionPool({
       server: emulator.host,
       port: emulator.port,
+      options: trustEmulator(emulator),
       user: emulator.user,
       password: emulator.password,
       database: 'ERP_NADIE',
@@ -131,6 +135,7 @@ describe("SQL Server's errors for the usual failures", () => {
     const master = new sql.ConnectionPool({
       server: emulator.host,
       port: emulator.port,
+      options: trustEmulator(emulator),
       user: emulator.user,
       password: emulator.password,
     });

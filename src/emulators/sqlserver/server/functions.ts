@@ -143,6 +143,9 @@ export function registerFunctions(db: Database.Database): void {
       }) as (total: unknown, next: unknown) => unknown,
     });
   }
+  db.function('tsql_raise', { deterministic: true }, (number: unknown, message: unknown) => {
+    throw new SqlServerError(Number(number), String(message));
+  });
   db.function('tsql_tie', { deterministic: true, varargs: true }, (seed: unknown, ...values: unknown[]) =>
     tieBreak(Number(seed), values),
   );

@@ -469,7 +469,16 @@ class Binder {
   private constant(value: SqlValue, type: SqlType | null): Typed {
     if (value === null || type === null)
       return { sql: 'NULL', type, nullable: true, constant: { value: null } };
-    return { sql: this.bind(value, type), type, nullable: false, constant: { value } };
+    let sql: string;
+    try {
+      sql = this.bind(value, type);
+    } catch (error) {
+      // A value the storage cannot hold (a DECIMAL beyond 64 bits) fails only if it is ever read
+      // from SQLite, not when an outer CAST folds it (CAST(CAST(N'...' AS DECIMAL(38,2)) AS NVARCHAR)).
+      if (!(error instanceof SqlServerError)) throw error;
+      sql = `tsql_raise(${error.number}, ${this.bind(error.message, { kind: 'nvarchar', length: 'max' })})`;
+    }
+    return { sql, type, nullable: false, constant: { value } };
   }
 
   /* ------------------------------------------------------------ expressions ------------------------------------------------------------ */

@@ -1,4 +1,4 @@
-import { SourceLoginError, SourceQueryError, SourceUnavailableError } from '../errors.js';
+import { SourceLoginError, SourceQueryError, SourceUnavailableError, SyncError } from '../errors.js';
 
 /**
  * SQL Server error numbers that clear with time, as Microsoft's guidance for retry logic lists
@@ -59,6 +59,8 @@ const CERTIFICATE_ADVICE =
   '"trustServerCertificate": true only as a last resort (it accepts any server)';
 
 interface ErrorFacts {
+  /** One of ours, thrown inside tedious (the connection guard) and wrapped by it and mssql. */
+  ours?: SyncError;
   codes: string[];
   numbers: number[];
   messages: string[];
@@ -82,6 +84,7 @@ function facts(error: unknown): ErrorFacts {
       | undefined;
     if (!e || typeof e !== 'object' || seen.has(e)) continue;
     seen.add(e);
+    if ((e as unknown) instanceof SyncError) out.ours ??= e as unknown as SyncError;
     if (typeof e.code === 'string') out.codes.push(e.code);
     if (typeof e.number === 'number' && e.number > 0) out.numbers.push(e.number);
     if (typeof e.message === 'string') out.messages.push(e.message);
@@ -98,9 +101,12 @@ export function sqlErrorNumber(error: unknown): number | undefined {
 
 /** Translates mssql/tedious failures into our named errors: transient ones are retried by the workflow. */
 export function translateSqlError(error: unknown, where: string): Error {
-  if (error instanceof SourceUnavailableError || error instanceof SourceLoginError) return error;
-  if (error instanceof SourceQueryError) return error;
+  if (error instanceof SyncError) return error;
   const f = facts(error);
+  if (f.ours) {
+    const Same = f.ours.constructor as new (message: string, options: { cause: unknown }) => SyncError;
+    return new Same(`${where}: ${f.ours.message}`, { cause: error });
+  }
   const text = `${where}: ${f.messages[0] ?? String(error)}`;
   const cert = f.codes.find((c) => CERTIFICATE_CODES[c]);
   if (cert) {

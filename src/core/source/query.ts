@@ -76,7 +76,8 @@ function resolve(columns: readonly SourceColumn[], name: string, what: string): 
 const TEXT_TYPES = new Set(['char', 'varchar', 'nchar', 'nvarchar', 'text', 'ntext']);
 
 /**
- * The extract's query: every column, exact numbers as text (MONEY with all four decimals), the
+ * The extract's query: the columns the config names (and only those: less for the ERP to read
+ * and send), exact numbers as text (MONEY with all four decimals), the
  * names the config uses as aliases (SQL Server resolves names case-insensitively, JS does not),
  * ordered by the key so that rows with the same key arrive together — under a case-insensitive
  * collation, since Salesforce's external IDs are case-insensitive whatever the view's collation.
@@ -88,11 +89,14 @@ export function extractQuery(
   names: readonly string[],
 ): string {
   const alias = new Map<string, string>();
-  for (const n of names) {
+  for (const n of [...key, ...names]) {
     const c = findColumn(columns, n);
     if (c && c.name !== n) alias.set(c.name, n);
   }
+  const wanted = new Set(names.map((n) => findColumn(columns, n)?.name).filter((n) => n !== undefined));
+  for (const k of key) wanted.add(resolve(columns, k, 'key column').name);
   const list = columns
+    .filter((c) => wanted.has(c.name))
     .map((c) => {
       const as = quoteName(alias.get(c.name) ?? c.name);
       const col = quoteName(c.name);

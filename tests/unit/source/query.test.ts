@@ -19,9 +19,22 @@ const columns = [
 
 describe('the extract query', () => {
   it('selects exact numbers as text, aliases config names SQL Server resolved case-insensitively, and orders by the key', () => {
-    expect(extractQuery({ view: 'terceros_view' }, columns, ['nit'], ['nit', 'fecha'])).toBe(
-      'SELECT [NIT] AS [nit], CONVERT(nvarchar(60), [cupo]) AS [cupo], CONVERT(nvarchar(60), [saldo], 2) AS [saldo], ' +
+    expect(
+      extractQuery(
+        { view: 'terceros_view' },
+        columns,
+        ['nit'],
+        ['nit', 'fecha', 'CUPO', 'saldo', 'id_grande'],
+      ),
+    ).toBe(
+      'SELECT [NIT] AS [nit], CONVERT(nvarchar(60), [cupo]) AS [CUPO], CONVERT(nvarchar(60), [saldo], 2) AS [saldo], ' +
         'CONVERT(nvarchar(60), [id_grande]) AS [id_grande], [fecha] FROM [terceros_view] ORDER BY [NIT]',
+    );
+  });
+
+  it('selects only the columns the config names (the key always)', () => {
+    expect(extractQuery({ view: 'v' }, columns, ['nit'], ['fecha'])).toBe(
+      'SELECT [NIT] AS [nit], [fecha] FROM [v] ORDER BY [NIT]',
     );
   });
 

@@ -390,17 +390,9 @@ export class TdsConnection {
       return;
     }
     const requested = login.database === '' ? this.ctx.defaultDatabase : login.database;
-    const injected = this.ctx.faults.takeLogin(requested);
+    const injected = this.loginFault(requested, login.userName);
     if (injected !== undefined) {
-      const context = {
-        spid: this.spid,
-        database: requested,
-        serverName: this.ctx.serverName,
-        user: login.userName,
-      };
-      const error = faultError(injected.number, context);
-      this.ctx.log(`connection ${this.spid}: fault: login fails with ${injected.number}`);
-      fail(injected.number === 18456 ? [error] : [error, faultError(18456, context)]);
+      fail(injected);
       return;
     }
     const database = this.ctx.databases.get(requested.toLowerCase());
@@ -443,6 +435,16 @@ export class TdsConnection {
     w.end();
     this.packetSize = packetSize;
     this.state = 'ready';
+  }
+
+  /** The errors of an armed login fault, if one matches: 4060 and others are followed by 18456. */
+  private loginFault(database: string, user: string): ReturnType<typeof faultError>[] | undefined {
+    const injected = this.ctx.faults.takeLogin(database);
+    if (injected === undefined) return undefined;
+    this.ctx.log(`connection ${this.spid}: fault: login fails with ${injected.number}`);
+    const context = { spid: this.spid, database, serverName: this.ctx.serverName, user };
+    const error = faultError(injected.number, context);
+    return injected.number === 18456 ? [error] : [error, faultError(18456, context)];
   }
 
   private changedDatabaseInfo(w: MessageWriter, name: string): void {
@@ -532,6 +534,15 @@ export class TdsConnection {
       user: this.ctx.user,
     });
     return new SqlServerError(e.number, e.message, { severity: e.severity, state: e.state });
+  }
+
+  /** Applies a query fault at row `row` (0: before the first row): raises its error or stalls. */
+  private async applyFault(fault: QueryFault, row: number, w: MessageWriter): Promise<void> {
+    if (fault.kind === 'error' && (fault.row ?? 0) === row) throw this.injectedError(fault.number);
+    if (fault.kind === 'stall' && fault.row === row) {
+      w.flushPartial();
+      await this.pause(fault.ms === 'forever' ? Infinity : fault.ms);
+    }
   }
 
   /** Waits `ms` (Infinity: until cancelled), returning early on ATTENTION or a closed connection. */
@@ -759,17 +770,12 @@ export class TdsConnection {
       throw new SqlServerError(8630, `Internal Query Processor Error: ${(error as Error).message}`);
     }
     if (fault?.kind === 'slow') await this.pause(fault.ms);
-    const failAt = fault?.kind === 'error' ? (fault.row ?? 0) : -1;
-    const stallAt = fault?.kind === 'stall' ? fault.row : -1;
-    if (failAt === 0) {
+    if (fault?.kind === 'error' && (fault.row ?? 0) === 0) {
       iterator.return?.();
-      throw this.injectedError((fault as { number: number }).number);
+      throw this.injectedError(fault.number);
     }
     writeColMetadata(w.out, columns);
-    if (stallAt === 0) {
-      w.flushPartial();
-      await this.pause(fault?.kind === 'stall' && fault.ms !== 'forever' ? fault.ms : Infinity);
-    }
+    if (fault?.kind === 'stall') await this.applyFault(fault, 0, w);
     let count = 0n;
     let flushes = 0;
     let stopped = false;
@@ -783,11 +789,7 @@ export class TdsConnection {
         if (next.done) break;
         encode(w.out, next.value);
         count++;
-        if (Number(count) === failAt) throw this.injectedError((fault as { number: number }).number);
-        if (Number(count) === stallAt) {
-          w.flushPartial();
-          await this.pause(fault?.kind === 'stall' && fault.ms !== 'forever' ? fault.ms : Infinity);
-        }
+        if (fault !== undefined) await this.applyFault(fault, Number(count), w);
         if (w.buffered >= FLUSH_BYTES) {
           if (!w.flushFull()) await this.waitDrain();
           else if (++flushes % FLUSHES_PER_YIELD === 0)
@@ -801,7 +803,7 @@ export class TdsConnection {
       iterator.return?.();
     }
     // A query with fewer rows than the fault's row still fails, after its last row.
-    if (!stopped && failAt > 0) throw this.injectedError((fault as { number: number }).number);
+    if (!stopped && fault?.kind === 'error') throw this.injectedError(fault.number);
     if (stopped) {
       if (!this.closed) {
         writeDone(w.out, doneToken, DoneStatus.FINAL, CurCmd.SELECT, count);

@@ -8,6 +8,7 @@ import {
   VIEWS,
   type ViewName,
 } from './data/views.js';
+import { FaultError, parseFaultSpec, type SqlFault } from './faults.js';
 import { TLS_MODES, type TlsMode } from './tls/negotiate.js';
 
 export const DEFAULT_CLI_PORT = 14330;
@@ -51,6 +52,17 @@ Serve options:
   --certificate-name NAME  extra DNS name or IPv4 address for the server certificate (repeatable)
   --time-zone ZONE         the server's time zone, IANA (default America/Bogota): GETDATE() and
                            generated DATETIME values are its wall-clock time
+  --fault SPEC             arm a fault (repeatable), fired on the next matching query or login:
+                             error:N[,row=R]   SQL Server error N at row R (default 0: before any
+                                               row); N = 1205 1222 8645 40613 40501 40197 10928
+                                               10929 4060 18456 (class >= 20 also closes)
+                             drop,bytes=B      cut the connection after B bytes of the reply
+                             slow,ms=M         send nothing of the reply for M ms
+                             stall,row=R,ms=M  after row R, stop sending for M ms (or ms=forever)
+                             login:N           the next login fails with N (18456, 4060, 40613...)
+                           each takes times=K (default 1), and query faults database=DB and
+                           query=TEXT (substring of the SQL), e.g.
+                           --fault error:1205,row=500,query=terceros_view,times=2
   --quiet                  print nothing but the ready line
   --help                   this text
 
@@ -99,6 +111,7 @@ export type CliCommand =
       tls?: TlsMode;
       certificateNames?: string[];
       timeZone?: string;
+      faults?: SqlFault[];
     }
   | {
       command: 'change';
@@ -180,6 +193,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
         '--tls',
         '--certificate-name',
         '--time-zone',
+        '--fault',
       ];
   for (const flag of flags.keys()) {
     if (!allowed.includes(flag))
@@ -253,6 +267,14 @@ export function parseCliArgs(argv: string[]): CliCommand {
   if (tlsText !== undefined && !(TLS_MODES as readonly string[]).includes(tlsText))
     throw new UsageError(`--tls must be one of ${TLS_MODES.join(', ')}, got '${tlsText}'`);
   const certificateNames = flags.get('--certificate-name');
+  const faults = (flags.get('--fault') ?? []).map((spec) => {
+    try {
+      return parseFaultSpec(spec);
+    } catch (error) {
+      if (error instanceof FaultError) throw new UsageError(`--fault '${spec}': ${error.message}`);
+      throw error;
+    }
+  });
   return {
     command: 'serve',
     port,
@@ -268,6 +290,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
     ...(tlsText === undefined ? {} : { tls: tlsText as TlsMode }),
     ...(certificateNames === undefined ? {} : { certificateNames }),
     ...(timeZone === undefined ? {} : { timeZone }),
+    ...(faults.length === 0 ? {} : { faults }),
   };
 }
 

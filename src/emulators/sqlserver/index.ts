@@ -7,6 +7,7 @@ import { createSecureContext } from 'node:tls';
 import { type ChangeCounts, type ChangeRowsOptions, changeRows as changeRowsImpl } from './data/change.js';
 import { DEFAULT_DATA_DIR, prepareData } from './data/store.js';
 import { COMPANIES, type CompanySizes, isCompany } from './data/views.js';
+import { FaultSet, type SqlFault } from './faults.js';
 import { type DatabaseEntry, PRODUCT_VERSION, type ServerContext } from './server/connection.js';
 import { listenTds } from './server/server.js';
 import { type CertificateOverride, loadTlsFiles } from './tls/certificates.js';
@@ -53,6 +54,7 @@ export {
   VIEWS,
   type ViewName,
 } from './data/views.js';
+export { FAULT_ERROR_NUMBERS, FaultError, parseFaultSpec, type SqlFault } from './faults.js';
 export { formatSqlType, type SqlType, type SqlValue } from './sql-type.js';
 export type { CertificateOverride } from './tls/certificates.js';
 export { TLS_MODES, type TlsMode } from './tls/negotiate.js';
@@ -105,6 +107,8 @@ export interface SqlServerEmulatorOptions {
    * CURRENT_TIMESTAMP are its wall-clock time; also passed to the data generator as `timeZone`.
    */
   timeZone?: string;
+  /** Faults armed from the start (see faults.ts; also `setFaults()`). */
+  faults?: SqlFault[];
 }
 
 export const DEFAULT_TIME_ZONE = 'America/Bogota';
@@ -136,6 +140,12 @@ export interface SqlServerEmulator {
   tls: SqlServerEmulatorTls;
   /** The server's time zone (IANA). */
   timeZone: string;
+  /** Replaces the armed faults (validated: a FaultError names what is wrong and what is accepted). */
+  setFaults(faults: SqlFault[]): void;
+  /** The faults not used up yet, `times` being what is left. */
+  pendingFaults(): SqlFault[];
+  /** Changes the login's password (a rotation): later logins need the new one; open connections stay. */
+  setPassword(user: string, password: string): void;
   /** Closes the listener and every connection (and with them their SQLite handles). */
   stop(): Promise<void>;
 }
@@ -184,10 +194,11 @@ export async function startSqlServerEmulator(
       `(TDS 7.4 over SQLite, data in ${path.resolve(dataDir)})`,
     tls: { mode: tls.info.mode, ...(tls.contexts === undefined ? {} : { contexts: tls.contexts }) },
     timeZone,
+    faults: new FaultSet(options.faults ?? []),
     log,
   };
   const server = await listenTds(ctx, host, port);
-  return {
+  const emulator: SqlServerEmulator = {
     host,
     port: server.port,
     user,
@@ -195,8 +206,21 @@ export async function startSqlServerEmulator(
     databases: Object.fromEntries(companies.map((c) => [c.company, c.database])),
     tls: tls.info,
     timeZone,
+    setFaults: (faults) => ctx.faults.set(faults),
+    pendingFaults: () => ctx.faults.pending(),
+    setPassword: (login, newPassword) => {
+      if (login.toLowerCase() !== ctx.user.toLowerCase())
+        throw new RangeError(
+          `setPassword: unknown login '${login}'; the emulator has one login, '${ctx.user}'`,
+        );
+      if (typeof newPassword !== 'string' || newPassword === '')
+        throw new RangeError('setPassword: the password must be a non-empty string');
+      ctx.password = newPassword;
+      emulator.password = newPassword;
+    },
     stop: () => server.close(),
   };
+  return emulator;
 }
 
 function prepareTls(

@@ -43,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     ...(command.tls === undefined ? {} : { tls: command.tls }),
     ...(command.certificateNames === undefined ? {} : { certificateNames: command.certificateNames }),
     ...(command.timeZone === undefined ? {} : { timeZone: command.timeZone }),
+    ...(command.faults === undefined ? {} : { faults: command.faults }),
   });
   process.stdout.write(
     `${JSON.stringify({

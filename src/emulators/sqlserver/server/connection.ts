@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import Database from 'better-sqlite3';
+import { type FaultSet, faultError, type QueryFault } from '../faults.js';
 import { notSupported, SqlServerError } from '../sql/errors.js';
 import { parseBatch, parseParamDeclarations, type Statement } from '../sql/parser.js';
 import { type BoundParam, compileSelect, type ObjectDef } from '../sql/translate.js';
@@ -12,7 +13,7 @@ import { convertValue } from '../sql/values.js';
 import { parseSqlType, type SqlValue } from '../sql-type.js';
 import { ProtocolError } from '../tds/buffers.js';
 import { buildPreloginResponse, parseLogin7, parsePrelogin, TdsVersion } from '../tds/login.js';
-import { type ClientMessage, MessageWriter, PacketType, Status } from '../tds/packets.js';
+import { type ClientMessage, MessageWriter, type PacketSink, PacketType, Status } from '../tds/packets.js';
 import { PROC_NAMES, ProcId, parseRpc, parseSqlBatch, type RpcParameter } from '../tds/requests.js';
 import {
   COLLATION,
@@ -57,6 +58,8 @@ export interface ServerContext {
   tls: { mode: TlsMode; contexts?: TlsContexts };
   /** IANA zone whose wall-clock time GETDATE() returns. */
   timeZone: string;
+  /** Armed fault injections (this emulator's own). */
+  faults: FaultSet;
   log(message: string): void;
 }
 
@@ -109,6 +112,35 @@ interface Execution {
   kind: 'batch' | 'rpc';
   params: Map<string, BoundParam>;
   missing: Set<string>;
+  /** A fault for this request's first SELECT, taken when the request arrived. */
+  fault?: QueryFault | undefined;
+}
+
+/** The transport, cut after a number of reply bytes when a 'drop' fault is armed. */
+class ReplySink implements PacketSink {
+  /** Bytes still to send before the connection is cut; undefined: no cut planned. */
+  remaining: number | undefined;
+
+  constructor(
+    private readonly transport: TdsTransport,
+    private readonly onCut: () => void,
+  ) {}
+
+  get destroyed(): boolean {
+    return this.transport.destroyed;
+  }
+
+  write(data: Buffer): boolean {
+    if (this.remaining === undefined) return this.transport.write(data);
+    if (data.length < this.remaining) {
+      this.remaining -= data.length;
+      return this.transport.write(data);
+    }
+    if (this.remaining > 0) this.transport.write(data.subarray(0, this.remaining));
+    this.remaining = undefined;
+    this.onCut();
+    return true;
+  }
 }
 
 export class TdsConnection {
@@ -117,6 +149,7 @@ export class TdsConnection {
   /** What PRELOGIN negotiated: LOGIN7 must then come through TLS. */
   private encryption: EncryptionOutcome = 'none';
   private readonly zone: Intl.DateTimeFormat;
+  private readonly sink: ReplySink;
   private readonly queue: ClientMessage[] = [];
   private processing = false;
   private packetSize = DEFAULT_PACKET_SIZE;
@@ -153,6 +186,11 @@ export class TdsConnection {
       },
       ctx.tls.contexts,
     );
+    this.sink = new ReplySink(this.transport, () => {
+      this.ctx.log(`connection ${this.spid}: fault: connection dropped mid-reply`);
+      this.transport.end();
+      this.onClose();
+    });
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => this.onClose());
   }
@@ -235,7 +273,7 @@ export class TdsConnection {
   }
 
   private writer(): MessageWriter {
-    return new MessageWriter(this.transport, this.packetSize, this.spid);
+    return new MessageWriter(this.sink, this.packetSize, this.spid);
   }
 
   private sendAttentionAck(): void {
@@ -352,6 +390,11 @@ export class TdsConnection {
       return;
     }
     const requested = login.database === '' ? this.ctx.defaultDatabase : login.database;
+    const injected = this.loginFault(requested, login.userName);
+    if (injected !== undefined) {
+      fail(injected);
+      return;
+    }
     const database = this.ctx.databases.get(requested.toLowerCase());
     if (database === undefined) {
       fail([
@@ -392,6 +435,16 @@ export class TdsConnection {
     w.end();
     this.packetSize = packetSize;
     this.state = 'ready';
+  }
+
+  /** The errors of an armed login fault, if one matches: 4060 and others are followed by 18456. */
+  private loginFault(database: string, user: string): ReturnType<typeof faultError>[] | undefined {
+    const injected = this.ctx.faults.takeLogin(database);
+    if (injected === undefined) return undefined;
+    this.ctx.log(`connection ${this.spid}: fault: login fails with ${injected.number}`);
+    const context = { spid: this.spid, database, serverName: this.ctx.serverName, user };
+    const error = faultError(injected.number, context);
+    return injected.number === 18456 ? [error] : [error, faultError(18456, context)];
   }
 
   private changedDatabaseInfo(w: MessageWriter, name: string): void {
@@ -436,13 +489,16 @@ export class TdsConnection {
     try {
       if (message.type === PacketType.SQL_BATCH) {
         kind = 'batch';
-        const statements = parseBatch(parseSqlBatch(message.payload, hasHeaders));
-        await this.run(w, statements, { kind, params: new Map(), missing: new Set() });
+        const text = parseSqlBatch(message.payload, hasHeaders);
+        const statements = parseBatch(text);
+        const fault = this.takeFault(text, statements);
+        await this.run(w, statements, { kind, params: new Map(), missing: new Set(), fault });
       } else if (message.type === PacketType.RPC) {
         kind = 'rpc';
         const rpc = parseRpc(message.payload, hasHeaders);
         const { statements, params, missing } = this.prepareExecuteSql(rpc.procedure, rpc.parameters);
-        await this.run(w, statements, { kind, params, missing });
+        const fault = this.takeFault(String(rpc.parameters[0]?.value.value ?? ''), statements);
+        await this.run(w, statements, { kind, params, missing, fault });
       } else if (message.type === PacketType.TRANSACTION_MANAGER) {
         throw notSupported('transactions (BEGIN/COMMIT TRANSACTION)');
       } else {
@@ -452,7 +508,61 @@ export class TdsConnection {
       if (error instanceof ProtocolError) throw error;
       this.writeFailure(w, error, message.type === PacketType.RPC ? 'rpc' : 'batch');
       w.end();
+      if (error instanceof SqlServerError && error.severity >= 20) {
+        // A fatal error (class 20 and above) ends the connection, as SQL Server does.
+        this.transport.end();
+        this.onClose();
+      }
     }
+  }
+
+  /** The armed fault for this request, if it runs a SELECT and matches; a drop is armed at once. */
+  private takeFault(text: string, statements: Statement[]): QueryFault | undefined {
+    if (!statements.some((s) => s.k === 'select')) return undefined;
+    const fault = this.ctx.faults.takeQuery(this.database?.name ?? '', text);
+    if (fault !== undefined) this.ctx.log(`connection ${this.spid}: fault: ${fault.kind} for this query`);
+    if (fault?.kind === 'drop') this.sink.remaining = fault.bytes;
+    return fault;
+  }
+
+  /** The SQL Server error an 'error' fault raises. */
+  private injectedError(number: number): SqlServerError {
+    const e = faultError(number, {
+      spid: this.spid,
+      database: this.database?.name ?? '',
+      serverName: this.ctx.serverName,
+      user: this.ctx.user,
+    });
+    return new SqlServerError(e.number, e.message, { severity: e.severity, state: e.state });
+  }
+
+  /** Applies a query fault at row `row` (0: before the first row): raises its error or stalls. */
+  private async applyFault(fault: QueryFault, row: number, w: MessageWriter): Promise<void> {
+    if (fault.kind === 'error' && (fault.row ?? 0) === row) throw this.injectedError(fault.number);
+    if (fault.kind === 'stall' && fault.row === row) {
+      w.flushPartial();
+      await this.pause(fault.ms === 'forever' ? Infinity : fault.ms);
+    }
+  }
+
+  /** Waits `ms` (Infinity: until cancelled), returning early on ATTENTION or a closed connection. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let over = false;
+      const done = (): void => {
+        if (over) return;
+        over = true;
+        if (timer !== undefined) clearTimeout(timer);
+        resolve();
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      const check = (): void => {
+        if (over) return;
+        if (this.attentionPending || this.closed) done();
+        else this.waiters.push(check);
+      };
+      check();
+    });
   }
 
   private writeFailure(w: MessageWriter, error: unknown, kind: 'batch' | 'rpc'): void {
@@ -586,7 +696,9 @@ export class TdsConnection {
         tokensWritten = true;
         continue;
       }
-      const completed = await this.select(w, statement, exec, doneToken, more);
+      const fault = exec.fault;
+      exec.fault = undefined; // the first SELECT only
+      const completed = await this.select(w, statement, exec, doneToken, more, fault);
       tokensWritten = true;
       if (!completed) return; // cancelled or the client went away: the attention ack follows
     }
@@ -622,6 +734,7 @@ export class TdsConnection {
     exec: Execution,
     doneToken: number,
     more: number,
+    fault?: QueryFault,
   ): Promise<boolean> {
     const database = this.database as DatabaseEntry;
     const instant = new Date();
@@ -656,7 +769,13 @@ export class TdsConnection {
     } catch (error) {
       throw new SqlServerError(8630, `Internal Query Processor Error: ${(error as Error).message}`);
     }
+    if (fault?.kind === 'slow') await this.pause(fault.ms);
+    if (fault?.kind === 'error' && (fault.row ?? 0) === 0) {
+      iterator.return?.();
+      throw this.injectedError(fault.number);
+    }
     writeColMetadata(w.out, columns);
+    if (fault?.kind === 'stall') await this.applyFault(fault, 0, w);
     let count = 0n;
     let flushes = 0;
     let stopped = false;
@@ -670,6 +789,7 @@ export class TdsConnection {
         if (next.done) break;
         encode(w.out, next.value);
         count++;
+        if (fault !== undefined) await this.applyFault(fault, Number(count), w);
         if (w.buffered >= FLUSH_BYTES) {
           if (!w.flushFull()) await this.waitDrain();
           else if (++flushes % FLUSHES_PER_YIELD === 0)
@@ -682,6 +802,8 @@ export class TdsConnection {
     } finally {
       iterator.return?.();
     }
+    // A query with fewer rows than the fault's row still fails, after its last row.
+    if (!stopped && fault?.kind === 'error') throw this.injectedError(fault.number);
     if (stopped) {
       if (!this.closed) {
         writeDone(w.out, doneToken, DoneStatus.FINAL, CurCmd.SELECT, count);

@@ -140,8 +140,19 @@ export class MessageWriter {
     return this.cut(count, true);
   }
 
-  private cut(count: number, last: boolean): boolean {
-    const total = last ? this.out.pos : count * this.payloadSize;
+  /**
+   * Writes everything encoded, the last packet of this flush shorter than the packet size, so the
+   * client sees every row written so far (a stalled stream). The caller still writes a DONE token,
+   * which end() sends with EOM.
+   */
+  flushPartial(): boolean {
+    const total = this.out.pos;
+    if (total <= 0) return true;
+    return this.cut(Math.ceil(total / this.payloadSize), false, total);
+  }
+
+  private cut(count: number, last: boolean, bytes?: number): boolean {
+    const total = bytes ?? (last ? this.out.pos : count * this.payloadSize);
     const packets = Buffer.allocUnsafe(total + count * HEADER_LENGTH);
     let src = 0;
     let dst = 0;

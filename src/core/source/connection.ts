@@ -1,6 +1,7 @@
 import sql from 'mssql';
 import type { Authentication, DatabaseSettings } from '../config/database.js';
 import { SourceLoginError } from '../errors.js';
+import { TRANSIENT_SQL_ERRORS } from './errors.js';
 
 /** tedious' `authentication` option for our settings (mssql passes it through unchanged). */
 export function tediousAuthentication(a: Authentication): { type: string; options: Record<string, string> } {
@@ -67,10 +68,14 @@ export function guardConnection(connection: unknown, settings: DatabaseSettings)
       return negotiate.call(this, payload, signal);
     };
   }
+  // A login can fail with several errors (4060 or 40613, then 18456): the transient cause decides.
+  const numbers: number[] = [];
   c.on('errorMessage', (token) => {
+    numbers.push(token.number);
+    if (numbers.length > 8) numbers.shift();
     // tedious sets loginError right after emitting errorMessage.
     queueMicrotask(() => {
-      if (c.loginError && c.loginError.number === undefined) c.loginError.number = token.number;
+      if (c.loginError) c.loginError.number = numbers.find((n) => TRANSIENT_SQL_ERRORS.has(n)) ?? numbers[0];
     });
   });
 }

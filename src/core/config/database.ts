@@ -45,6 +45,7 @@ export interface DatabaseSettings {
   requestTimeoutMs: number;
   idleRowTimeoutMs: number;
   isolationLevel: (typeof isolationLevels)[number];
+  readAheadPages: number;
 }
 
 type Raw = z.infer<typeof databaseSchema>;
@@ -198,5 +199,6 @@ export function resolveDatabase(d: Raw, key: string, resolve: Resolve): Database
     requestTimeoutMs: d.firstRowTimeoutMs ?? d.requestTimeoutMs,
     idleRowTimeoutMs: d.idleRowTimeoutMs,
     isolationLevel: d.isolationLevel,
+    readAheadPages: d.readAheadPages,
   };
 }

@@ -65,6 +65,8 @@ export const databaseSchema = z
     /** How long a stream may go without a row before it is cancelled (a stall). */
     idleRowTimeoutMs: millis.default(60000),
     isolationLevel: z.enum(isolationLevels).default('READ_COMMITTED'),
+    /** Pages the extract reads ahead while it writes one: the server is paused only beyond these. */
+    readAheadPages: z.number().int().min(1).max(10).default(2),
   })
   .strict();
 

@@ -106,6 +106,7 @@ function streamOptions(entity: EntityConfig, settings: DatabaseSettings, where: 
     where,
     timeZone: settings.timeZone,
     idleRowTimeoutMs: settings.idleRowTimeoutMs,
+    readAheadPages: settings.readAheadPages,
   };
 }
 
@@ -244,7 +245,8 @@ export async function extract(ctx: SyncContext, task: EntityTask): Promise<Extra
     rows: total,
     pages: sizes.length,
     serverPauses: stats?.pauses ?? 0,
-    longestServerPauseMs: Math.round(stats?.longestPauseMs ?? 0),
+    longestServerPauseMs: Math.round((stats?.longestPauseMs ?? 0) * 10) / 10,
+    pausedThousands: (stats?.longestPausePer1000Rows ?? []).filter((ms) => ms !== undefined).length,
   });
   return { rows: total, pages: sizes.map((_, i) => i + 1), skipped: false };
 }

@@ -34,6 +34,7 @@ describe('per-company database settings', () => {
       requestTimeoutMs: 120000,
       idleRowTimeoutMs: 60000,
       isolationLevel: 'READ_COMMITTED',
+      readAheadPages: 2,
     });
   });
 

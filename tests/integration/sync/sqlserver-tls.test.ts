@@ -120,6 +120,12 @@ describe('the sync connects to SQL Server over TLS and never in plain text after
     }
   });
 
+  it('speaks TDS 8 (encrypt "strict": TLS before PRELOGIN) with the CA', async () => {
+    const pool = await getPool('ITALCOL', settingsFor(on, { encrypt: 'strict', ca: on.tls.ca }));
+    const r = await pool.request().query('SELECT COUNT(*) AS n FROM acuerdos_view');
+    expect(r.recordset[0]).toEqual({ n: 2 });
+  });
+
   it('fails permanently, saying what to set, when the certificate is signed by an unknown CA', async () => {
     const error = await failure(getPool('ITALCOL', settingsFor(on, { ca: other.tls.ca })));
     expect(error).toBeInstanceOf(SourceLoginError);

@@ -140,6 +140,12 @@ export function translateSqlError(error: unknown, where: string): Error {
       cause: error,
     });
   }
+  if (number === 3952) {
+    return new SourceQueryError(
+      `${text} (error 3952: the database does not allow SNAPSHOT isolation; run ALTER DATABASE ... SET ALLOW_SNAPSHOT_ISOLATION ON, or set "isolationLevel" to READ_COMMITTED or READ_UNCOMMITTED)`,
+      { cause: error },
+    );
+  }
   if (number !== undefined) return new SourceQueryError(`${text} (error ${number})`, { cause: error });
   if (f.codes.some((c) => TRANSIENT_CODES.includes(c)))
     return new SourceUnavailableError(text, { cause: error });

@@ -1,6 +1,6 @@
 import sql from 'mssql';
 import type { DatabaseSettings } from '../config/load.js';
-import { SourceLoginError } from '../errors.js';
+import { SourceLoginError, SourceUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { poolConfig } from './connection.js';
 import { LOGIN_FAILED, sqlErrorNumber, translateSqlError } from './errors.js';
@@ -42,7 +42,15 @@ export async function getPool(
     pool = created.connect().catch((error: unknown) => {
       pools.delete(id);
       void created.close().catch(() => undefined);
-      throw translateSqlError(error, where(company, settings));
+      const translated = translateSqlError(error, where(company, settings));
+      if (settings.port === undefined && translated instanceof SourceUnavailableError) {
+        // Looked up through SQL Server Browser (UDP 1434): often blocked by firewalls.
+        throw new SourceUnavailableError(
+          `${translated.message} (the named instance is looked up through SQL Server Browser on UDP 1434; if that is blocked, give the instance's fixed TCP "port" instead of "instanceName")`,
+          { cause: error },
+        );
+      }
+      throw translated;
     });
     pools.set(id, pool);
   }

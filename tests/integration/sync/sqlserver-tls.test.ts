@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { databaseSettings, loadConfig, parseConfig } from '../../../src/core/config/load.js';
-import { SourceLoginError } from '../../../src/core/errors.js';
+import { SourceLoginError, SourceUnavailableError } from '../../../src/core/errors.js';
 import { closePools, getPool } from '../../../src/core/source/sqlserver.js';
 import { type SqlServerEmulator, startSqlServerEmulator } from '../../../src/emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../../../src/local/environment.js';
@@ -171,6 +171,30 @@ describe('the sync connects to SQL Server over TLS and never in plain text after
     } finally {
       await wire.close();
     }
+  });
+
+  it('when a named instance cannot be looked up in time (no SQL Server Browser answers), suggests a fixed port', async () => {
+    const raw = JSON.parse(JSON.stringify(loadConfig('config/sync.config.json').raw));
+    raw.companies = {
+      ITALCOL: {
+        database: {
+          host: '127.0.0.1',
+          instanceName: 'ERP',
+          database: 'erp',
+          user: 'u',
+          password: 'p',
+          connectTimeoutMs: 3000,
+        },
+      },
+    };
+    const s = databaseSettings(parseConfig(raw), 'ITALCOL', () => undefined);
+    expect(s.port).toBeUndefined();
+    const error = await failure(getPool('ITALCOL', s));
+    // No answer may be an outage of the Browser service: transient, with the hint. (An answer
+    // without the instance is EINSTLOOKUP: permanent, see tests/unit/source/errors.test.ts.)
+    expect(error).toBeInstanceOf(SourceUnavailableError);
+    expect(error.message).toContain(`cannot connect to ITALCOL's SQL Server at 127.0.0.1\\ERP`);
+    expect(error.message).toContain('give the instance\'s fixed TCP "port" instead of "instanceName"');
   });
 
   it('does not retry a certificate failure in the workflow: one extract attempt per entity, the company fails', async () => {

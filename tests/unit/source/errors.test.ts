@@ -58,6 +58,12 @@ describe('SQL Server errors, transient or permanent as the table says', () => {
     expect(e.message).toContain('give the instance\'s fixed TCP "port" instead of "instanceName"');
   });
 
+  it('SNAPSHOT isolation on a database that does not allow it says what to change', () => {
+    const e = translateSqlError(requestError(3952, 'Snapshot isolation transaction failed'), 'x');
+    expect(e).toBeInstanceOf(SourceQueryError);
+    expect(e.message).toContain('set "isolationLevel" to READ_COMMITTED or READ_UNCOMMITTED');
+  });
+
   it('outages stay transient', () => {
     for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']) {
       expect(translateSqlError(socketError(code, 'down'), 'x')).toBeInstanceOf(SourceUnavailableError);

@@ -111,6 +111,82 @@ export function isCodePageText(type: SqlType): boolean {
   );
 }
 
+/**
+ * What SQL Server's catalog (sys.columns, sp_describe_first_result_set) says of a column of a type:
+ * `systemTypeName` as describe writes it ('decimal(38,2)', 'nvarchar(max)', 'datetime2(7)'),
+ * `maxLength` in bytes (-1 for MAX, 16 for TEXT/NTEXT pointers), `precision`/`scale` as sys.types
+ * gives them (0 where they do not apply), `collationName` for character columns (null otherwise).
+ */
+export interface TypeDescription {
+  systemTypeName: string;
+  maxLength: number;
+  precision: number;
+  scale: number;
+  collationName: string | null;
+}
+
+const FIXED: Record<string, [maxLength: number, precision: number, scale: number]> = {
+  tinyint: [1, 3, 0],
+  smallint: [2, 5, 0],
+  int: [4, 10, 0],
+  bigint: [8, 19, 0],
+  real: [4, 24, 0],
+  float: [8, 53, 0],
+  bit: [1, 1, 0],
+  money: [8, 19, 4],
+  smallmoney: [4, 10, 4],
+  date: [3, 10, 0],
+  smalldatetime: [4, 16, 0],
+  datetime: [8, 23, 3],
+  uniqueidentifier: [16, 0, 0],
+  text: [16, 0, 0],
+  ntext: [16, 0, 0],
+};
+
+export function describeType(type: SqlType): TypeDescription {
+  const name = exactTypeName(type);
+  const collationName = collationOf(type) ?? null;
+  const fixed = FIXED[name];
+  if (fixed !== undefined) {
+    return { systemTypeName: name, maxLength: fixed[0], precision: fixed[1], scale: fixed[2], collationName };
+  }
+  switch (type.kind) {
+    case 'nvarchar': {
+      const wide = name === 'nvarchar' || name === 'nchar';
+      const n = type.length;
+      return {
+        systemTypeName: `${name}(${n === 'max' ? 'max' : n})`,
+        maxLength: n === 'max' ? -1 : wide ? n * 2 : n,
+        precision: 0,
+        scale: 0,
+        collationName,
+      };
+    }
+    case 'decimal':
+      return {
+        systemTypeName: `${name}(${type.precision},${type.scale})`,
+        maxLength: type.precision <= 9 ? 5 : type.precision <= 19 ? 9 : type.precision <= 28 ? 13 : 17,
+        precision: type.precision,
+        scale: type.scale,
+        collationName,
+      };
+    case 'datetime2': {
+      const s = type.scale;
+      const timeBytes = s <= 2 ? 3 : s <= 4 ? 4 : 5;
+      const fraction = s > 0 ? s + 1 : 0;
+      const [maxLength, precision] =
+        name === 'time'
+          ? [timeBytes, 8 + fraction]
+          : name === 'datetimeoffset'
+            ? [timeBytes + 5, 26 + fraction]
+            : [timeBytes + 3, 19 + fraction];
+      return { systemTypeName: `${name}(${s})`, maxLength, precision, scale: s, collationName };
+    }
+    default:
+      return { systemTypeName: name, maxLength: 0, precision: 0, scale: 0, collationName };
+  }
+}
+
 const TYPE_PATTERN =
   /^\s*([a-z0-9_]+)\s*(?:\(\s*([a-z0-9]+)\s*(?:,\s*([0-9]+)\s*)?\))?\s*(?:collate\s+([a-z0-9_]+)\s*)?$/i;
 
@@ -576,9 +652,12 @@ export function roundToDateTime(ticks: number): number {
   return Math.round((Math.round((ticks * 3) / 100_000) * 100_000) / 3);
 }
 
-/** Ticks rounded to a SMALLDATETIME's minute (29.998 s and above round up, as SQL Server does). */
+/**
+ * Ticks rounded to a SMALLDATETIME's minute as SQL Server does: 29.998 s or less down, 29.999 s or
+ * more up (the value is a DATETIME first: 29.999 s is 30.000 s there).
+ */
 export function roundToSmallDateTime(ticks: number): number {
-  return Math.round(ticks / 600_000_000) * 600_000_000;
+  return Math.round(roundToDateTime(ticks) / 600_000_000) * 600_000_000;
 }
 
 /* ---------------------------------------------------------------- collations ---------------------------------------------------------------- */

@@ -11,6 +11,7 @@ import { SqlServerError } from '../sql/errors.js';
 import { convertValue, fromStorage, type StorageValue, toStorage } from '../sql/values.js';
 import {
   collationOf,
+  daysFromCivil,
   decimalTextFromScaled,
   formatBinary,
   formatDateTime,
@@ -75,6 +76,10 @@ function character(value: SqlValue, type: Extract<SqlType, { kind: 'nvarchar' }>
   }
 }
 
+/** DATETIME holds 1753-01-01 to 9999-12-31; SMALLDATETIME 1900-01-01 to 2079-06-06 (days since 1970). */
+const DATETIME_DAYS = [daysFromCivil(1753, 1, 1), daysFromCivil(9999, 12, 31)] as const;
+const SMALLDATETIME_DAYS = [daysFromCivil(1900, 1, 1), daysFromCivil(2079, 6, 6)] as const;
+
 const INT_RANGES = { tinyint: [0, 255], smallint: [-32768, 32767] } as const;
 const MONEY_RANGES = {
   money: [-(2n ** 63n), 2n ** 63n - 1n],
@@ -106,8 +111,7 @@ function temporal(value: SqlValue, type: Extract<SqlType, { kind: 'datetime2' | 
   const small = type.name === 'smalldatetime';
   const ticks = small ? roundToSmallDateTime(p.ticks) : roundToDateTime(p.ticks);
   const days = ticks >= DAY ? p.days + 1 : p.days;
-  // DATETIME: 1753-01-01 to 9999-12-31; SMALLDATETIME: 1900-01-01 to 2079-06-06 (days since 1970).
-  const [min, max] = small ? [-25567, 39238] : [-79623, 2932896];
+  const [min, max] = small ? SMALLDATETIME_DAYS : DATETIME_DAYS;
   if (days < min || days > max) {
     throw new SqlServerError(
       242,

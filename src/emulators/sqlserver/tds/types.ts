@@ -587,6 +587,8 @@ export type RowEncoder = (w: BufferWriter, row: unknown[]) => void;
 export function rowEncoder(columns: ResultColumn[]): RowEncoder {
   const writers = columns.map(columnWriter);
   const nulls = columns.map(nullWriter);
+  // A fixed-length type has no NULL: such a column refuses one in a ROW and in an NBCROW alike.
+  const refuseNull = columns.map((c) => !c.nullable && fixedTypeId(c.type) !== undefined);
   const count = columns.length;
   const bitmapBytes = ceil(count / 8);
   return (w, row) => {
@@ -619,9 +621,10 @@ export function rowEncoder(columns: ResultColumn[]): RowEncoder {
     w.pos += bitmapBytes;
     for (let i = 0; i < count; i++) {
       const v = row[i];
-      if (v === null || v === undefined)
+      if (v === null || v === undefined) {
+        if (refuseNull[i]) (nulls[i] as (w: BufferWriter) => void)(w);
         w.buf[start + (i >> 3)] = (w.buf[start + (i >> 3)] as number) | (1 << (i & 7));
-      else (writers[i] as ValueWriter)(w, v);
+      } else (writers[i] as ValueWriter)(w, v);
     }
   };
 }

@@ -197,7 +197,7 @@ describe('values as SQL Server stores them', () => {
     expect(error(() => typedValue('2079-06-07 00:00', parseSqlType('smalldatetime')))[0]).toBe(242);
     expect(error(() => typedValue('1752-12-31', parseSqlType('datetime')))[0]).toBe(242);
     expect(error(() => typedValue('not-a-guid', parseSqlType('uniqueidentifier')))[0]).toBe(8169);
-    expect(error(() => typedValue('1' + '0'.repeat(38), parseSqlType('decimal(38,0)')))[0]).toBe(8115);
+    expect(error(() => typedValue(`1${'0'.repeat(38)}`, parseSqlType('decimal(38,0)')))[0]).toBe(8115);
   });
 });
 

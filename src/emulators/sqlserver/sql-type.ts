@@ -125,6 +125,30 @@ export interface TypeDescription {
   collationName: string | null;
 }
 
+export interface ColumnDescription extends TypeDescription {
+  name: string;
+  isNullable: boolean;
+  /** The exact type as the catalog stores it, e.g. 'VARCHAR(20) COLLATE Latin1_General_CS_AS'. */
+  declaration: string;
+  type: SqlType;
+}
+
+/**
+ * The catalog's description of a view's columns (what `sp_describe_first_result_set` and
+ * `SELECT TOP 0` report): pass `catalog.get(view).columns` of a company database.
+ */
+export function describeColumns(
+  columns: readonly { name: string; type: SqlType; nullable: boolean }[],
+): ColumnDescription[] {
+  return columns.map((c) => ({
+    name: c.name,
+    isNullable: c.nullable,
+    declaration: formatColumnType(c.type),
+    type: c.type,
+    ...describeType(c.type),
+  }));
+}
+
 const FIXED: Record<string, [maxLength: number, precision: number, scale: number]> = {
   tinyint: [1, 3, 0],
   smallint: [2, 5, 0],
@@ -574,6 +598,17 @@ function cp1252Byte(code: number): number {
 export function encodeCp1252(text: string): Buffer {
   const out = Buffer.allocUnsafe(text.length);
   for (let i = 0; i < text.length; i++) out[i] = cp1252Byte(text.charCodeAt(i));
+  return out;
+}
+
+/** Text of code page 1252 bytes (bytes the code page leaves undefined read as U+FFFD, as Windows does not map them). */
+export function decodeCp1252(bytes: Buffer): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    const code = b >= 0x80 && b < 0xa0 ? (CP1252_HIGH[b - 0x80] ?? 0xfffd) : b;
+    out += String.fromCharCode(code);
+  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-import type sql from 'mssql';
+import mssql from 'mssql';
 import { Connection, Request } from 'tedious';
 import { TYPES_VIEW_COLUMNS, typesViewRows } from '../../../src/emulators/sqlserver/data/tipos.js';
 import {
@@ -125,7 +125,7 @@ function rawMetadata(emulator: SqlServerEmulator, database: string, query: strin
 describe('every common SQL Server type through the real driver', () => {
   const folder = tempDir();
   let emulator: SqlServerEmulator;
-  let pool: sql.ConnectionPool;
+  let pool: mssql.ConnectionPool;
 
   beforeAll(async () => {
     emulator = await startSqlServerEmulator({ dataDir: folder.dir, sizes: SIZES });
@@ -242,5 +242,14 @@ describe('every common SQL Server type through the real driver', () => {
       '3000000002',
     ]);
     expect(rows.recordset.every((r: Record<string, unknown>) => typeof r.activo === 'boolean')).toBe(true);
+  });
+
+  it('reads VARCHAR parameters as code page 1252, the collation tedious encodes them with (€, —, ñ)', async () => {
+    const result = await pool
+      .request()
+      .input('v', mssql.VarChar(50), 'Compañía Ñandú — café €5')
+      .query('SELECT codigo FROM tipos_view WHERE c_varchar = @v');
+
+    expect(result.recordset).toEqual([{ codigo: 'T-1' }]);
   });
 });

@@ -1,7 +1,9 @@
 import { Collation } from 'tedious/lib/collation.js';
 import { typedValue } from '../../../src/emulators/sqlserver/data/storage.js';
+import { TYPES_VIEW_COLUMNS } from '../../../src/emulators/sqlserver/data/tipos.js';
 import { SqlServerError } from '../../../src/emulators/sqlserver/sql/errors.js';
 import {
+  describeColumns,
   describeType,
   encodeCp1252,
   formatColumnType,
@@ -116,6 +118,35 @@ describe('type declarations', () => {
       });
     },
   );
+
+  it("describes a view's columns for the catalog (sp_describe_first_result_set)", () => {
+    const described = describeColumns(TYPES_VIEW_COLUMNS.slice(0, 2));
+
+    expect(described).toEqual([
+      {
+        name: 'codigo',
+        isNullable: false,
+        declaration: 'VARCHAR(20)',
+        type: { kind: 'nvarchar', name: 'varchar', length: 20 },
+        systemTypeName: 'varchar(20)',
+        maxLength: 20,
+        precision: 0,
+        scale: 0,
+        collationName: 'Modern_Spanish_CI_AS',
+      },
+      {
+        name: 'c_varchar',
+        isNullable: true,
+        declaration: 'VARCHAR(50)',
+        type: { kind: 'nvarchar', name: 'varchar', length: 50 },
+        systemTypeName: 'varchar(50)',
+        maxLength: 50,
+        precision: 0,
+        scale: 0,
+        collationName: 'Modern_Spanish_CI_AS',
+      },
+    ]);
+  });
 
   it('keeps a column collation through the catalog text, and maps types to their family for parameters', () => {
     const type = parseSqlType('varchar(20) collate Latin1_General_CS_AS');

@@ -8,6 +8,7 @@ import {
   DEFAULT_COLLATION,
   daysFromCivil,
   decimalTextFromScaled,
+  decodeCp1252,
   EPOCH_0001_TO_1970,
   EPOCH_1900_TO_1970,
   encodeCp1252,
@@ -636,8 +637,10 @@ export interface DecodedValue {
   value: SqlValue;
 }
 
-function readCollation(r: BufferReader): void {
-  r.bytes(5);
+/** True when a parameter's collation says UTF-8 (else its code page is 1252, as for every collation the emulator knows). */
+function readCollationIsUtf8(r: BufferReader): boolean {
+  const b = r.bytes(5);
+  return ((b[3] as number) & 0x04) !== 0; // fUTF8: flag bit 6, stored in the fourth byte's bit 2
 }
 
 function readPlp(r: BufferReader): Buffer | null {
@@ -792,20 +795,21 @@ export function readTypedValue(r: BufferReader): DecodedValue {
     case TypeId.BIGVARCHR:
     case TypeId.BIGCHAR: {
       const maxLength = r.u16();
-      readCollation(r);
+      const utf8 = readCollationIsUtf8(r);
       const wide = id === TypeId.NVARCHAR || id === TypeId.NCHAR;
-      const encoding = wide ? 'utf16le' : 'latin1';
+      const decode = (b: Buffer): string =>
+        wide ? b.toString('utf16le') : utf8 ? b.toString('utf8') : decodeCp1252(b);
       const type: SqlType =
         maxLength === 0xffff
           ? { kind: 'nvarchar', length: 'max' }
           : { kind: 'nvarchar', length: max(1, min(4000, wide ? maxLength / 2 : maxLength)) };
       if (maxLength === 0xffff) {
         const b = readPlp(r);
-        return { type, value: b === null ? null : b.toString(encoding) };
+        return { type, value: b === null ? null : decode(b) };
       }
       const length = r.u16();
       if (length === 0xffff) return { type, value: null };
-      return { type, value: r.bytes(length).toString(encoding) };
+      return { type, value: decode(r.bytes(length)) };
     }
     case TypeId.BIGVARBIN:
     case TypeId.BIGBINARY:

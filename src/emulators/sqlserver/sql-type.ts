@@ -464,21 +464,34 @@ export function zoneOffsets(timeZone: string): ZoneOffset {
     minute: '2-digit',
     second: '2-digit',
   });
+  const offsetAt = (at: number): number => {
+    const parts = format.formatToParts(at);
+    const get = (type: string): number => toNumber(parts.find((p) => p.type === type)?.value ?? '0');
+    const shown =
+      daysFromCivil(get('year'), get('month'), get('day')) * 86_400_000 +
+      ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000;
+    return shown - at;
+  };
+  // A UTC day whose two ends have one offset has it throughout (no zone changes offset twice a day);
+  // a day with a change is looked up hour by hour.
+  const byDay = new Map<number, number>();
   const byHour = new Map<number, number>();
   return (epochMs) => {
-    const hour = floor(epochMs / 3_600_000);
-    let offset = byHour.get(hour);
+    const day = floor(epochMs / 86_400_000);
+    let offset = byDay.get(day);
     if (offset === undefined) {
-      const at = hour * 3_600_000;
-      const parts = format.formatToParts(at);
-      const get = (type: string): number => toNumber(parts.find((p) => p.type === type)?.value ?? '0');
-      const shown =
-        daysFromCivil(get('year'), get('month'), get('day')) * 86_400_000 +
-        ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000;
-      offset = shown - at;
-      byHour.set(hour, offset);
+      const start = offsetAt(day * 86_400_000);
+      offset = start === offsetAt(day * 86_400_000 + 86_399_000) ? start : Number.NaN;
+      byDay.set(day, offset);
     }
-    return offset;
+    if (!Number.isNaN(offset)) return offset;
+    const hour = floor(epochMs / 3_600_000);
+    let hourly = byHour.get(hour);
+    if (hourly === undefined) {
+      hourly = offsetAt(hour * 3_600_000);
+      byHour.set(hour, hourly);
+    }
+    return hourly;
   };
 }
 

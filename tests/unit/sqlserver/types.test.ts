@@ -8,10 +8,13 @@ import {
   encodeCp1252,
   formatColumnType,
   formatSqlType,
+  formatWallClock,
+  instantOfWallClock,
   parseSqlType,
   type SqlType,
   toCodePage1252,
   wallClockDateTime,
+  zoneOffsets,
 } from '../../../src/emulators/sqlserver/sql-type.js';
 import { BufferWriter } from '../../../src/emulators/sqlserver/tds/buffers.js';
 import { COLLATION, collationBytes } from '../../../src/emulators/sqlserver/tds/tokens.js';
@@ -336,6 +339,21 @@ describe('wall clock of a time zone', () => {
     );
     expect(wallClockDateTime(new Date('2026-01-01T13:00:00Z'), 'America/New_York')).toBe(
       '2026-01-01 08:00:00.0000000',
+    );
+    // New York moves from UTC-5 to UTC-4 at 07:00Z on 2026-03-08 (02:00 local becomes 03:00).
+    const newYork = zoneOffsets('America/New_York');
+    expect(
+      ['2026-03-08T06:59:59Z', '2026-03-08T07:00:00Z', '2026-11-01T05:59:59Z', '2026-11-01T06:00:00Z'].map(
+        (t) => formatWallClock(Date.parse(t), newYork),
+      ),
+    ).toEqual([
+      '2026-03-08 01:59:59.0000000',
+      '2026-03-08 03:00:00.0000000',
+      '2026-11-01 01:59:59.0000000',
+      '2026-11-01 01:00:00.0000000',
+    ]);
+    expect(instantOfWallClock('2026-07-01 09:00:00', 'America/New_York')).toEqual(
+      new Date('2026-07-01T13:00:00Z'),
     );
     expect(() => wallClockDateTime(instant, 'Bogota')).toThrow(
       "unknown time zone 'Bogota': give an IANA name such as America/Bogota, America/New_York or UTC",

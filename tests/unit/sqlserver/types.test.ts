@@ -1,5 +1,5 @@
 import { Collation } from 'tedious/lib/collation.js';
-import { typedValue } from '../../../src/emulators/sqlserver/data/storage.js';
+import { storageValue, typedValue, valueFromStorage } from '../../../src/emulators/sqlserver/data/storage.js';
 import { TYPES_VIEW_COLUMNS } from '../../../src/emulators/sqlserver/data/tipos.js';
 import { SqlServerError } from '../../../src/emulators/sqlserver/sql/errors.js';
 import {
@@ -215,6 +215,19 @@ describe('values as SQL Server stores them', () => {
       '12345678901234567890123456789012345678',
     );
     expect(typedValue('3.14', parseSqlType('real'))).toBe(Math.fround(3.14));
+  });
+
+  it('stores DECIMAL(38,2) in SQLite as the text of its scaled integer, exactly, and reads it back', () => {
+    const type = parseSqlType('decimal(38,2)');
+    const stored = storageValue('-123456789012345678901234567890123456.78', type);
+
+    expect(stored).toBe('-12345678901234567890123456789012345678');
+    expect(valueFromStorage(stored, type)).toBe('-123456789012345678901234567890123456.78');
+    expect(storageValue('1234.5', parseSqlType('decimal(18,2)'))).toBe(123450n);
+    expect(storageValue('1.5', parseSqlType('money'))).toBe(15000n);
+    expect(hex(row('decimal(38,2)', stored))).toBe(
+      hex(row('decimal(38,2)', '-123456789012345678901234567890123456.78')),
+    );
   });
 
   it('refuses what does not fit with the SQL Server error', () => {

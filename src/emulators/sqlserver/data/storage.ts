@@ -3,8 +3,8 @@
  * the change command): checked and rounded as SQL Server stores them, and their SQLite representation.
  *
  * SQLite storage beyond the families' own (sql/values.ts): DECIMAL/NUMERIC with precision above 18
- * as their decimal text (an int64 cannot hold 38 digits; the text is exact), MONEY/SMALLMONEY as the
- * integer in 1/10000, CHAR/NCHAR padded, TIME/DATETIMEOFFSET/UNIQUEIDENTIFIER/VARBINARY as their
+ * as the text of their scaled integer (value × 10^s, as the smaller ones are stored as INTEGER; an int64
+ * cannot hold 38 digits, the text is exact), MONEY/SMALLMONEY as the integer in 1/10000, CHAR/NCHAR padded, TIME/DATETIMEOFFSET/UNIQUEIDENTIFIER/VARBINARY as their
  * canonical text ('HH:MM:SS.fffffff', '... +hh:mm', upper-case GUID, '0x' hex).
  */
 import { SqlServerError } from '../sql/errors.js';
@@ -158,10 +158,16 @@ export function typedValue(value: SqlValue, type: SqlType): SqlValue {
   }
 }
 
-/** True for types whose SQLite value is their canonical text rather than the family's storage. */
+/** A DECIMAL/NUMERIC too wide for an int64: its scaled integer is stored as text. */
+function isWideDecimal(type: SqlType): type is Extract<SqlType, { kind: 'decimal' }> {
+  return (
+    type.kind === 'decimal' && type.precision > 18 && type.name !== 'money' && type.name !== 'smallmoney'
+  );
+}
+
+/** True for types whose SQLite value is text rather than the family's storage. */
 function storedAsText(type: SqlType): boolean {
-  if (type.kind === 'decimal')
-    return type.precision > 18 && type.name !== 'money' && type.name !== 'smallmoney';
+  if (type.kind === 'decimal') return isWideDecimal(type);
   if (type.kind === 'datetime2') return type.name !== undefined;
   return type.kind === 'nvarchar';
 }
@@ -169,12 +175,19 @@ function storedAsText(type: SqlType): boolean {
 /** The SQLite representation of a canonical SQL value of an exact type. */
 export function storageValue(value: SqlValue, type: SqlType): StorageValue {
   if (value === null) return null;
+  if (isWideDecimal(type)) {
+    const scaled = scaledFromDecimalText(String(value), type.scale);
+    if (scaled === undefined)
+      throw new SqlServerError(8114, 'Error converting data type nvarchar to numeric.');
+    return scaled.toString();
+  }
   return storedAsText(type) ? String(value) : toStorage(value, type);
 }
 
 /** The canonical SQL value of a SQLite representation of an exact type. */
 export function valueFromStorage(value: unknown, type: SqlType): SqlValue {
   if (value === null || value === undefined) return null;
+  if (isWideDecimal(type)) return decimalTextFromScaled(BigInt(value as string | bigint), type.scale);
   return storedAsText(type) ? String(value) : fromStorage(value, type);
 }
 

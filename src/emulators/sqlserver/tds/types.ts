@@ -251,9 +251,13 @@ function toBigInt(v: unknown): bigint {
   return toBigIntValue(Number.isInteger(n) ? n : round(n));
 }
 
-/** The scaled integer of a stored exact numeric: scaled already when an integer, decimal text otherwise. */
+/**
+ * The scaled integer of a stored exact numeric: an integer (or the text of one, as DECIMAL(p > 18)
+ * is stored) is scaled already; a decimal text with a point ('12.50') is scaled here.
+ */
 function scaledOf(v: unknown, scale: number): bigint {
   if (typeof v !== 'string') return toBigInt(v);
+  if (/^-?\d+$/.test(v)) return toBigIntValue(v);
   const scaled = scaledFromDecimalText(v, scale);
   if (scaled === undefined) throw new ProtocolError(`not a decimal value: '${v}'`);
   return scaled;

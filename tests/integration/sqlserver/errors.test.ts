@@ -107,9 +107,29 @@ describe("SQL Server's errors for the usual failures", () => {
       ),
     ],
     [
-      'SELECT TOP 1 nit FROM terceros_view t JOIN sucursales_view s ON s.nit_tercero = t.nit',
+      'SELECT TOP 1 activo FROM terceros_view t JOIN sucursales_view s ON s.nit_tercero = t.nit',
+      209,
+      "Ambiguous column name 'activo'.",
+    ],
+    [
+      'SELECT TOP 1 t.nit FROM terceros_view t FULL JOIN sucursales_view s ON s.nit_tercero = t.nit',
       40517,
-      expect.stringContaining("'JOIN'"),
+      expect.stringContaining("'FULL JOIN'"),
+    ],
+    [
+      "SELECT nit FROM terceros_view WHERE nit COLLATE Klingon_CI_AS = N'x'",
+      448,
+      expect.stringContaining("Invalid collation 'Klingon_CI_AS'."),
+    ],
+    [
+      'SELECT CONVERT(NVARCHAR(30), fecha_modificacion, 999) FROM terceros_view',
+      281,
+      '999 is not a valid style number when converting from datetime2 to a character string.',
+    ],
+    [
+      'SELECT CAST(nit AS INT) FROM terceros_view',
+      245,
+      expect.stringContaining('Conversion failed when converting the nvarchar value'),
     ],
   ])('%s fails with Msg %i', async (query, number, message) => {
     const failure = pool.request().query(query);

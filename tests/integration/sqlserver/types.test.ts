@@ -252,4 +252,18 @@ describe('every common SQL Server type through the real driver', () => {
 
     expect(result.recordset).toEqual([{ codigo: 'T-1' }]);
   });
+
+  it('gives the exact digits of DECIMAL(38,2) and NUMERIC as text through CAST, as the sync reads them', async () => {
+    const result = await pool
+      .request()
+      .query(
+        'SELECT codigo, CAST(c_decimal AS NVARCHAR(50)) AS d, CAST(c_numeric AS VARCHAR(20)) AS n FROM tipos_view ORDER BY codigo',
+      );
+
+    expect(result.recordset).toEqual([
+      { codigo: 'T-1', d: '123456789012345678901234567890123456.78', n: '-1234567.891' },
+      { codigo: 'T-2', d: null, n: null },
+      { codigo: 'T-3', d: '-0.01', n: '0.000' },
+    ]);
+  });
 });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import mssql from 'mssql';
 import { Connection, Request } from 'tedious';
 import { TYPES_VIEW_COLUMNS, typesViewRows } from '../../../src/emulators/sqlserver/data/tipos.js';
@@ -264,6 +265,42 @@ describe('every common SQL Server type through the real driver', () => {
       { codigo: 'T-1', d: '123456789012345678901234567890123456.78', n: '-1234567.891' },
       { codigo: 'T-2', d: null, n: null },
       { codigo: 'T-3', d: '-0.01', n: '0.000' },
+    ]);
+  });
+
+  it('decodes the same in FreeTDS tsql, a second TDS client: code page 1252 to UTF-8, exact MONEY and DECIMAL(38,2)', async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        'tsql',
+        [
+          '-H',
+          emulator.host,
+          '-p',
+          String(emulator.port),
+          '-U',
+          emulator.user,
+          '-P',
+          emulator.password,
+          '-D',
+          'ERP_ITALCOL',
+        ],
+        { env: { ...process.env, TDSVER: '7.4', LANG: 'C.UTF-8' } },
+      );
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString('utf8');
+      });
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+      child.stdin.end(
+        "SELECT codigo, c_varchar, c_char, c_money, c_decimal, c_numeric, c_uniqueidentifier, c_varbinary FROM tipos_view WHERE codigo <> 'T-2' ORDER BY codigo\ngo\nexit\n",
+      );
+    });
+    const rows = out.split('\n').filter((line) => line.startsWith('T-'));
+
+    expect(rows).toEqual([
+      'T-1\tCompañía Ñandú — café €5\tab        \t922337203685477.5807\t123456789012345678901234567890123456.78\t-1234567.891\t6F9619FF-8B86-D011-B42D-00C04FC964FF\t0001feff',
+      'T-3\t\tÑ         \t-0.0001\t-0.01\t0.000\t6F9619FF-8B86-D011-B42D-00C04FC964FF\t',
     ]);
   });
 });

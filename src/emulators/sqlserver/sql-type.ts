@@ -270,78 +270,114 @@ export function familyType(type: SqlType): SqlType {
   }
 }
 
-function parseExact(
-  name: string,
-  arg1: string | undefined,
-  arg2: string | undefined,
-  fail: () => never,
-): SqlType {
-  const intArg = (value: string | undefined, fallback: number): number => {
+interface TypeArgs {
+  arg1: string | undefined;
+  arg2: string | undefined;
+  fail: () => never;
+  /** A numeric argument, or the fallback when absent. */
+  int(value: string | undefined, fallback: number): number;
+  /** The type, when no argument was given. */
+  none(type: SqlType): SqlType;
+  /** A length from 1 to limit, or MAX when allowed. */
+  length(limit: number, allowMax: boolean): number | 'max';
+  /** A fractional-seconds scale from 0 to 7 (default 7). */
+  scale(): number;
+}
+
+function typeArgs(arg1: string | undefined, arg2: string | undefined, fail: () => never): TypeArgs {
+  const int = (value: string | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
     if (!/^[0-9]+$/.test(value)) return fail();
     return toNumber(value);
   };
-  const noArgs = (type: SqlType): SqlType => (arg1 === undefined ? type : fail());
-  const length = (limit: number, allowMax: boolean): number | 'max' => {
-    if (arg2 !== undefined) return fail();
-    if (arg1 === 'max') return allowMax ? 'max' : fail();
-    const n = intArg(arg1, 1);
-    return n >= 1 && n <= limit ? n : fail();
+  return {
+    arg1,
+    arg2,
+    fail,
+    int,
+    none: (type) => (arg1 === undefined ? type : fail()),
+    length: (limit, allowMax) => {
+      if (arg2 !== undefined) return fail();
+      if (arg1 === 'max') return allowMax ? 'max' : fail();
+      const n = int(arg1, 1);
+      return n >= 1 && n <= limit ? n : fail();
+    },
+    scale: () => {
+      const s = int(arg1, 7);
+      return s <= 7 && arg2 === undefined ? s : fail();
+    },
   };
-  const scale = (): number => {
-    const s = intArg(arg1, 7);
-    return s <= 7 && arg2 === undefined ? s : fail();
-  };
+}
+
+/** The character, GUID and binary types (the 'nvarchar' family), or undefined for another name. */
+function parseCharacterType(name: string, a: TypeArgs): SqlType | undefined {
   switch (name) {
     case 'nvarchar':
-      return { kind: 'nvarchar', length: length(4000, true) };
+      return { kind: 'nvarchar', length: a.length(4000, true) };
     case 'nchar':
-      return { kind: 'nvarchar', name, length: length(4000, false) };
+      return { kind: 'nvarchar', name, length: a.length(4000, false) };
     case 'varchar':
     case 'varbinary':
-      return { kind: 'nvarchar', name, length: length(8000, true) };
+      return { kind: 'nvarchar', name, length: a.length(8000, true) };
     case 'char':
-      return { kind: 'nvarchar', name, length: length(8000, false) };
+      return { kind: 'nvarchar', name, length: a.length(8000, false) };
     case 'text':
     case 'ntext':
-      return noArgs({ kind: 'nvarchar', name, length: 'max' });
+      return a.none({ kind: 'nvarchar', name, length: 'max' });
     case 'uniqueidentifier':
-      return noArgs({ kind: 'nvarchar', name, length: 36 });
+      return a.none({ kind: 'nvarchar', name, length: 36 });
+    default:
+      return undefined;
+  }
+}
+
+function parseOtherType(name: string, a: TypeArgs): SqlType {
+  switch (name) {
     case 'int':
     case 'bigint':
     case 'float':
     case 'bit':
     case 'date':
     case 'datetime':
-      return noArgs({ kind: name } as SqlType);
+      return a.none({ kind: name } as SqlType);
     case 'tinyint':
     case 'smallint':
-      return noArgs({ kind: 'int', name });
+      return a.none({ kind: 'int', name });
     case 'real':
-      return noArgs({ kind: 'float', name });
+      return a.none({ kind: 'float', name });
     case 'money':
-      return noArgs({ kind: 'decimal', name, precision: 19, scale: 4 });
+      return a.none({ kind: 'decimal', name, precision: 19, scale: 4 });
     case 'smallmoney':
-      return noArgs({ kind: 'decimal', name, precision: 10, scale: 4 });
+      return a.none({ kind: 'decimal', name, precision: 10, scale: 4 });
     case 'smalldatetime':
-      return noArgs({ kind: 'datetime', name });
+      return a.none({ kind: 'datetime', name });
     case 'decimal':
     case 'numeric': {
-      const precision = intArg(arg1, 18);
-      const s = intArg(arg2, 0);
-      if (precision < 1 || precision > 38 || s > precision) return fail();
+      const precision = a.int(a.arg1, 18);
+      const scale = a.int(a.arg2, 0);
+      if (precision < 1 || precision > 38 || scale > precision) return a.fail();
       return name === 'numeric'
-        ? { kind: 'decimal', name, precision, scale: s }
-        : { kind: 'decimal', precision, scale: s };
+        ? { kind: 'decimal', name, precision, scale }
+        : { kind: 'decimal', precision, scale };
     }
     case 'datetime2':
-      return { kind: 'datetime2', scale: scale() };
+      return { kind: 'datetime2', scale: a.scale() };
     case 'time':
     case 'datetimeoffset':
-      return { kind: 'datetime2', name, scale: scale() };
+      return { kind: 'datetime2', name, scale: a.scale() };
     default:
-      return fail();
+      return a.fail();
   }
+}
+
+function parseExact(
+  name: string,
+  arg1: string | undefined,
+  arg2: string | undefined,
+  fail: () => never,
+): SqlType {
+  const a = typeArgs(arg1, arg2, fail);
+  return parseCharacterType(name, a) ?? parseOtherType(name, a);
 }
 
 export function sameType(a: SqlType, b: SqlType): boolean {

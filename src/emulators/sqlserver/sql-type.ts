@@ -111,6 +111,106 @@ export function isCodePageText(type: SqlType): boolean {
   );
 }
 
+/**
+ * What SQL Server's catalog (sys.columns, sp_describe_first_result_set) says of a column of a type:
+ * `systemTypeName` as describe writes it ('decimal(38,2)', 'nvarchar(max)', 'datetime2(7)'),
+ * `maxLength` in bytes (-1 for MAX, 16 for TEXT/NTEXT pointers), `precision`/`scale` as sys.types
+ * gives them (0 where they do not apply), `collationName` for character columns (null otherwise).
+ */
+export interface TypeDescription {
+  systemTypeName: string;
+  maxLength: number;
+  precision: number;
+  scale: number;
+  collationName: string | null;
+}
+
+export interface ColumnDescription extends TypeDescription {
+  name: string;
+  isNullable: boolean;
+  /** The exact type as the catalog stores it, e.g. 'VARCHAR(20) COLLATE Latin1_General_CS_AS'. */
+  declaration: string;
+  type: SqlType;
+}
+
+/**
+ * The catalog's description of a view's columns (what `sp_describe_first_result_set` and
+ * `SELECT TOP 0` report): pass `catalog.get(view).columns` of a company database.
+ */
+export function describeColumns(
+  columns: readonly { name: string; type: SqlType; nullable: boolean }[],
+): ColumnDescription[] {
+  return columns.map((c) => ({
+    name: c.name,
+    isNullable: c.nullable,
+    declaration: formatColumnType(c.type),
+    type: c.type,
+    ...describeType(c.type),
+  }));
+}
+
+const FIXED: Record<string, [maxLength: number, precision: number, scale: number]> = {
+  tinyint: [1, 3, 0],
+  smallint: [2, 5, 0],
+  int: [4, 10, 0],
+  bigint: [8, 19, 0],
+  real: [4, 24, 0],
+  float: [8, 53, 0],
+  bit: [1, 1, 0],
+  money: [8, 19, 4],
+  smallmoney: [4, 10, 4],
+  date: [3, 10, 0],
+  smalldatetime: [4, 16, 0],
+  datetime: [8, 23, 3],
+  uniqueidentifier: [16, 0, 0],
+  text: [16, 0, 0],
+  ntext: [16, 0, 0],
+};
+
+export function describeType(type: SqlType): TypeDescription {
+  const name = exactTypeName(type);
+  const collationName = collationOf(type) ?? null;
+  const fixed = FIXED[name];
+  if (fixed !== undefined) {
+    return { systemTypeName: name, maxLength: fixed[0], precision: fixed[1], scale: fixed[2], collationName };
+  }
+  switch (type.kind) {
+    case 'nvarchar': {
+      const wide = name === 'nvarchar' || name === 'nchar';
+      const n = type.length;
+      return {
+        systemTypeName: `${name}(${n === 'max' ? 'max' : n})`,
+        maxLength: n === 'max' ? -1 : wide ? n * 2 : n,
+        precision: 0,
+        scale: 0,
+        collationName,
+      };
+    }
+    case 'decimal':
+      return {
+        systemTypeName: `${name}(${type.precision},${type.scale})`,
+        maxLength: type.precision <= 9 ? 5 : type.precision <= 19 ? 9 : type.precision <= 28 ? 13 : 17,
+        precision: type.precision,
+        scale: type.scale,
+        collationName,
+      };
+    case 'datetime2': {
+      const s = type.scale;
+      const timeBytes = s <= 2 ? 3 : s <= 4 ? 4 : 5;
+      const fraction = s > 0 ? s + 1 : 0;
+      const [maxLength, precision] =
+        name === 'time'
+          ? [timeBytes, 8 + fraction]
+          : name === 'datetimeoffset'
+            ? [timeBytes + 5, 26 + fraction]
+            : [timeBytes + 3, 19 + fraction];
+      return { systemTypeName: `${name}(${s})`, maxLength, precision, scale: s, collationName };
+    }
+    default:
+      return { systemTypeName: name, maxLength: 0, precision: 0, scale: 0, collationName };
+  }
+}
+
 const TYPE_PATTERN =
   /^\s*([a-z0-9_]+)\s*(?:\(\s*([a-z0-9]+)\s*(?:,\s*([0-9]+)\s*)?\))?\s*(?:collate\s+([a-z0-9_]+)\s*)?$/i;
 
@@ -170,78 +270,114 @@ export function familyType(type: SqlType): SqlType {
   }
 }
 
-function parseExact(
-  name: string,
-  arg1: string | undefined,
-  arg2: string | undefined,
-  fail: () => never,
-): SqlType {
-  const intArg = (value: string | undefined, fallback: number): number => {
+interface TypeArgs {
+  arg1: string | undefined;
+  arg2: string | undefined;
+  fail: () => never;
+  /** A numeric argument, or the fallback when absent. */
+  int(value: string | undefined, fallback: number): number;
+  /** The type, when no argument was given. */
+  none(type: SqlType): SqlType;
+  /** A length from 1 to limit, or MAX when allowed. */
+  length(limit: number, allowMax: boolean): number | 'max';
+  /** A fractional-seconds scale from 0 to 7 (default 7). */
+  scale(): number;
+}
+
+function typeArgs(arg1: string | undefined, arg2: string | undefined, fail: () => never): TypeArgs {
+  const int = (value: string | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
     if (!/^[0-9]+$/.test(value)) return fail();
     return toNumber(value);
   };
-  const noArgs = (type: SqlType): SqlType => (arg1 === undefined ? type : fail());
-  const length = (limit: number, allowMax: boolean): number | 'max' => {
-    if (arg2 !== undefined) return fail();
-    if (arg1 === 'max') return allowMax ? 'max' : fail();
-    const n = intArg(arg1, 1);
-    return n >= 1 && n <= limit ? n : fail();
+  return {
+    arg1,
+    arg2,
+    fail,
+    int,
+    none: (type) => (arg1 === undefined ? type : fail()),
+    length: (limit, allowMax) => {
+      if (arg2 !== undefined) return fail();
+      if (arg1 === 'max') return allowMax ? 'max' : fail();
+      const n = int(arg1, 1);
+      return n >= 1 && n <= limit ? n : fail();
+    },
+    scale: () => {
+      const s = int(arg1, 7);
+      return s <= 7 && arg2 === undefined ? s : fail();
+    },
   };
-  const scale = (): number => {
-    const s = intArg(arg1, 7);
-    return s <= 7 && arg2 === undefined ? s : fail();
-  };
+}
+
+/** The character, GUID and binary types (the 'nvarchar' family), or undefined for another name. */
+function parseCharacterType(name: string, a: TypeArgs): SqlType | undefined {
   switch (name) {
     case 'nvarchar':
-      return { kind: 'nvarchar', length: length(4000, true) };
+      return { kind: 'nvarchar', length: a.length(4000, true) };
     case 'nchar':
-      return { kind: 'nvarchar', name, length: length(4000, false) };
+      return { kind: 'nvarchar', name, length: a.length(4000, false) };
     case 'varchar':
     case 'varbinary':
-      return { kind: 'nvarchar', name, length: length(8000, true) };
+      return { kind: 'nvarchar', name, length: a.length(8000, true) };
     case 'char':
-      return { kind: 'nvarchar', name, length: length(8000, false) };
+      return { kind: 'nvarchar', name, length: a.length(8000, false) };
     case 'text':
     case 'ntext':
-      return noArgs({ kind: 'nvarchar', name, length: 'max' });
+      return a.none({ kind: 'nvarchar', name, length: 'max' });
     case 'uniqueidentifier':
-      return noArgs({ kind: 'nvarchar', name, length: 36 });
+      return a.none({ kind: 'nvarchar', name, length: 36 });
+    default:
+      return undefined;
+  }
+}
+
+function parseOtherType(name: string, a: TypeArgs): SqlType {
+  switch (name) {
     case 'int':
     case 'bigint':
     case 'float':
     case 'bit':
     case 'date':
     case 'datetime':
-      return noArgs({ kind: name } as SqlType);
+      return a.none({ kind: name } as SqlType);
     case 'tinyint':
     case 'smallint':
-      return noArgs({ kind: 'int', name });
+      return a.none({ kind: 'int', name });
     case 'real':
-      return noArgs({ kind: 'float', name });
+      return a.none({ kind: 'float', name });
     case 'money':
-      return noArgs({ kind: 'decimal', name, precision: 19, scale: 4 });
+      return a.none({ kind: 'decimal', name, precision: 19, scale: 4 });
     case 'smallmoney':
-      return noArgs({ kind: 'decimal', name, precision: 10, scale: 4 });
+      return a.none({ kind: 'decimal', name, precision: 10, scale: 4 });
     case 'smalldatetime':
-      return noArgs({ kind: 'datetime', name });
+      return a.none({ kind: 'datetime', name });
     case 'decimal':
     case 'numeric': {
-      const precision = intArg(arg1, 18);
-      const s = intArg(arg2, 0);
-      if (precision < 1 || precision > 38 || s > precision) return fail();
+      const precision = a.int(a.arg1, 18);
+      const scale = a.int(a.arg2, 0);
+      if (precision < 1 || precision > 38 || scale > precision) return a.fail();
       return name === 'numeric'
-        ? { kind: 'decimal', name, precision, scale: s }
-        : { kind: 'decimal', precision, scale: s };
+        ? { kind: 'decimal', name, precision, scale }
+        : { kind: 'decimal', precision, scale };
     }
     case 'datetime2':
-      return { kind: 'datetime2', scale: scale() };
+      return { kind: 'datetime2', scale: a.scale() };
     case 'time':
     case 'datetimeoffset':
-      return { kind: 'datetime2', name, scale: scale() };
+      return { kind: 'datetime2', name, scale: a.scale() };
     default:
-      return fail();
+      return a.fail();
   }
+}
+
+function parseExact(
+  name: string,
+  arg1: string | undefined,
+  arg2: string | undefined,
+  fail: () => never,
+): SqlType {
+  const a = typeArgs(arg1, arg2, fail);
+  return parseCharacterType(name, a) ?? parseOtherType(name, a);
 }
 
 export function sameType(a: SqlType, b: SqlType): boolean {
@@ -364,21 +500,34 @@ export function zoneOffsets(timeZone: string): ZoneOffset {
     minute: '2-digit',
     second: '2-digit',
   });
+  const offsetAt = (at: number): number => {
+    const parts = format.formatToParts(at);
+    const get = (type: string): number => toNumber(parts.find((p) => p.type === type)?.value ?? '0');
+    const shown =
+      daysFromCivil(get('year'), get('month'), get('day')) * 86_400_000 +
+      ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000;
+    return shown - at;
+  };
+  // A UTC day whose two ends have one offset has it throughout (no zone changes offset twice a day);
+  // a day with a change is looked up hour by hour.
+  const byDay = new Map<number, number>();
   const byHour = new Map<number, number>();
   return (epochMs) => {
-    const hour = floor(epochMs / 3_600_000);
-    let offset = byHour.get(hour);
+    const day = floor(epochMs / 86_400_000);
+    let offset = byDay.get(day);
     if (offset === undefined) {
-      const at = hour * 3_600_000;
-      const parts = format.formatToParts(at);
-      const get = (type: string): number => toNumber(parts.find((p) => p.type === type)?.value ?? '0');
-      const shown =
-        daysFromCivil(get('year'), get('month'), get('day')) * 86_400_000 +
-        ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000;
-      offset = shown - at;
-      byHour.set(hour, offset);
+      const start = offsetAt(day * 86_400_000);
+      offset = start === offsetAt(day * 86_400_000 + 86_399_000) ? start : Number.NaN;
+      byDay.set(day, offset);
     }
-    return offset;
+    if (!Number.isNaN(offset)) return offset;
+    const hour = floor(epochMs / 3_600_000);
+    let hourly = byHour.get(hour);
+    if (hourly === undefined) {
+      hourly = offsetAt(hour * 3_600_000);
+      byHour.set(hour, hourly);
+    }
+    return hourly;
   };
 }
 
@@ -501,6 +650,17 @@ export function encodeCp1252(text: string): Buffer {
   return out;
 }
 
+/** Text of code page 1252 bytes (bytes the code page leaves undefined read as U+FFFD, as Windows does not map them). */
+export function decodeCp1252(bytes: Buffer): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    const code = b >= 0x80 && b < 0xa0 ? (CP1252_HIGH[b - 0x80] ?? 0xfffd) : b;
+    out += String.fromCharCode(code);
+  }
+  return out;
+}
+
 /** Text as a code page 1252 column holds it: characters outside the code page become '?'. */
 export function toCodePage1252(text: string): string {
   let out = '';
@@ -576,9 +736,12 @@ export function roundToDateTime(ticks: number): number {
   return Math.round((Math.round((ticks * 3) / 100_000) * 100_000) / 3);
 }
 
-/** Ticks rounded to a SMALLDATETIME's minute (29.998 s and above round up, as SQL Server does). */
+/**
+ * Ticks rounded to a SMALLDATETIME's minute as SQL Server does: 29.998 s or less down, 29.999 s or
+ * more up (the value is a DATETIME first: 29.999 s is 30.000 s there).
+ */
 export function roundToSmallDateTime(ticks: number): number {
-  return Math.round(ticks / 600_000_000) * 600_000_000;
+  return Math.round(roundToDateTime(ticks) / 600_000_000) * 600_000_000;
 }
 
 /* ---------------------------------------------------------------- collations ---------------------------------------------------------------- */

@@ -283,20 +283,20 @@ export function dirtyRows(
     },
     'sucursales_view',
   );
-  for (const v of VARIANT_KEY_SUCURSALES) {
-    add(
-      {
-        kind: v.kind,
-        key: v.keys[0],
-        keys: [...v.keys],
-        indexes: [...v.indexes],
-        column: 'codigo_sucursal',
-        description: VARIANT_DESCRIPTIONS[v.kind],
-      },
-      'sucursales_view',
-    );
-  }
+  for (const row of variantKeyRows()) add(row, 'sucursales_view');
   return out;
+}
+
+/** The key-variant sucursales as dirty-row entries (without company and view). */
+function variantKeyRows(): Omit<DirtyRow, 'company' | 'view'>[] {
+  return VARIANT_KEY_SUCURSALES.map((v) => ({
+    kind: v.kind,
+    key: v.keys[0],
+    keys: [...v.keys],
+    indexes: [...v.indexes],
+    column: 'codigo_sucursal',
+    description: VARIANT_DESCRIPTIONS[v.kind],
+  }));
 }
 
 /* ------------------------------------------------------------ randomness ------------------------------------------------------------ */

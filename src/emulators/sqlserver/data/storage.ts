@@ -3,14 +3,15 @@
  * the change command): checked and rounded as SQL Server stores them, and their SQLite representation.
  *
  * SQLite storage beyond the families' own (sql/values.ts): DECIMAL/NUMERIC with precision above 18
- * as their decimal text (an int64 cannot hold 38 digits; the text is exact), MONEY/SMALLMONEY as the
- * integer in 1/10000, CHAR/NCHAR padded, TIME/DATETIMEOFFSET/UNIQUEIDENTIFIER/VARBINARY as their
+ * as the text of their scaled integer (value × 10^s, as the smaller ones are stored as INTEGER; an int64
+ * cannot hold 38 digits, the text is exact), MONEY/SMALLMONEY as the integer in 1/10000, CHAR/NCHAR padded, TIME/DATETIMEOFFSET/UNIQUEIDENTIFIER/VARBINARY as their
  * canonical text ('HH:MM:SS.fffffff', '... +hh:mm', upper-case GUID, '0x' hex).
  */
 import { SqlServerError } from '../sql/errors.js';
 import { convertValue, fromStorage, type StorageValue, toStorage } from '../sql/values.js';
 import {
   collationOf,
+  daysFromCivil,
   decimalTextFromScaled,
   formatBinary,
   formatDateTime,
@@ -75,6 +76,10 @@ function character(value: SqlValue, type: Extract<SqlType, { kind: 'nvarchar' }>
   }
 }
 
+/** DATETIME holds 1753-01-01 to 9999-12-31; SMALLDATETIME 1900-01-01 to 2079-06-06 (days since 1970). */
+const DATETIME_DAYS = [daysFromCivil(1753, 1, 1), daysFromCivil(9999, 12, 31)] as const;
+const SMALLDATETIME_DAYS = [daysFromCivil(1900, 1, 1), daysFromCivil(2079, 6, 6)] as const;
+
 const INT_RANGES = { tinyint: [0, 255], smallint: [-32768, 32767] } as const;
 const MONEY_RANGES = {
   money: [-(2n ** 63n), 2n ** 63n - 1n],
@@ -106,8 +111,7 @@ function temporal(value: SqlValue, type: Extract<SqlType, { kind: 'datetime2' | 
   const small = type.name === 'smalldatetime';
   const ticks = small ? roundToSmallDateTime(p.ticks) : roundToDateTime(p.ticks);
   const days = ticks >= DAY ? p.days + 1 : p.days;
-  // DATETIME: 1753-01-01 to 9999-12-31; SMALLDATETIME: 1900-01-01 to 2079-06-06 (days since 1970).
-  const [min, max] = small ? [-25567, 39238] : [-79623, 2932896];
+  const [min, max] = small ? SMALLDATETIME_DAYS : DATETIME_DAYS;
   if (days < min || days > max) {
     throw new SqlServerError(
       242,
@@ -154,10 +158,16 @@ export function typedValue(value: SqlValue, type: SqlType): SqlValue {
   }
 }
 
-/** True for types whose SQLite value is their canonical text rather than the family's storage. */
+/** A DECIMAL/NUMERIC too wide for an int64: its scaled integer is stored as text. */
+function isWideDecimal(type: SqlType): type is Extract<SqlType, { kind: 'decimal' }> {
+  return (
+    type.kind === 'decimal' && type.precision > 18 && type.name !== 'money' && type.name !== 'smallmoney'
+  );
+}
+
+/** True for types whose SQLite value is text rather than the family's storage. */
 function storedAsText(type: SqlType): boolean {
-  if (type.kind === 'decimal')
-    return type.precision > 18 && type.name !== 'money' && type.name !== 'smallmoney';
+  if (type.kind === 'decimal') return isWideDecimal(type);
   if (type.kind === 'datetime2') return type.name !== undefined;
   return type.kind === 'nvarchar';
 }
@@ -165,12 +175,19 @@ function storedAsText(type: SqlType): boolean {
 /** The SQLite representation of a canonical SQL value of an exact type. */
 export function storageValue(value: SqlValue, type: SqlType): StorageValue {
   if (value === null) return null;
+  if (isWideDecimal(type)) {
+    const scaled = scaledFromDecimalText(String(value), type.scale);
+    if (scaled === undefined)
+      throw new SqlServerError(8114, 'Error converting data type nvarchar to numeric.');
+    return scaled.toString();
+  }
   return storedAsText(type) ? String(value) : toStorage(value, type);
 }
 
 /** The canonical SQL value of a SQLite representation of an exact type. */
 export function valueFromStorage(value: unknown, type: SqlType): SqlValue {
   if (value === null || value === undefined) return null;
+  if (isWideDecimal(type)) return decimalTextFromScaled(BigInt(value as string | bigint), type.scale);
   return storedAsText(type) ? String(value) : fromStorage(value, type);
 }
 

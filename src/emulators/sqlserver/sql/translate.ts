@@ -96,6 +96,8 @@ interface Typed {
   approximate?: boolean;
   /** Character values: their collation, explicit (COLLATE) or implicit (a column's); none is the default. */
   coll?: { name: string; explicit: boolean };
+  /** The source column a bare column reference reads (its sql is then exactly the column's). */
+  ref?: { source: Source; column: SourceColumn };
 }
 
 /** A table, view or derived table in FROM, with the name its columns are qualified by. */
@@ -103,7 +105,21 @@ interface Source {
   parts: string[];
   alias?: string;
   sqlAlias: string;
-  columns: { name: string; sql: string; type: SqlType; nullable: boolean; collation: string }[];
+  /** The table expression: a quoted view name or a parenthesised SELECT. */
+  body: string;
+  columns: SourceColumn[];
+  /** Collation keys computed once per row in a join (`tsql_ck(col, coll)` → its alias in the source). */
+  keys: Map<string, string>;
+}
+
+interface SourceColumn {
+  name: string;
+  /** As the outer query refers to it (t0."nit"), and inside the source's own SELECT ("nit"). */
+  sql: string;
+  inner: string;
+  type: SqlType;
+  nullable: boolean;
+  collation: string;
 }
 
 /** Bind values shared by a query and its derived tables. */
@@ -200,6 +216,9 @@ class Binder {
     }
     sql += this.orderBy(s, outputs, columns, hasAggregate);
     sql += this.limit(s);
+    sql = sql.replace(/\u0001S(\d+)\u0001/g, (_, n: string) =>
+      this.renderSource(this.sources[Number(n)] as Source),
+    );
     const safeIntegers = columns.some((c) => c.type.kind === 'bigint' || c.type.kind === 'decimal');
     return { sql, binds: this.binds, columns, safeIntegers };
   }
@@ -215,6 +234,32 @@ class Binder {
   private keySql(sql: string, type: SqlType | null, collation: string | undefined): string {
     if (type?.kind !== 'nvarchar') return sql;
     return `tsql_ck(${sql}, '${collation ?? this.defaultCollation}')`;
+  }
+
+  /**
+   * A source as SQL. In a join, the collation keys its comparisons use are computed once per row in
+   * the source (not once per pair of rows), and LIMIT -1 keeps SQLite from flattening it so it can
+   * index them (an automatic index).
+   */
+  private renderSource(source: Source): string {
+    if (source.keys.size === 0) return `${source.body} AS ${source.sqlAlias}`;
+    const keys = [...source.keys].map(([expr, alias]) => `${expr} AS ${alias}`).join(', ');
+    return `(SELECT *, ${keys} FROM ${source.body} LIMIT -1) AS ${source.sqlAlias}`;
+  }
+
+  /** SQL of a character value's collation key; a column's key in a join is computed by its source. */
+  private sideKey(side: Typed, sql: string, collation: string | undefined): string {
+    const ref = side.ref;
+    if (this.sources.length < 2 || ref === undefined || sql !== ref.column.sql) {
+      return this.keySql(sql, side.type, collation);
+    }
+    const expr = `tsql_ck(${ref.column.inner}, '${collation ?? this.defaultCollation}')`;
+    let alias = ref.source.keys.get(expr);
+    if (alias === undefined) {
+      alias = `k${ref.source.keys.size}`;
+      ref.source.keys.set(expr, alias);
+    }
+    return `${ref.source.sqlAlias}.${alias}`;
   }
 
   private fromClause(s: SelectStatement): string {
@@ -245,7 +290,7 @@ class Binder {
         }
         for (const source of sources) {
           for (const column of source.columns) {
-            outputs.push({ typed: this.columnTyped(column), name: column.name });
+            outputs.push({ typed: this.columnTyped(source, column), name: column.name });
           }
         }
         continue;
@@ -400,23 +445,37 @@ class Binder {
           );
         }
         seen.add(c.name.toLowerCase());
-        return { ...c, sql: `${sqlAlias}.c${i}`, collation: c.collation ?? this.defaultCollation };
+        return {
+          name: c.name,
+          type: c.type,
+          nullable: c.nullable,
+          sql: `${sqlAlias}.c${i}`,
+          inner: `c${i}`,
+          collation: c.collation ?? this.defaultCollation,
+        };
       });
-      this.sources.push({ parts: [], alias, sqlAlias, columns });
-      return `(${inner.sql}) AS ${sqlAlias}`;
+      this.sources.push({ parts: [], alias, sqlAlias, columns, body: `(${inner.sql})`, keys: new Map() });
+      return `\u0001S${this.sources.length - 1}\u0001`;
     }
     const object = this.lookupObject(ref.parts, ref.text);
     const columns = object.columns.map((c) => ({
       name: c.name,
       sql: `${sqlAlias}.${quoteIdent(c.name)}`,
+      inner: quoteIdent(c.name),
       type: c.type,
       nullable: c.nullable,
       collation: parseCollation(c.collation ?? this.defaultCollation).name,
     }));
-    const source: Source = { parts: ref.parts, sqlAlias, columns };
+    const source: Source = {
+      parts: ref.parts,
+      sqlAlias,
+      columns,
+      body: quoteIdent(object.sqliteName),
+      keys: new Map(),
+    };
     if (ref.alias !== undefined) source.alias = ref.alias;
     this.sources.push(source);
-    return `${quoteIdent(object.sqliteName)} AS ${sqlAlias}`;
+    return `\u0001S${this.sources.length - 1}\u0001`;
   }
 
   private lookupObject(parts: string[], text: string): ObjectDef {
@@ -448,8 +507,9 @@ class Binder {
     return false;
   }
 
-  private columnTyped(column: Source['columns'][number], written?: string): Typed {
+  private columnTyped(source: Source, column: SourceColumn, written?: string): Typed {
     const typed: Typed = {
+      ref: { source, column },
       sql: column.sql,
       type: column.type,
       nullable: column.nullable,
@@ -683,13 +743,15 @@ class Binder {
       }
       const column = source.columns.find((c) => c.name.toLowerCase() === name);
       if (column === undefined) throw invalidColumn(parts[parts.length - 1] ?? '');
-      return this.columnTyped(column, parts[parts.length - 1]);
+      return this.columnTyped(source, column, parts[parts.length - 1]);
     }
-    const found = this.sources.flatMap((x) => x.columns.filter((c) => c.name.toLowerCase() === name));
+    const found = this.sources.flatMap((source) =>
+      source.columns.filter((c) => c.name.toLowerCase() === name).map((column) => ({ source, column })),
+    );
     if (found.length > 1) throw new SqlServerError(209, `Ambiguous column name '${parts[0]}'.`);
-    const column = found[0];
-    if (column === undefined) throw invalidColumn(parts[0] ?? '');
-    return this.columnTyped(column, parts[0]);
+    const match = found[0];
+    if (match === undefined) throw invalidColumn(parts[0] ?? '');
+    return this.columnTyped(match.source, match.column, parts[0]);
   }
 
   private orderExpr(e: Expr, outputs: { typed: Typed; name: string }[], distinct: boolean): Typed {
@@ -1078,7 +1140,7 @@ class Binder {
     const [l, r] = this.unify(left, right);
     if (left.type?.kind === 'nvarchar' && right.type?.kind === 'nvarchar') {
       const collation = this.resolveCollation([left, right], OPERATION_NAMES[op] ?? op)?.name;
-      return `(${this.keySql(l, left.type, collation)} ${op} ${this.keySql(r, right.type, collation)})`;
+      return `(${this.sideKey(left, l, collation)} ${op} ${this.sideKey(right, r, collation)})`;
     }
     return `(${l} ${op} ${r})`;
   }

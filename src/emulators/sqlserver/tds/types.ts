@@ -8,6 +8,7 @@ import {
   DEFAULT_COLLATION,
   daysFromCivil,
   decimalTextFromScaled,
+  decodeCp1252,
   EPOCH_0001_TO_1970,
   EPOCH_1900_TO_1970,
   encodeCp1252,
@@ -250,9 +251,13 @@ function toBigInt(v: unknown): bigint {
   return toBigIntValue(Number.isInteger(n) ? n : round(n));
 }
 
-/** The scaled integer of a stored exact numeric: scaled already when an integer, decimal text otherwise. */
+/**
+ * The scaled integer of a stored exact numeric: an integer (or the text of one, as DECIMAL(p > 18)
+ * is stored) is scaled already; a decimal text with a point ('12.50') is scaled here.
+ */
 function scaledOf(v: unknown, scale: number): bigint {
   if (typeof v !== 'string') return toBigInt(v);
+  if (/^-?\d+$/.test(v)) return toBigIntValue(v);
   const scaled = scaledFromDecimalText(v, scale);
   if (scaled === undefined) throw new ProtocolError(`not a decimal value: '${v}'`);
   return scaled;
@@ -587,6 +592,8 @@ export type RowEncoder = (w: BufferWriter, row: unknown[]) => void;
 export function rowEncoder(columns: ResultColumn[]): RowEncoder {
   const writers = columns.map(columnWriter);
   const nulls = columns.map(nullWriter);
+  // A fixed-length type has no NULL: such a column refuses one in a ROW and in an NBCROW alike.
+  const refuseNull = columns.map((c) => !c.nullable && fixedTypeId(c.type) !== undefined);
   const count = columns.length;
   const bitmapBytes = ceil(count / 8);
   return (w, row) => {
@@ -619,9 +626,10 @@ export function rowEncoder(columns: ResultColumn[]): RowEncoder {
     w.pos += bitmapBytes;
     for (let i = 0; i < count; i++) {
       const v = row[i];
-      if (v === null || v === undefined)
+      if (v === null || v === undefined) {
+        if (refuseNull[i]) (nulls[i] as (w: BufferWriter) => void)(w);
         w.buf[start + (i >> 3)] = (w.buf[start + (i >> 3)] as number) | (1 << (i & 7));
-      else (writers[i] as ValueWriter)(w, v);
+      } else (writers[i] as ValueWriter)(w, v);
     }
   };
 }
@@ -633,8 +641,10 @@ export interface DecodedValue {
   value: SqlValue;
 }
 
-function readCollation(r: BufferReader): void {
-  r.bytes(5);
+/** True when a parameter's collation says UTF-8 (else its code page is 1252, as for every collation the emulator knows). */
+function readCollationIsUtf8(r: BufferReader): boolean {
+  const b = r.bytes(5);
+  return ((b[3] as number) & 0x04) !== 0; // fUTF8: flag bit 6, stored in the fourth byte's bit 2
 }
 
 function readPlp(r: BufferReader): Buffer | null {
@@ -789,20 +799,21 @@ export function readTypedValue(r: BufferReader): DecodedValue {
     case TypeId.BIGVARCHR:
     case TypeId.BIGCHAR: {
       const maxLength = r.u16();
-      readCollation(r);
+      const utf8 = readCollationIsUtf8(r);
       const wide = id === TypeId.NVARCHAR || id === TypeId.NCHAR;
-      const encoding = wide ? 'utf16le' : 'latin1';
+      const decode = (b: Buffer): string =>
+        wide ? b.toString('utf16le') : utf8 ? b.toString('utf8') : decodeCp1252(b);
       const type: SqlType =
         maxLength === 0xffff
           ? { kind: 'nvarchar', length: 'max' }
           : { kind: 'nvarchar', length: max(1, min(4000, wide ? maxLength / 2 : maxLength)) };
       if (maxLength === 0xffff) {
         const b = readPlp(r);
-        return { type, value: b === null ? null : b.toString(encoding) };
+        return { type, value: b === null ? null : decode(b) };
       }
       const length = r.u16();
       if (length === 0xffff) return { type, value: null };
-      return { type, value: r.bytes(length).toString(encoding) };
+      return { type, value: decode(r.bytes(length)) };
     }
     case TypeId.BIGVARBIN:
     case TypeId.BIGBINARY:

@@ -104,21 +104,22 @@ function classOf(base: string): string {
   return '\u0002';
 }
 
-/** Splits a (trimmed) string into collation units: base character with its accents and case. */
-function units(text: string, spanish: boolean): Unit[] {
-  const out: Unit[] = [];
-  for (const ch of text.normalize('NFC')) {
-    const upper = ch !== ch.toLowerCase();
-    const expansion = EXPANSIONS[ch];
-    if (expansion !== undefined) {
-      for (const c of expansion) out.push({ primary: `\u0004${c}\u0002`, accents: '', upper });
-      continue;
-    }
-    const folded = ch.toUpperCase().toLowerCase();
-    if (spanish && folded === 'ñ') {
-      out.push({ primary: '\u0004n\u0003', accents: '', upper });
-      continue;
-    }
+/** The units of one character (two for an expansion such as 'ß'), cached: a collation key is built per row. */
+const unitCache = [new Map<string, Unit[]>(), new Map<string, Unit[]>()];
+
+function charUnits(ch: string, spanish: boolean): Unit[] {
+  const cache = unitCache[spanish ? 1 : 0] as Map<string, Unit[]>;
+  let units = cache.get(ch);
+  if (units !== undefined) return units;
+  units = [];
+  const upper = ch !== ch.toLowerCase();
+  const expansion = EXPANSIONS[ch];
+  const folded = ch.toUpperCase().toLowerCase();
+  if (expansion !== undefined) {
+    for (const c of expansion) units.push({ primary: `\u0004${c}\u0002`, accents: '', upper });
+  } else if (spanish && folded === 'ñ') {
+    units.push({ primary: '\u0004n\u0003', accents: '', upper });
+  } else {
     let base = '';
     let accents = '';
     for (const c of folded.normalize('NFD')) {
@@ -126,7 +127,20 @@ function units(text: string, spanish: boolean): Unit[] {
       else base += c;
     }
     if (base === '') base = folded;
-    for (const c of base) out.push({ primary: `${classOf(c)}${c}\u0002`, accents, upper });
+    for (const c of base) units.push({ primary: `${classOf(c)}${c}\u0002`, accents, upper });
+  }
+  if (cache.size > 20_000) cache.clear();
+  cache.set(ch, units);
+  return units;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Splits a (trimmed) string into collation units: base character with its accents and case. */
+function units(text: string, spanish: boolean): Unit[] {
+  const out: Unit[] = [];
+  for (const ch of ASCII.test(text) ? text : text.normalize('NFC')) {
+    for (const u of charUnits(ch, spanish)) out.push(u);
   }
   return out;
 }

@@ -61,18 +61,25 @@ function rawPrelogin(port: number, encryption: number): Promise<{ encryption?: n
     const socket = tcpConnect(port, '127.0.0.1', () => socket.write(Buffer.concat([header, payload])));
     let reply = Buffer.alloc(0);
     let answer: number | undefined;
+    let ended = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      resolve({ encryption: answer, closed: ended });
+      socket.destroy();
+    };
     socket.on('data', (d: Buffer) => {
       reply = Buffer.concat([reply, d]);
       if (reply.length >= 8 && reply.length >= reply.readUInt16BE(2)) {
         answer = parsePrelogin(reply.subarray(8, reply.readUInt16BE(2))).encryption;
         // Give a server that means to close the connection the time to do so.
-        setTimeout(() => {
-          resolve({ encryption: answer, closed: socket.readableEnded || socket.destroyed });
-          socket.destroy();
-        }, 200);
+        timer = setTimeout(finish, 500);
       }
     });
-    socket.on('end', () => undefined);
+    socket.on('end', () => {
+      ended = true;
+      if (answer !== undefined) finish();
+    });
     socket.on('error', reject);
   });
 }

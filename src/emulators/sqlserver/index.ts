@@ -8,7 +8,13 @@ import { type ChangeCounts, type ChangeRowsOptions, changeRows as changeRowsImpl
 import { DEFAULT_DATA_DIR, prepareData } from './data/store.js';
 import { COMPANIES, type CompanySizes, isCompany } from './data/views.js';
 import { FaultSet, type SqlFault } from './faults.js';
-import { type DatabaseEntry, PRODUCT_VERSION, type ServerContext } from './server/connection.js';
+import {
+  type DatabaseEntry,
+  emptyStats,
+  PRODUCT_VERSION,
+  type ServerContext,
+  type ServerStats,
+} from './server/connection.js';
 import { listenTds } from './server/server.js';
 import { type CertificateOverride, loadTlsFiles } from './tls/certificates.js';
 import { TLS_MODES, type TlsMode } from './tls/negotiate.js';
@@ -55,6 +61,7 @@ export {
   type ViewName,
 } from './data/views.js';
 export { FAULT_ERROR_NUMBERS, FaultError, parseFaultSpec, type SqlFault } from './faults.js';
+export type { ServerStats } from './server/connection.js';
 export { formatSqlType, type SqlType, type SqlValue } from './sql-type.js';
 export type { CertificateOverride } from './tls/certificates.js';
 export { TLS_MODES, type TlsMode } from './tls/negotiate.js';
@@ -146,6 +153,9 @@ export interface SqlServerEmulator {
   pendingFaults(): SqlFault[];
   /** Changes the login's password (a rotation): later logins need the new one; open connections stay. */
   setPassword(user: string, password: string): void;
+  /** Waits the server saw since start or the last resetStats(): e.g. the longest a client kept it waiting. */
+  stats(): ServerStats;
+  resetStats(): void;
   /** Closes the listener and every connection (and with them their SQLite handles). */
   stop(): Promise<void>;
 }
@@ -195,6 +205,7 @@ export async function startSqlServerEmulator(
     tls: { mode: tls.info.mode, ...(tls.contexts === undefined ? {} : { contexts: tls.contexts }) },
     timeZone,
     faults: new FaultSet(options.faults ?? []),
+    stats: emptyStats(),
     log,
   };
   const server = await listenTds(ctx, host, port);
@@ -208,6 +219,10 @@ export async function startSqlServerEmulator(
     timeZone,
     setFaults: (faults) => ctx.faults.set(faults),
     pendingFaults: () => ctx.faults.pending(),
+    stats: () => ({ ...ctx.stats }),
+    resetStats: () => {
+      ctx.stats = emptyStats();
+    },
     setPassword: (login, newPassword) => {
       if (login.toLowerCase() !== ctx.user.toLowerCase())
         throw new RangeError(

@@ -256,3 +256,50 @@ describe('SQL Server emulator fault injection', () => {
     expect(() => parseFaultSpec('drop,bytes')).toThrow("--fault 'drop,bytes': 'bytes' is not key=value");
   });
 });
+
+describe('SQL Server emulator observations', () => {
+  const folder = tempDir();
+  let emulator: SqlServerEmulator;
+
+  beforeAll(async () => {
+    emulator = await startSqlServerEmulator({
+      dataDir: folder.dir,
+      sizes: { ...SIZES, ITALCOL: { terceros: 30_000, sucursales: 10, acuerdos: 10 } },
+    });
+  });
+
+  afterAll(async () => {
+    await emulator.stop();
+    folder.remove();
+  });
+
+  it('records how long a client that stops reading kept a stream waiting (ASYNC_NETWORK_IO)', async () => {
+    const pool = await connect(emulator, DATABASE_NAMES.ITALCOL);
+    try {
+      emulator.resetStats();
+      const rows = await new Promise<number>((resolve, reject) => {
+        const request = pool.request();
+        request.stream = true;
+        let count = 0;
+        request.on('row', () => {
+          if (++count === 1) {
+            request.pause();
+            // The server waits once the socket buffers are full, some time after the pause began.
+            setTimeout(() => request.resume(), 2000);
+          }
+        });
+        request.on('error', reject);
+        request.on('done', () => resolve(count));
+        void request.query('SELECT * FROM terceros_view');
+      });
+      expect(rows).toBe(30_000);
+      const stats = emulator.stats();
+      expect(stats.rowsSent).toBe(30_001); // and mssql's `SELECT 1` validating the connection
+      expect(stats.clientWaits).toBeGreaterThan(0);
+      expect(stats.longestClientWaitMs).toBeGreaterThanOrEqual(1000);
+      expect(stats.longestClientWaitMs).toBeLessThan(10_000);
+    } finally {
+      await pool.close();
+    }
+  });
+});

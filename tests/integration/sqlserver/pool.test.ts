@@ -27,13 +27,10 @@ describe('an mssql pool of 10 on concurrent connections', () => {
   });
 
   it('runs 10 streamed queries at once, each on its own connection, while one of them stays paused', async () => {
-    // Every request holds its connection (paused on its first row) until all ten have one, so the
-    // pool cannot hand a finished connection to a later request, however long the TLS handshakes take.
+    // Every stream holds its connection until all ten have a first row (TLS handshakes make some
+    // connections slower to open than others), then the nine go on and the first stays paused.
     let started = 0;
-    let allStarted: () => void = () => undefined;
-    const barrier = new Promise<void>((resolve) => {
-      allStarted = resolve;
-    });
+    const held: (() => void)[] = [];
     const runs = Array.from({ length: 10 }, (_, i) => {
       return new Promise<{ spids: Set<number>; ids: string[]; doneAt: number; resumedAt: number }>(
         (resolve, reject) => {
@@ -45,12 +42,10 @@ describe('an mssql pool of 10 on concurrent connections', () => {
           request.on('row', (row: { spid: number; id_acuerdo: string }) => {
             spids.add(row.spid);
             ids.push(row.id_acuerdo);
-            // Hold every connection for a while so the ten overlap; the first one longest.
+            // Hold every connection until the ten overlap; the first one longest.
             if (ids.length === 1) {
               request.pause();
-              started += 1;
-              if (started === 10) allStarted();
-              void barrier.then(() =>
+              held.push(() =>
                 setTimeout(
                   () => {
                     resumedAt = Date.now();
@@ -59,6 +54,7 @@ describe('an mssql pool of 10 on concurrent connections', () => {
                   i === 0 ? 800 : 100,
                 ),
               );
+              if (++started === 10) for (const release of held) release();
             }
           });
           request.on('error', reject);

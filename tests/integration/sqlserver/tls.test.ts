@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import path from 'node:path';
 import sql from 'mssql';
@@ -61,18 +61,25 @@ function rawPrelogin(port: number, encryption: number): Promise<{ encryption?: n
     const socket = tcpConnect(port, '127.0.0.1', () => socket.write(Buffer.concat([header, payload])));
     let reply = Buffer.alloc(0);
     let answer: number | undefined;
+    let ended = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      resolve({ encryption: answer, closed: ended });
+      socket.destroy();
+    };
     socket.on('data', (d: Buffer) => {
       reply = Buffer.concat([reply, d]);
       if (reply.length >= 8 && reply.length >= reply.readUInt16BE(2)) {
         answer = parsePrelogin(reply.subarray(8, reply.readUInt16BE(2))).encryption;
         // Give a server that means to close the connection the time to do so.
-        setTimeout(() => {
-          resolve({ encryption: answer, closed: socket.readableEnded || socket.destroyed });
-          socket.destroy();
-        }, 200);
+        timer = setTimeout(finish, 500);
       }
     });
-    socket.on('end', () => undefined);
+    socket.on('end', () => {
+      ended = true;
+      if (answer !== undefined) finish();
+    });
     socket.on('error', reject);
   });
 }
@@ -345,5 +352,47 @@ describe('SQL Server emulator TLS, other certificates and modes', () => {
     await expect(start({ tls: 'maybe' as 'on' })).rejects.toThrow(
       'tls must be one of off, on, required, got maybe',
     );
+  });
+});
+
+describe('emulator:sqlserver command line with TLS, fault and time zone flags', () => {
+  const folder = tempDir();
+
+  afterAll(() => folder.remove());
+
+  it('passes them to the server and reports mode, CA path and zone on the ready line', async () => {
+    const main = path.resolve('src/emulators/sqlserver/main.ts');
+    const args = ['--port', '0', '--data-dir', folder.dir, '--scale', '0.01', '--quiet'];
+    const flags = ['--tls', 'required', '--time-zone', 'UTC', '--fault', 'login:18456'];
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args, ...flags], { stdio: 'pipe' });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0] as string);
+        });
+        child.on('close', (code) => reject(new Error(`exited ${code} before the ready line`)));
+      });
+      const ready = JSON.parse(line) as { port: number; tls: unknown; timeZone: string };
+      expect(ready.tls).toEqual({ mode: 'required', caPath: path.join(folder.dir, 'tls', 'ca.pem') });
+      expect(ready.timeZone).toBe('UTC');
+      const emulatorLike = {
+        host: '127.0.0.1',
+        port: ready.port,
+        user: 'sfsync',
+        password: 'SfSync-Demo-2024!',
+        tls: { ca: readFileSync(path.join(folder.dir, 'tls', 'ca.pem'), 'utf8') },
+      } as SqlServerEmulator;
+      await expect(countTerceros(pool(emulatorLike, { encrypt: false }))).rejects.toMatchObject({
+        code: 'EENCRYPT',
+      });
+      await expect(countTerceros(pool(emulatorLike, trustEmulator(emulatorLike)))).rejects.toMatchObject({
+        code: 'ELOGIN',
+      });
+      expect(await countTerceros(pool(emulatorLike, trustEmulator(emulatorLike)))).toBe(20);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });

@@ -60,6 +60,8 @@ export interface ServerContext {
   timeZone: string;
   /** Armed fault injections (this emulator's own). */
   faults: FaultSet;
+  /** What the server observed, for tests (this emulator's own). */
+  stats: ServerStats;
   log(message: string): void;
 }
 
@@ -97,6 +99,23 @@ export function zoneFormat(timeZone: string): Intl.DateTimeFormat {
     minute: 'numeric',
     second: 'numeric',
   });
+}
+
+/**
+ * Waits the server saw: while a client does not read, a streaming SELECT waits for the socket to drain
+ * (SQL Server's ASYNC_NETWORK_IO wait, during which a real server keeps its shared locks).
+ */
+export interface ServerStats {
+  /** The longest single wait for a client to read, in ms. */
+  longestClientWaitMs: number;
+  /** How many times a stream had to wait for its client. */
+  clientWaits: number;
+  /** Rows sent by SELECTs. */
+  rowsSent: number;
+}
+
+export function emptyStats(): ServerStats {
+  return { longestClientWaitMs: 0, clientWaits: 0, rowsSent: 0 };
 }
 
 export const PRODUCT_VERSION: [number, number, number, number] = [16, 0, 1000, 6];
@@ -228,6 +247,16 @@ export class TdsConnection {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+
+  /** waitDrain(), timed into the emulator's stats. */
+  private async waitForClient(): Promise<void> {
+    const started = performance.now();
+    await this.waitDrain();
+    const waited = performance.now() - started;
+    const stats = this.ctx.stats;
+    stats.clientWaits += 1;
+    if (waited > stats.longestClientWaitMs) stats.longestClientWaitMs = Math.round(waited);
   }
 
   private waitDrain(): Promise<void> {
@@ -791,7 +820,7 @@ export class TdsConnection {
         count++;
         if (fault !== undefined) await this.applyFault(fault, Number(count), w);
         if (w.buffered >= FLUSH_BYTES) {
-          if (!w.flushFull()) await this.waitDrain();
+          if (!w.flushFull()) await this.waitForClient();
           else if (++flushes % FLUSHES_PER_YIELD === 0)
             await new Promise<void>((resolve) => setImmediate(resolve));
         }
@@ -802,6 +831,7 @@ export class TdsConnection {
     } finally {
       iterator.return?.();
     }
+    this.ctx.stats.rowsSent += Number(count);
     // A query with fewer rows than the fault's row still fails, after its last row.
     if (!stopped && fault?.kind === 'error') throw this.injectedError(fault.number);
     if (stopped) {

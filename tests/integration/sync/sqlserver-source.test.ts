@@ -49,6 +49,7 @@ function testConfig(): unknown {
       ti_latitud__c: { from: 'c_numeric', type: 'number', scale: 6 },
       ti_fecha_modificacion__c: { from: 'c_datetime2', type: 'datetime' },
       Street: { from: 'c_datetime2' },
+      City: { from: 'c_decimal', maxLength: 40 },
     },
   };
   return raw;
@@ -161,10 +162,10 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
     expect(out.find((r) => r.key === 'T-1')?.payload.ti_cupo_credito__c).toBe('922337203685477.58');
   });
 
-  it('reads a custom query ordered by the key: DATE never shifted, DATETIME2 in Bogotá, NUMERIC exact', async () => {
+  it('reads a custom query ordered by the key: DATE never shifted, DATETIME2 in Bogotá, NUMERIC and DECIMAL(38,2) exact', async () => {
     const records = await soql<Record<string, unknown>>(
       env,
-      "SELECT Name, ti_fecha_apertura__c, ti_latitud__c, ti_fecha_modificacion__c, Street FROM RetailStore WHERE ti_external_id__c LIKE 'ITALCOL-T-%' ORDER BY Name",
+      "SELECT Name, ti_fecha_apertura__c, ti_latitud__c, ti_fecha_modificacion__c, Street, City FROM RetailStore WHERE ti_external_id__c LIKE 'ITALCOL-T-%' ORDER BY Name",
     );
     expect(records.map(({ attributes: _, ...r }) => r)).toEqual([
       {
@@ -173,6 +174,7 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
         ti_latitud__c: -1234567.891,
         ti_fecha_modificacion__c: '2026-03-01T13:00:00.123+0000',
         Street: '2026-03-01T08:00:00.123-05:00',
+        City: '123456789012345678901234567890123456.78',
       },
       {
         Name: 'T-2',
@@ -180,6 +182,7 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
         ti_latitud__c: null,
         ti_fecha_modificacion__c: null,
         Street: null,
+        City: null,
       },
     ]);
   });

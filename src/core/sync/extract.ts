@@ -43,11 +43,11 @@ function checkAgainstSource(entity: EntityConfig, columns: readonly SourceColumn
     if (!findColumn(columns, k)) problems.push(`key column "${k}" is not in the source`);
   }
   for (const [field, m] of Object.entries(entity.fields)) {
-    if (m.from === undefined || m.ref) continue;
+    if (m.from === undefined) continue;
     for (const name of Array.isArray(m.from) ? m.from : [m.from]) {
       const c = findColumn(columns, name);
       if (!c) problems.push(`fields.${field}: column "${name}" is not in the source`);
-      else if (BINARY_TYPES.has(c.type) && (m.type !== 'string' || m.encoding === undefined)) {
+      else if (!m.ref && BINARY_TYPES.has(c.type) && (m.type !== 'string' || m.encoding === undefined)) {
         problems.push(
           `fields.${field}: column "${c.name}" is ${c.type}; map it as "type": "string" with "encoding": "base64" or "hex"`,
         );

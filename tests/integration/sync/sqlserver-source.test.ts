@@ -30,7 +30,6 @@ function testConfig(): unknown {
       AccountNumber: { from: 'c_char', maxLength: 40 },
       BillingStreet: { from: 'c_varbinary', encoding: 'hex' },
       BillingCity: { from: 'c_uniqueidentifier' },
-      BillingState: { from: 'c_time' },
       Phone: { from: 'c_bigint' },
       ti_cupo_credito__c: { from: 'c_money', type: 'number', scale: 2 },
       ti_activo__c: { from: 'c_bit', type: 'boolean' },
@@ -50,32 +49,41 @@ function testConfig(): unknown {
       ti_fecha_modificacion__c: { from: 'c_datetime2', type: 'datetime' },
       Street: { from: 'c_datetime2' },
       City: { from: 'c_decimal', maxLength: 40 },
+      ti_telefono__c: { from: 'c_time' },
     },
   };
   return raw;
 }
 
-async function soql<T>(env: LocalEnvironment, q: string): Promise<T[]> {
+/** A token as the sync gets one for client credentials: on the org's own host (My Domain). */
+async function token(env: LocalEnvironment): Promise<string> {
   const sf = env.salesforce;
   if (!sf) throw new Error('no Salesforce emulator');
-  const { clientId, clientSecret, username, password } = sf.credentials;
-  const token = (await (
-    await fetch(`${sf.loginUrl}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        client_id: clientId,
-        client_secret: clientSecret,
-        username,
-        password,
-      }).toString(),
-    })
-  ).json()) as { access_token: string };
-  const r = await fetch(`${sf.instanceUrl}/services/data/v62.0/query?q=${encodeURIComponent(q)}`, {
-    headers: { authorization: `Bearer ${token.access_token}` },
+  const { clientId, clientSecret } = sf.credentials;
+  const r = await fetch(`${sf.instanceUrl}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    }).toString(),
   });
-  return ((await r.json()) as { records: T[] }).records;
+  const body = (await r.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no token: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+async function soql<T>(env: LocalEnvironment, q: string): Promise<T[]> {
+  const r = await fetch(
+    `${env.salesforce?.instanceUrl}/services/data/v62.0/query?q=${encodeURIComponent(q)}`,
+    {
+      headers: { authorization: `Bearer ${await token(env)}` },
+    },
+  );
+  const body = (await r.json()) as { records?: T[] };
+  if (!body.records) throw new Error(`query failed: ${JSON.stringify(body)}`);
+  return body.records;
 }
 
 describe('the sync against a SQL Server that speaks TLS, local time, collations and every type', () => {
@@ -118,10 +126,10 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
     expect(records.map((r) => r.ti_fecha_modificacion__c)).toEqual(['2026-03-01T13:00:00.000+0000']);
   });
 
-  it('round-trips every type: CP1252 text, CHAR padding, GUID, TIME, BIGINT, MONEY, VARBINARY as hex, DATETIMEOFFSET', async () => {
+  it('round-trips every type: CP1252 text, CHAR padding, GUID, BIGINT, MONEY, VARBINARY as hex, DATETIMEOFFSET', async () => {
     const records = await soql<Record<string, unknown>>(
       env,
-      "SELECT Name, ti_nombre_comercial__c, AccountNumber, BillingStreet, BillingCity, BillingState, Phone, ti_cupo_credito__c, ti_activo__c, ti_fecha_modificacion__c FROM Account WHERE ti_external_id__c IN ('ITALCOL-T-1', 'ITALCOL-T-3') ORDER BY Name",
+      "SELECT Name, ti_nombre_comercial__c, AccountNumber, BillingStreet, BillingCity, Phone, ti_cupo_credito__c, ti_activo__c, ti_fecha_modificacion__c FROM Account WHERE ti_external_id__c IN ('ITALCOL-T-1', 'ITALCOL-T-3') ORDER BY Name",
     );
     expect(records.map(({ attributes: _, ...r }) => r)).toEqual([
       {
@@ -130,7 +138,6 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
         AccountNumber: 'ab',
         BillingStreet: '0001feff',
         BillingCity: '6F9619FF-8B86-D011-B42D-00C04FC964FF',
-        BillingState: '08:00:00.123',
         Phone: '9223372036854775807',
         ti_cupo_credito__c: 922337203685477.6,
         ti_activo__c: true,
@@ -142,7 +149,6 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
         AccountNumber: 'Ñ',
         BillingStreet: null,
         BillingCity: '6F9619FF-8B86-D011-B42D-00C04FC964FF',
-        BillingState: '23:59:59.999',
         Phone: '-9223372036854775808',
         ti_cupo_credito__c: 0,
         ti_activo__c: false,
@@ -162,10 +168,10 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
     expect(out.find((r) => r.key === 'T-1')?.payload.ti_cupo_credito__c).toBe('922337203685477.58');
   });
 
-  it('reads a custom query ordered by the key: DATE never shifted, DATETIME2 in Bogotá, NUMERIC and DECIMAL(38,2) exact', async () => {
+  it('reads a custom query ordered by the key: DATE never shifted, DATETIME2 in Bogotá, TIME as text, NUMERIC and DECIMAL(38,2) exact', async () => {
     const records = await soql<Record<string, unknown>>(
       env,
-      "SELECT Name, ti_fecha_apertura__c, ti_latitud__c, ti_fecha_modificacion__c, Street, City FROM RetailStore WHERE ti_external_id__c LIKE 'ITALCOL-T-%' ORDER BY Name",
+      "SELECT Name, ti_fecha_apertura__c, ti_latitud__c, ti_fecha_modificacion__c, Street, City, ti_telefono__c FROM RetailStore WHERE ti_external_id__c LIKE 'ITALCOL-T-%' ORDER BY Name",
     );
     expect(records.map(({ attributes: _, ...r }) => r)).toEqual([
       {
@@ -175,6 +181,7 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
         ti_fecha_modificacion__c: '2026-03-01T13:00:00.123+0000',
         Street: '2026-03-01T08:00:00.123-05:00',
         City: '123456789012345678901234567890123456.78',
+        ti_telefono__c: '08:00:00.123',
       },
       {
         Name: 'T-2',
@@ -183,6 +190,7 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
         ti_fecha_modificacion__c: null,
         Street: null,
         City: null,
+        ti_telefono__c: null,
       },
     ]);
   });

@@ -305,3 +305,64 @@ describe("values: UTF-16 lengths and Salesforce's date range", () => {
     ]);
   });
 });
+
+describe('source types in the mapping', () => {
+  const entity = (fields: Record<string, unknown>, key = ['codigo']) =>
+    ({ ...config.entity('terceros'), key, fields }) as unknown as ReturnType<typeof config.entity>;
+
+  it('resolves column names case-insensitively, as SQL Server does', () => {
+    const out = mapRow(
+      { CODIGO: 'x-1', Razon_Social: 'ACME' },
+      entity({
+        Name: { from: 'razon_social', type: 'string', trim: true, truncate: false, required: false },
+      }),
+      'ITALCOL',
+      ext,
+    );
+    expect(out).toEqual({ ok: true, key: 'x-1', payload: { Name: 'ACME' }, parents: [] });
+  });
+
+  it('keeps a DECIMAL(38,2) and a BIGINT exact, and reads es-CO numbers when the field says so', () => {
+    const fields = {
+      A__c: { from: 'd', type: 'number', scale: 2, trim: true, truncate: false, required: false },
+      B__c: { from: 'b', type: 'integer', trim: true, truncate: false, required: false },
+      C__c: {
+        from: 'c',
+        type: 'number',
+        numberFormat: 'es-CO',
+        trim: true,
+        truncate: false,
+        required: false,
+      },
+    };
+    const out = mapRow(
+      { codigo: 'k', d: '12345678901234567.891', b: '9223372036854775807', c: '1.234.567,89' },
+      entity(fields),
+      'ITALCOL',
+      ext,
+    );
+    expect(out.ok && out.payload).toEqual({
+      A__c: '12345678901234567.89',
+      B__c: '9223372036854775807',
+      C__c: 1234567.89,
+    });
+  });
+
+  it('sends VARBINARY only with an explicit encoding, never as "[object Object]"', () => {
+    const row = { codigo: 'k', bin: Buffer.from('ñ', 'utf8') };
+    const base = { from: 'bin', type: 'string', trim: true, truncate: false, required: false };
+    const hex = mapRow(row, entity({ H__c: { ...base, encoding: 'hex' } }), 'ITALCOL', ext);
+    expect(hex.ok && hex.payload).toEqual({ H__c: 'c3b1' });
+    const none = mapRow(row, entity({ H__c: base }), 'ITALCOL', ext);
+    expect(none).toMatchObject({
+      ok: false,
+      reasons: [{ code: 'INVALID_TYPE_ON_FIELD_IN_RECORD', field: 'H__c' }],
+    });
+  });
+
+  it('keeps multi-column keys from colliding by concatenation, single-column keys as they are', () => {
+    expect(sourceKey({ a: 'x|y', b: 'z' }, ['a', 'b'])).toBe('x\\|y|z');
+    expect(sourceKey({ a: 'x', b: 'y|z' }, ['a', 'b'])).toBe('x|y\\|z');
+    expect(sourceKey({ a: 'a|b\\c' }, ['A'])).toBe('a|b\\c');
+  });
+});

@@ -4,7 +4,7 @@ import { externalId, mapRow, type ParentRef, type Rejection, type SourceRow } fr
 import type { RecordFailure } from '../store/sync-store.js';
 import type { SyncContext } from './context.js';
 import type { EntityTask } from './extract.js';
-import { DUPLICATE_MARK } from './marks.js';
+import { DUPLICATE_MARK, DUPLICATE_SPELLINGS, duplicateMessage } from './marks.js';
 
 export interface PageTask extends EntityTask {
   page: number;
@@ -59,14 +59,10 @@ export async function transform(ctx: SyncContext, task: PageTask): Promise<Trans
     const duplicate = row[DUPLICATE_MARK] === true;
     delete row[DUPLICATE_MARK];
     const mapped = mapRow(row, entity, task.company, extField);
+    const duplicateText = duplicate ? duplicateMessage(mapped.key, row) : '';
+    delete row[DUPLICATE_SPELLINGS];
     if (duplicate) {
-      reject(mapped.key, [
-        {
-          code: 'DUPLICATE_VALUE',
-          field: entity.key.join(','),
-          message: `key ${mapped.key} appears more than once in the source; none of its rows is sent`,
-        },
-      ]);
+      reject(mapped.key, [{ code: 'DUPLICATE_VALUE', field: entity.key.join(','), message: duplicateText }]);
       continue;
     }
     if (!mapped.ok) {

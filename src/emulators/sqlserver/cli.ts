@@ -8,6 +8,8 @@ import {
   VIEWS,
   type ViewName,
 } from './data/views.js';
+import { FaultError, parseFaultSpec, type SqlFault } from './faults.js';
+import { TLS_MODES, type TlsMode } from './tls/negotiate.js';
 
 export const DEFAULT_CLI_PORT = 14330;
 
@@ -19,7 +21,8 @@ Usage:
                                                           change rows in the data folder
 
 Once it accepts connections it prints one line of JSON to stdout:
-  {"ready":true,"host":"127.0.0.1","port":14330,"user":"...","password":"...","databases":{...}}
+  {"ready":true,"host":"127.0.0.1","port":14330,"user":"...","password":"...","databases":{...},
+   "tls":{"mode":"on","caPath":"/abs/.data/sqlserver/tls/ca.pem"},"timeZone":"America/Bogota"}
 Progress and problems go to stderr. Ctrl-C (SIGINT) or SIGTERM stops it.
 
 Serve options:
@@ -41,6 +44,25 @@ Serve options:
                            empty field = NULL, dates YYYY-MM-DD, timestamps YYYY-MM-DD HH:MM:SS.fffffff
   --user NAME              login name (default sfsync)
   --password TEXT          login password (default SfSync-Demo-2024!)
+  --tls off|on|required    PRELOGIN encryption (default on): off = no certificate, answers
+                           ENCRYPT_NOT_SUP; on = TLS when the client asks (login-only for
+                           ENCRYPT_OFF); required = Force Encryption, plain clients are refused.
+                           The CA and server certificate live in DATA-DIR/tls (ca.pem, server.pem,
+                           server.key), made on first start; clients trust ca.pem
+  --certificate-name NAME  extra DNS name or IPv4 address for the server certificate (repeatable)
+  --time-zone ZONE         the server's time zone, IANA (default America/Bogota): GETDATE() and
+                           generated DATETIME values are its wall-clock time
+  --fault SPEC             arm a fault (repeatable), fired on the next matching query or login:
+                             error:N[,row=R]   SQL Server error N at row R (default 0: before any
+                                               row); N = 1205 1222 8645 40613 40501 40197 10928
+                                               10929 4060 18456 (class >= 20 also closes)
+                             drop,bytes=B      cut the connection after B bytes of the reply
+                             slow,ms=M         send nothing of the reply for M ms
+                             stall,row=R,ms=M  after row R, stop sending for M ms (or ms=forever)
+                             login:N           the next login fails with N (18456, 4060, 40613...)
+                           each takes times=K (default 1), and query faults database=DB and
+                           query=TEXT (substring of the SQL), e.g.
+                           --fault error:1205,row=500,query=terceros_view,times=2
   --quiet                  print nothing but the ready line
   --help                   this text
 
@@ -55,6 +77,7 @@ Change options (works whether or not a server runs on the folder):
                            proportions among the changed rows (default 0.7 / 0.2 / 0.1)
   --seed N                 makes the choice of rows and values repeatable
   --data-dir DIR           data folder (default .data/sqlserver)
+  --time-zone ZONE         wall-clock zone of the written timestamps (default America/Bogota)
 Prints {"updated":n,"inserted":n,"deleted":n}.
 
 Connect with any SQL Server client, e.g. FreeTDS:
@@ -85,6 +108,10 @@ export type CliCommand =
       user?: string;
       password?: string;
       quiet: boolean;
+      tls?: TlsMode;
+      certificateNames?: string[];
+      timeZone?: string;
+      faults?: SqlFault[];
     }
   | {
       command: 'change';
@@ -94,6 +121,7 @@ export type CliCommand =
       kinds?: { updated?: number; inserted?: number; deleted?: number };
       seed?: number;
       dataDir?: string;
+      timeZone?: string;
     };
 
 function viewName(text: string): ViewName {
@@ -141,8 +169,32 @@ export function parseCliArgs(argv: string[]): CliCommand {
   }
   if (switches.has('--help') || switches.has('-h')) return { command: 'help' };
   const allowed = isChange
-    ? ['--company', '--share', '--view', '--updated', '--inserted', '--deleted', '--seed', '--data-dir']
-    : ['--port', '--host', '--data-dir', '--rows', '--scale', '--seed', '--csv-dir', '--user', '--password'];
+    ? [
+        '--company',
+        '--share',
+        '--view',
+        '--updated',
+        '--inserted',
+        '--deleted',
+        '--seed',
+        '--data-dir',
+        '--time-zone',
+      ]
+    : [
+        '--port',
+        '--host',
+        '--data-dir',
+        '--rows',
+        '--scale',
+        '--seed',
+        '--csv-dir',
+        '--user',
+        '--password',
+        '--tls',
+        '--certificate-name',
+        '--time-zone',
+        '--fault',
+      ];
   for (const flag of flags.keys()) {
     if (!allowed.includes(flag))
       throw new UsageError(`unknown option ${flag}${isChange ? ' for change' : ''}; see --help`);
@@ -162,6 +214,8 @@ export function parseCliArgs(argv: string[]): CliCommand {
           (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32,
           'an integer from 0 to 4294967295',
         );
+  const zoneText = one('--time-zone');
+  const timeZone = zoneText === undefined ? undefined : checkTimeZone(zoneText);
   if (isChange) {
     for (const s of switches) throw new UsageError(`unknown option ${s} for change; see --help`);
     const company = one('--company');
@@ -188,6 +242,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       ...(Object.keys(kinds).length > 0 ? { kinds } : {}),
       ...(seed === undefined ? {} : { seed }),
       ...(dataDir === undefined ? {} : { dataDir }),
+      ...(timeZone === undefined ? {} : { timeZone }),
     };
   }
   const portText = one('--port');
@@ -208,6 +263,18 @@ export function parseCliArgs(argv: string[]): CliCommand {
   const password = one('--password');
   if (csvDir !== undefined && sizes !== undefined)
     throw new UsageError('--rows and --scale apply to generated data, not to --csv-dir');
+  const tlsText = one('--tls');
+  if (tlsText !== undefined && !(TLS_MODES as readonly string[]).includes(tlsText))
+    throw new UsageError(`--tls must be one of ${TLS_MODES.join(', ')}, got '${tlsText}'`);
+  const certificateNames = flags.get('--certificate-name');
+  const faults = (flags.get('--fault') ?? []).map((spec) => {
+    try {
+      return parseFaultSpec(spec);
+    } catch (error) {
+      if (error instanceof FaultError) throw new UsageError(`--fault '${spec}': ${error.message}`);
+      throw error;
+    }
+  });
   return {
     command: 'serve',
     port,
@@ -220,7 +287,22 @@ export function parseCliArgs(argv: string[]): CliCommand {
     ...(csvDir === undefined ? {} : { csvDir }),
     ...(user === undefined ? {} : { user }),
     ...(password === undefined ? {} : { password }),
+    ...(tlsText === undefined ? {} : { tls: tlsText as TlsMode }),
+    ...(certificateNames === undefined ? {} : { certificateNames }),
+    ...(timeZone === undefined ? {} : { timeZone }),
+    ...(faults.length === 0 ? {} : { faults }),
   };
+}
+
+/** An IANA zone name the runtime knows, e.g. America/Bogota. */
+export function checkTimeZone(text: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
+  } catch {
+    throw new UsageError(
+      `--time-zone must be an IANA time zone such as America/Bogota or UTC, got '${text}'`,
+    );
+  }
 }
 
 function sizesFrom(

@@ -163,7 +163,8 @@ describe('typed parameters through sp_executesql', () => {
     );
     expect(batch.recordsets).toEqual([[{ uno: 1 }], [{ dos: 'dos' }]]);
     const ahora = now.recordset[0]?.ahora as Date;
-    expect(Math.abs(ahora.getTime() - before)).toBeLessThan(5000);
+    // GETDATE() is the server's wall-clock time (America/Bogota, UTC-5), which mssql reads as UTC.
+    expect(Math.abs(ahora.getTime() - (before - 5 * 3600_000))).toBeLessThan(5000);
   });
 
   it('refuses a parameter that does not convert, with SQL Server’s message', async () => {

@@ -1,4 +1,6 @@
 import sql from 'mssql';
+import { type DatabaseSettings, resolveDatabase } from '../../../src/core/config/database.js';
+import { closePools, getPool } from '../../../src/core/source/sqlserver.js';
 import {
   DATABASE_NAMES,
   generateCompany,
@@ -25,6 +27,10 @@ describe('an mssql pool of 10 on concurrent connections', () => {
   });
 
   it('runs 10 streamed queries at once, each on its own connection, while one of them stays paused', async () => {
+    // Every stream holds its connection until all ten have a first row (TLS handshakes make some
+    // connections slower to open than others), then the nine go on and the first stays paused.
+    let started = 0;
+    const held: (() => void)[] = [];
     const runs = Array.from({ length: 10 }, (_, i) => {
       return new Promise<{ spids: Set<number>; ids: string[]; doneAt: number; resumedAt: number }>(
         (resolve, reject) => {
@@ -36,16 +42,19 @@ describe('an mssql pool of 10 on concurrent connections', () => {
           request.on('row', (row: { spid: number; id_acuerdo: string }) => {
             spids.add(row.spid);
             ids.push(row.id_acuerdo);
-            // Hold every connection for a while so the ten overlap; the first one longest.
+            // Hold every connection until the ten overlap; the first one longest.
             if (ids.length === 1) {
               request.pause();
-              setTimeout(
-                () => {
-                  resumedAt = Date.now();
-                  request.resume();
-                },
-                i === 0 ? 800 : 100,
+              held.push(() =>
+                setTimeout(
+                  () => {
+                    resumedAt = Date.now();
+                    request.resume();
+                  },
+                  i === 0 ? 800 : 100,
+                ),
               );
+              if (++started === 10) for (const release of held) release();
             }
           });
           request.on('error', reject);
@@ -70,5 +79,54 @@ describe('an mssql pool of 10 on concurrent connections', () => {
     // The paused stream held nobody up: the nine others were done before it resumed.
     const [first, ...others] = results;
     expect(Math.max(...others.map((r) => r.doneAt))).toBeLessThan(first?.resumedAt ?? 0);
+  });
+});
+
+describe("the sync's pool (getPool)", () => {
+  const folder = tempDir();
+  let emulator: SqlServerEmulator;
+
+  beforeAll(async () => {
+    emulator = await startSqlServerEmulator({ dataDir: folder.dir });
+  });
+
+  afterAll(async () => {
+    await closePools();
+    await emulator.stop();
+    folder.remove();
+  });
+
+  const settings = (): DatabaseSettings =>
+    resolveDatabase(
+      {
+        host: emulator.host,
+        port: emulator.port,
+        database: DATABASE_NAMES.ITALCOL,
+        user: emulator.user,
+        password: emulator.password,
+        ca: emulator.tls.ca,
+        authentication: 'sql',
+        encrypt: true,
+        trustServerCertificate: false,
+        timeZone: 'America/Bogota',
+        poolMax: 2,
+        connectTimeoutMs: 5000,
+        requestTimeoutMs: 5000,
+        idleRowTimeoutMs: 5000,
+        isolationLevel: 'READ_COMMITTED',
+        readAheadPages: 2,
+      },
+      'test.database',
+      (v) => (typeof v === 'string' ? v : ''),
+    );
+
+  it('listens for pool errors, is reused, and recovers after a connection is cut mid-reply', async () => {
+    const pool = await getPool('ITALCOL', settings());
+    expect(pool.listenerCount('error')).toBe(1);
+    expect(await getPool('ITALCOL', settings())).toBe(pool);
+    emulator.setFaults([{ kind: 'drop', bytes: 100, query: 'terceros_view' }]);
+    await expect(pool.request().query('SELECT nit FROM terceros_view')).rejects.toThrow();
+    const r = await pool.request().query('SELECT COUNT(*) AS n FROM terceros_view');
+    expect(r.recordset[0]?.n).toBeGreaterThan(0);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import Database from 'better-sqlite3';
+import { type FaultSet, faultError, type QueryFault } from '../faults.js';
 import { notSupported, SqlServerError } from '../sql/errors.js';
 import { parseBatch, parseParamDeclarations, type Statement } from '../sql/parser.js';
 import { type BoundParam, compileSelect, type ObjectDef } from '../sql/translate.js';
@@ -12,7 +13,7 @@ import { convertValue } from '../sql/values.js';
 import { parseSqlType, type SqlValue } from '../sql-type.js';
 import { ProtocolError } from '../tds/buffers.js';
 import { buildPreloginResponse, parseLogin7, parsePrelogin, TdsVersion } from '../tds/login.js';
-import { type ClientMessage, MessageWriter, PacketReader, PacketType, Status } from '../tds/packets.js';
+import { type ClientMessage, MessageWriter, type PacketSink, PacketType, Status } from '../tds/packets.js';
 import { PROC_NAMES, ProcId, parseRpc, parseSqlBatch, type RpcParameter } from '../tds/requests.js';
 import {
   COLLATION,
@@ -29,6 +30,13 @@ import {
   writeReturnStatus,
 } from '../tds/tokens.js';
 import { type ResultColumn, rowEncoder, writeColMetadata } from '../tds/types.js';
+import {
+  type EncryptionOutcome,
+  encryptionName,
+  negotiateEncryption,
+  type TlsMode,
+} from '../tls/negotiate.js';
+import { TdsTransport, type TlsContexts } from '../tls/transport.js';
 import { registerFunctions } from './functions.js';
 
 export interface DatabaseEntry {
@@ -46,7 +54,68 @@ export interface ServerContext {
   defaultDatabase: string;
   serverName: string;
   version: string;
+  /** PRELOGIN encryption setting; contexts are absent when mode is 'off' (no certificate). */
+  tls: { mode: TlsMode; contexts?: TlsContexts };
+  /** IANA zone whose wall-clock time GETDATE() returns. */
+  timeZone: string;
+  /** Armed fault injections (this emulator's own). */
+  faults: FaultSet;
+  /** What the server observed, for tests (this emulator's own). */
+  stats: ServerStats;
   log(message: string): void;
+}
+
+/**
+ * The zone's wall-clock time at `instant`, as a Date whose UTC fields read that wall-clock time (the
+ * way a DATETIME carries it: no zone), and the zone's offset from UTC in minutes.
+ */
+export function wallClock(
+  instant: Date,
+  format: Intl.DateTimeFormat,
+): { local: Date; offsetMinutes: number } {
+  const parts: Record<string, number> = {};
+  for (const p of format.formatToParts(instant)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const whole = Date.UTC(
+    parts.year ?? 1970,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
+  const offsetMinutes = Math.round((whole - (instant.getTime() - instant.getUTCMilliseconds())) / 60000);
+  return { local: new Date(whole + instant.getUTCMilliseconds()), offsetMinutes };
+}
+
+/** What wallClock() needs: the zone's date and time fields, 24-hour. */
+export function zoneFormat(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+}
+
+/**
+ * Waits the server saw: while a client does not read, a streaming SELECT waits for the socket to drain
+ * (SQL Server's ASYNC_NETWORK_IO wait, during which a real server keeps its shared locks).
+ */
+export interface ServerStats {
+  /** The longest single wait for a client to read, in ms. */
+  longestClientWaitMs: number;
+  /** How many times a stream had to wait for its client. */
+  clientWaits: number;
+  /** Rows sent by SELECTs. */
+  rowsSent: number;
+}
+
+export function emptyStats(): ServerStats {
+  return { longestClientWaitMs: 0, clientWaits: 0, rowsSent: 0 };
 }
 
 export const PRODUCT_VERSION: [number, number, number, number] = [16, 0, 1000, 6];
@@ -62,11 +131,44 @@ interface Execution {
   kind: 'batch' | 'rpc';
   params: Map<string, BoundParam>;
   missing: Set<string>;
+  /** A fault for this request's first SELECT, taken when the request arrived. */
+  fault?: QueryFault | undefined;
+}
+
+/** The transport, cut after a number of reply bytes when a 'drop' fault is armed. */
+class ReplySink implements PacketSink {
+  /** Bytes still to send before the connection is cut; undefined: no cut planned. */
+  remaining: number | undefined;
+
+  constructor(
+    private readonly transport: TdsTransport,
+    private readonly onCut: () => void,
+  ) {}
+
+  get destroyed(): boolean {
+    return this.transport.destroyed;
+  }
+
+  write(data: Buffer): boolean {
+    if (this.remaining === undefined) return this.transport.write(data);
+    if (data.length < this.remaining) {
+      this.remaining -= data.length;
+      return this.transport.write(data);
+    }
+    if (this.remaining > 0) this.transport.write(data.subarray(0, this.remaining));
+    this.remaining = undefined;
+    this.onCut();
+    return true;
+  }
 }
 
 export class TdsConnection {
   private state: State = 'prelogin';
-  private readonly reader = new PacketReader();
+  private readonly transport: TdsTransport;
+  /** What PRELOGIN negotiated: LOGIN7 must then come through TLS. */
+  private encryption: EncryptionOutcome = 'none';
+  private readonly zone: Intl.DateTimeFormat;
+  private readonly sink: ReplySink;
   private readonly queue: ClientMessage[] = [];
   private processing = false;
   private packetSize = DEFAULT_PACKET_SIZE;
@@ -85,20 +187,36 @@ export class TdsConnection {
   });
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly ctx: ServerContext,
     readonly spid: number,
   ) {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.wake());
+    this.zone = zoneFormat(ctx.timeZone);
+    this.transport = new TdsTransport(
+      socket,
+      {
+        message: (message) => this.onMessage(message),
+        drain: () => this.wake(),
+        failure: (reason) => {
+          this.ctx.log(`connection ${this.spid}: ${reason}; closing it`);
+          this.destroy();
+        },
+      },
+      ctx.tls.contexts,
+    );
+    this.sink = new ReplySink(this.transport, () => {
+      this.ctx.log(`connection ${this.spid}: fault: connection dropped mid-reply`);
+      this.transport.end();
+      this.onClose();
+    });
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => this.onClose());
   }
 
   /** Closes the socket; the SQLite handle is closed once the request in progress has let go of it. */
   destroy(): void {
-    this.socket.destroy();
+    this.transport.destroy();
     this.onClose();
   }
 
@@ -131,28 +249,28 @@ export class TdsConnection {
     for (const w of waiters) w();
   }
 
+  /** waitDrain(), timed into the emulator's stats. */
+  private async waitForClient(): Promise<void> {
+    const started = performance.now();
+    await this.waitDrain();
+    const waited = performance.now() - started;
+    const stats = this.ctx.stats;
+    stats.clientWaits += 1;
+    if (waited > stats.longestClientWaitMs) stats.longestClientWaitMs = Math.round(waited);
+  }
+
   private waitDrain(): Promise<void> {
     if (this.closed || this.attentionPending) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  private onData(chunk: Buffer): void {
-    let messages: ClientMessage[];
-    try {
-      messages = this.reader.push(chunk);
-    } catch (error) {
-      this.ctx.log(`connection ${this.spid}: ${(error as Error).message}; closing it`);
-      this.destroy();
-      return;
-    }
-    for (const message of messages) {
-      if (message.type === PacketType.ATTENTION) {
-        if (this.state !== 'ready') continue;
-        this.attentionPending = true;
-        this.wake();
-      } else {
-        this.queue.push(message);
-      }
+  private onMessage(message: ClientMessage): void {
+    if (message.type === PacketType.ATTENTION) {
+      if (this.state !== 'ready') return;
+      this.attentionPending = true;
+      this.wake();
+    } else {
+      this.queue.push(message);
     }
     void this.pump();
   }
@@ -184,7 +302,7 @@ export class TdsConnection {
   }
 
   private writer(): MessageWriter {
-    return new MessageWriter(this.socket, this.packetSize, this.spid);
+    return new MessageWriter(this.sink, this.packetSize, this.spid);
   }
 
   private sendAttentionAck(): void {
@@ -198,14 +316,12 @@ export class TdsConnection {
     switch (this.state) {
       case 'prelogin':
         if (message.type === PacketType.PRELOGIN) {
-          parsePrelogin(message.payload);
-          const w = new MessageWriter(this.socket, this.packetSize, 0);
-          w.out.bytes(buildPreloginResponse(PRODUCT_VERSION));
-          w.end();
-          this.state = 'login';
+          this.prelogin(message);
           return;
         }
         if (message.type === PacketType.LOGIN7) {
+          if (this.ctx.tls.mode === 'required' && !this.transport.encrypted)
+            throw new ProtocolError('LOGIN7 without PRELOGIN while the server requires encryption');
           this.login(message);
           return;
         }
@@ -226,14 +342,40 @@ export class TdsConnection {
 
   /* ------------------------------------------------------------ login ------------------------------------------------------------ */
 
+  /** Answers PRELOGIN with the negotiated encryption and starts the in-band TLS handshake if any. */
+  private prelogin(message: ClientMessage): void {
+    const prelogin = parsePrelogin(message.payload);
+    const negotiated = this.transport.strict
+      ? { answer: 0x01, outcome: 'none' as const } // TDS 8: already inside TLS
+      : negotiateEncryption(this.ctx.tls.mode, prelogin.encryption);
+    const w = new MessageWriter(this.transport, this.packetSize, 0);
+    w.out.bytes(buildPreloginResponse(PRODUCT_VERSION, negotiated.answer));
+    w.end();
+    this.encryption = negotiated.outcome;
+    if (negotiated.outcome === 'refuse') {
+      this.ctx.log(
+        `connection ${this.spid}: the client sent ${encryptionName(prelogin.encryption)} but the server requires encryption (--tls required); closing it`,
+      );
+      this.transport.end();
+      this.state = 'closed';
+      return;
+    }
+    if (negotiated.outcome !== 'none') this.transport.startHandshake();
+    this.state = 'login';
+  }
+
   private login(message: ClientMessage): void {
+    if (this.encryption !== 'none' && !this.transport.encrypted) {
+      throw new ProtocolError('LOGIN7 arrived in plain text although PRELOGIN negotiated encryption');
+    }
+    if (this.encryption === 'login') this.transport.dropTls();
     const login = parseLogin7(message.payload);
     const w = this.writer();
     const fail = (errors: { number: number; severity: number; state: number; message: string }[]): void => {
       for (const e of errors) writeError(w.out, { ...e, serverName: this.ctx.serverName, line: 1 });
       writeDone(w.out, Token.DONE, DoneStatus.ERROR, CurCmd.NONE, 0);
       w.end();
-      this.socket.end();
+      this.transport.end();
       this.state = 'closed';
     };
     const loginFailed = (state: number) => ({
@@ -277,6 +419,11 @@ export class TdsConnection {
       return;
     }
     const requested = login.database === '' ? this.ctx.defaultDatabase : login.database;
+    const injected = this.loginFault(requested, login.userName);
+    if (injected !== undefined) {
+      fail(injected);
+      return;
+    }
     const database = this.ctx.databases.get(requested.toLowerCase());
     if (database === undefined) {
       fail([
@@ -317,6 +464,16 @@ export class TdsConnection {
     w.end();
     this.packetSize = packetSize;
     this.state = 'ready';
+  }
+
+  /** The errors of an armed login fault, if one matches: 4060 and others are followed by 18456. */
+  private loginFault(database: string, user: string): ReturnType<typeof faultError>[] | undefined {
+    const injected = this.ctx.faults.takeLogin(database);
+    if (injected === undefined) return undefined;
+    this.ctx.log(`connection ${this.spid}: fault: login fails with ${injected.number}`);
+    const context = { spid: this.spid, database, serverName: this.ctx.serverName, user };
+    const error = faultError(injected.number, context);
+    return injected.number === 18456 ? [error] : [error, faultError(18456, context)];
   }
 
   private changedDatabaseInfo(w: MessageWriter, name: string): void {
@@ -361,13 +518,16 @@ export class TdsConnection {
     try {
       if (message.type === PacketType.SQL_BATCH) {
         kind = 'batch';
-        const statements = parseBatch(parseSqlBatch(message.payload, hasHeaders));
-        await this.run(w, statements, { kind, params: new Map(), missing: new Set() });
+        const text = parseSqlBatch(message.payload, hasHeaders);
+        const statements = parseBatch(text);
+        const fault = this.takeFault(text, statements);
+        await this.run(w, statements, { kind, params: new Map(), missing: new Set(), fault });
       } else if (message.type === PacketType.RPC) {
         kind = 'rpc';
         const rpc = parseRpc(message.payload, hasHeaders);
         const { statements, params, missing } = this.prepareExecuteSql(rpc.procedure, rpc.parameters);
-        await this.run(w, statements, { kind, params, missing });
+        const fault = this.takeFault(String(rpc.parameters[0]?.value.value ?? ''), statements);
+        await this.run(w, statements, { kind, params, missing, fault });
       } else if (message.type === PacketType.TRANSACTION_MANAGER) {
         throw notSupported('transactions (BEGIN/COMMIT TRANSACTION)');
       } else {
@@ -377,7 +537,61 @@ export class TdsConnection {
       if (error instanceof ProtocolError) throw error;
       this.writeFailure(w, error, message.type === PacketType.RPC ? 'rpc' : 'batch');
       w.end();
+      if (error instanceof SqlServerError && error.severity >= 20) {
+        // A fatal error (class 20 and above) ends the connection, as SQL Server does.
+        this.transport.end();
+        this.onClose();
+      }
     }
+  }
+
+  /** The armed fault for this request, if it runs a SELECT and matches; a drop is armed at once. */
+  private takeFault(text: string, statements: Statement[]): QueryFault | undefined {
+    if (!statements.some((s) => s.k === 'select')) return undefined;
+    const fault = this.ctx.faults.takeQuery(this.database?.name ?? '', text);
+    if (fault !== undefined) this.ctx.log(`connection ${this.spid}: fault: ${fault.kind} for this query`);
+    if (fault?.kind === 'drop') this.sink.remaining = fault.bytes;
+    return fault;
+  }
+
+  /** The SQL Server error an 'error' fault raises. */
+  private injectedError(number: number): SqlServerError {
+    const e = faultError(number, {
+      spid: this.spid,
+      database: this.database?.name ?? '',
+      serverName: this.ctx.serverName,
+      user: this.ctx.user,
+    });
+    return new SqlServerError(e.number, e.message, { severity: e.severity, state: e.state });
+  }
+
+  /** Applies a query fault at row `row` (0: before the first row): raises its error or stalls. */
+  private async applyFault(fault: QueryFault, row: number, w: MessageWriter): Promise<void> {
+    if (fault.kind === 'error' && (fault.row ?? 0) === row) throw this.injectedError(fault.number);
+    if (fault.kind === 'stall' && fault.row === row) {
+      w.flushPartial();
+      await this.pause(fault.ms === 'forever' ? Infinity : fault.ms);
+    }
+  }
+
+  /** Waits `ms` (Infinity: until cancelled), returning early on ATTENTION or a closed connection. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let over = false;
+      const done = (): void => {
+        if (over) return;
+        over = true;
+        if (timer !== undefined) clearTimeout(timer);
+        resolve();
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      const check = (): void => {
+        if (over) return;
+        if (this.attentionPending || this.closed) done();
+        else this.waiters.push(check);
+      };
+      check();
+    });
   }
 
   private writeFailure(w: MessageWriter, error: unknown, kind: 'batch' | 'rpc'): void {
@@ -511,7 +725,9 @@ export class TdsConnection {
         tokensWritten = true;
         continue;
       }
-      const completed = await this.select(w, statement, exec, doneToken, more);
+      const fault = exec.fault;
+      exec.fault = undefined; // the first SELECT only
+      const completed = await this.select(w, statement, exec, doneToken, more, fault);
       tokensWritten = true;
       if (!completed) return; // cancelled or the client went away: the attention ack follows
     }
@@ -547,18 +763,27 @@ export class TdsConnection {
     exec: Execution,
     doneToken: number,
     more: number,
+    fault?: QueryFault,
   ): Promise<boolean> {
     const database = this.database as DatabaseEntry;
-    const compiled = compileSelect(statement, {
+    const instant = new Date();
+    const clock = wallClock(instant, this.zone);
+    const bind = {
       database: database.name,
-      lookup: (name) => database.catalog.get(name.toLowerCase()),
+      lookup: (name: string) => database.catalog.get(name.toLowerCase()),
       params: exec.params,
       missingParams: exec.missing,
-      now: new Date(),
+      // GETDATE()/SYSDATETIME()/CURRENT_TIMESTAMP: the server zone's wall-clock time. The UTC
+      // instant and the offset are there for GETUTCDATE()/SYSUTCDATETIME()/SYSDATETIMEOFFSET().
+      now: clock.local,
+      utcNow: instant,
+      timeZone: this.ctx.timeZone,
+      offsetMinutes: clock.offsetMinutes,
       version: this.ctx.version,
       spid: this.spid,
       serverName: this.ctx.serverName,
-    });
+    };
+    const compiled = compileSelect(statement, bind);
     const prepared = this.prepare(compiled.sql);
     prepared.raw(true);
     prepared.safeIntegers(compiled.safeIntegers);
@@ -573,7 +798,13 @@ export class TdsConnection {
     } catch (error) {
       throw new SqlServerError(8630, `Internal Query Processor Error: ${(error as Error).message}`);
     }
+    if (fault?.kind === 'slow') await this.pause(fault.ms);
+    if (fault?.kind === 'error' && (fault.row ?? 0) === 0) {
+      iterator.return?.();
+      throw this.injectedError(fault.number);
+    }
     writeColMetadata(w.out, columns);
+    if (fault?.kind === 'stall') await this.applyFault(fault, 0, w);
     let count = 0n;
     let flushes = 0;
     let stopped = false;
@@ -587,8 +818,9 @@ export class TdsConnection {
         if (next.done) break;
         encode(w.out, next.value);
         count++;
+        if (fault !== undefined) await this.applyFault(fault, Number(count), w);
         if (w.buffered >= FLUSH_BYTES) {
-          if (!w.flushFull()) await this.waitDrain();
+          if (!w.flushFull()) await this.waitForClient();
           else if (++flushes % FLUSHES_PER_YIELD === 0)
             await new Promise<void>((resolve) => setImmediate(resolve));
         }
@@ -599,6 +831,9 @@ export class TdsConnection {
     } finally {
       iterator.return?.();
     }
+    this.ctx.stats.rowsSent += Number(count);
+    // A query with fewer rows than the fault's row still fails, after its last row.
+    if (!stopped && fault?.kind === 'error') throw this.injectedError(fault.number);
     if (stopped) {
       if (!this.closed) {
         writeDone(w.out, doneToken, DoneStatus.FINAL, CurCmd.SELECT, count);

@@ -1,10 +1,10 @@
 import type { EntityConfig } from './config/load.js';
 import type { FieldMapping } from './config/schema.js';
 import { lookupTable } from './lookups/index.js';
-import { inSalesforceDateRange, SALESFORCE_MAX_DATE, SALESFORCE_MIN_DATE } from './values/dates.js';
-import { truncateUtf16, utf16Length } from './values/utf16.js';
 import { columnValue, exactNumber, valueText } from './values/convert.js';
+import { inSalesforceDateRange, SALESFORCE_MAX_DATE, SALESFORCE_MIN_DATE } from './values/dates.js';
 import { joinKeyParts } from './values/keys.js';
+import { truncateUtf16, utf16Length } from './values/utf16.js';
 
 /** Why a row cannot be sent: Salesforce-style codes so reports read the same as Salesforce's own. */
 export interface Rejection {

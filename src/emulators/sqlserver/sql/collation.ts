@@ -165,7 +165,7 @@ function charUnits(ch: string, spanish: boolean): Unit[] {
   return units;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[ -~]*$/;
 
 /** Splits a (trimmed) string into collation units: base character with its accents and case. */
 function units(text: string, spanish: boolean): Unit[] {

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { registerFunctions } from '../server/functions.js';
 import { quoteIdent } from '../sql/translate.js';
 import {
   DEFAULT_TIME_ZONE,
@@ -116,6 +117,7 @@ export function changeRowsSync(options: ChangeRowsOptions): ChangeCounts {
   );
 
   const db = new Database(path.join(dataDir, entry.file), { fileMustExist: true });
+  registerFunctions(db); // the collation-key indexes call tsql_ck on every write
   try {
     db.pragma('busy_timeout = 10000');
     const views = options.view === undefined ? [...VIEWS] : [options.view];

@@ -7,6 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { registerFunctions } from '../server/functions.js';
+import { DEFAULT_COLLATION } from '../sql/collation.js';
 import { type ColumnDef, type ObjectDef, quoteIdent } from '../sql/translate.js';
 import {
   checkTimeZone,
@@ -111,11 +113,22 @@ function createView(db: Database.Database, view: string, table: string, columns:
   });
 }
 
-/** Indexes are built after the rows are in: much faster than growing them row by row. */
+/**
+ * Indexes are built after the rows are in: much faster than growing them row by row. A text column
+ * also gets an index on its collation key, so ORDER BY it streams instead of sorting every row first.
+ */
 function createIndex(db: Database.Database, table: string, column: string): void {
   db.exec(
     `CREATE INDEX ${quoteIdent(`ix_${table}_${column}`)} ON ${quoteIdent(table)} (${quoteIdent(column)})`,
   );
+  const info = db.prepare(`SELECT type FROM pragma_table_info(?) WHERE name = ?`).get(table, column) as
+    | { type: string }
+    | undefined;
+  if (info?.type.startsWith('TEXT')) {
+    db.exec(
+      `CREATE INDEX ${quoteIdent(`ix_${table}_${column}_ck`)} ON ${quoteIdent(table)} (tsql_ck(${quoteIdent(column)}, '${DEFAULT_COLLATION}'))`,
+    );
+  }
 }
 
 function fillTable(
@@ -143,6 +156,7 @@ function buildFile(file: string, fill: (db: Database.Database) => void): void {
   const tmp = `${file}.building`;
   rmSync(tmp, { force: true });
   const db = new Database(tmp);
+  registerFunctions(db);
   try {
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');

@@ -64,17 +64,22 @@ function typeOf(text: string): SqlType {
   return type;
 }
 
+// Module-level aliases of globals used per row: reading a global is costly inside a vm context
+// (Jest runs the tests in one); a module binding is not.
+const { imul } = Math;
+const toText = String;
+
 /** A 32-bit FNV-1a hash of a row's values and a seed: the order of rows an ORDER BY leaves tied. */
 export function tieBreak(seed: number, values: unknown[]): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (const v of values) {
-    const text = v === null ? '\u0000' : `${typeof v}:${String(v)}`;
+    const text = v === null ? '\u0000' : `${typeof v}:${toText(v)}`;
     for (let i = 0; i < text.length; i++) {
       h ^= text.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
+      h = imul(h, 0x01000193) >>> 0;
     }
     h ^= 0xff;
-    h = Math.imul(h, 0x01000193) >>> 0;
+    h = imul(h, 0x01000193) >>> 0;
   }
   return h;
 }

@@ -119,6 +119,8 @@ export function isCodePageText(type: SqlType): boolean {
  * gives them (0 where they do not apply), `collationName` for character columns (null otherwise).
  */
 export interface TypeDescription {
+  /** sys.types.system_type_id (167 varchar, 231 nvarchar, 106 decimal, 60 money, 43 datetimeoffset, ...). */
+  systemTypeId: number;
   systemTypeName: string;
   maxLength: number;
   precision: number;
@@ -168,7 +170,39 @@ const FIXED: Record<string, [maxLength: number, precision: number, scale: number
   ntext: [16, 0, 0],
 };
 
+const SYSTEM_TYPE_IDS: Record<string, number> = {
+  varchar: 167,
+  char: 175,
+  nvarchar: 231,
+  nchar: 239,
+  text: 35,
+  ntext: 99,
+  uniqueidentifier: 36,
+  varbinary: 165,
+  tinyint: 48,
+  smallint: 52,
+  int: 56,
+  bigint: 127,
+  real: 59,
+  float: 62,
+  bit: 104,
+  money: 60,
+  smallmoney: 122,
+  decimal: 106,
+  numeric: 108,
+  date: 40,
+  smalldatetime: 58,
+  datetime: 61,
+  datetime2: 42,
+  time: 41,
+  datetimeoffset: 43,
+};
+
 export function describeType(type: SqlType): TypeDescription {
+  return { systemTypeId: SYSTEM_TYPE_IDS[exactTypeName(type)] ?? 0, ...describeShape(type) };
+}
+
+function describeShape(type: SqlType): Omit<TypeDescription, 'systemTypeId'> {
   const name = exactTypeName(type);
   const collationName = collationOf(type) ?? null;
   const fixed = FIXED[name];

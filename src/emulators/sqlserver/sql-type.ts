@@ -27,6 +27,7 @@
  * - TIME: 'HH:MM:SS.fffffff'; DATETIMEOFFSET: 'YYYY-MM-DD HH:MM:SS.fffffff +hh:mm' (local time and offset);
  * - UNIQUEIDENTIFIER: 'XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX' (upper case); VARBINARY: '0x' and upper-case hex.
  */
+import { parseCollation } from './sql/collation.js';
 import { SqlServerError } from './sql/errors.js';
 
 // Module-level aliases of globals used once per row or value: reading a global is costly inside a vm
@@ -118,6 +119,8 @@ export function isCodePageText(type: SqlType): boolean {
  * gives them (0 where they do not apply), `collationName` for character columns (null otherwise).
  */
 export interface TypeDescription {
+  /** sys.types.system_type_id (167 varchar, 231 nvarchar, 106 decimal, 60 money, 43 datetimeoffset, ...). */
+  systemTypeId: number;
   systemTypeName: string;
   maxLength: number;
   precision: number;
@@ -167,7 +170,39 @@ const FIXED: Record<string, [maxLength: number, precision: number, scale: number
   ntext: [16, 0, 0],
 };
 
+const SYSTEM_TYPE_IDS: Record<string, number> = {
+  varchar: 167,
+  char: 175,
+  nvarchar: 231,
+  nchar: 239,
+  text: 35,
+  ntext: 99,
+  uniqueidentifier: 36,
+  varbinary: 165,
+  tinyint: 48,
+  smallint: 52,
+  int: 56,
+  bigint: 127,
+  real: 59,
+  float: 62,
+  bit: 104,
+  money: 60,
+  smallmoney: 122,
+  decimal: 106,
+  numeric: 108,
+  date: 40,
+  smalldatetime: 58,
+  datetime: 61,
+  datetime2: 42,
+  time: 41,
+  datetimeoffset: 43,
+};
+
 export function describeType(type: SqlType): TypeDescription {
+  return { systemTypeId: SYSTEM_TYPE_IDS[exactTypeName(type)] ?? 0, ...describeShape(type) };
+}
+
+function describeShape(type: SqlType): Omit<TypeDescription, 'systemTypeId'> {
   const name = exactTypeName(type);
   const collationName = collationOf(type) ?? null;
   const fixed = FIXED[name];
@@ -243,7 +278,7 @@ export function parseSqlType(text: string, options: { lenient?: boolean } = {}):
         `Invalid collation '${collation}'. Supported collations: ${ACCEPTED_COLLATIONS}.`,
       );
     }
-    exact.collation = collation;
+    exact.collation = parseCollation(collation).name; // the SQL layer compares by it too (448 if it cannot)
   }
   return options.lenient === true ? familyType(exact) : exact;
 }
@@ -760,24 +795,25 @@ export interface CollationInfo {
 const LOCALES: Record<string, number> = {
   latin1_general: 0x0409,
   modern_spanish: 0x0c0a,
-  traditional_spanish: 0x040a,
 };
-const VERSIONS: Record<string, number> = { '90': 1, '100': 2, '140': 3 };
+/** COLLATIONPROPERTY(name, 'Version'): 2 for the SQL Server 2008 collations (_100), 0 for the older ones. */
+const VERSIONS: Record<string, number> = { '100': 2 };
 const SQL_COLLATIONS: Record<string, CollationInfo> = {
   sql_latin1_general_cp1_ci_as: { lcid: 0x0409, flags: 0x0d, version: 0, sortId: 52 },
   sql_latin1_general_cp1_cs_as: { lcid: 0x0409, flags: 0x0c, version: 0, sortId: 51 },
+  sql_latin1_general_cp1_ci_ai: { lcid: 0x0409, flags: 0x0f, version: 0, sortId: 54 },
 };
 
 export const ACCEPTED_COLLATIONS =
-  'Modern_Spanish, Traditional_Spanish or Latin1_General [_90|_100|_140] with _CI/_CS, _AI/_AS [, _KS, _WS, _UTF8] or _BIN/_BIN2 ' +
-  '(e.g. Modern_Spanish_CI_AS, Latin1_General_CS_AS, Latin1_General_BIN2), SQL_Latin1_General_CP1_CI_AS, SQL_Latin1_General_CP1_CS_AS';
+  'Modern_Spanish or Latin1_General [_100] with _CI/_CS, _AI/_AS [, _KS, _WS, _SC, _UTF8] or _BIN/_BIN2 ' +
+  '(e.g. Modern_Spanish_CI_AS, Latin1_General_CS_AS, Latin1_General_BIN2), SQL_Latin1_General_CP1_CI_AS, _CS_AS, _CI_AI';
 
 /** What a collation name means on the wire, or undefined for a name the emulator does not know. */
 export function collationInfo(name: string): CollationInfo | undefined {
   const lower = name.toLowerCase();
   const sql = SQL_COLLATIONS[lower];
   if (sql !== undefined) return sql;
-  const m = /^(latin1_general|modern_spanish|traditional_spanish)(?:_(90|100|140))?_(.+)$/.exec(lower);
+  const m = /^(latin1_general|modern_spanish)(?:_(100))?_(.+)$/.exec(lower);
   if (!m) return undefined;
   const options = (m[3] ?? '').split('_');
   const version = m[2] === undefined ? 0 : (VERSIONS[m[2]] ?? 0);

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type sql from 'mssql';
 import { localTimeRows } from '../../../src/emulators/sqlserver/data/generator.js';
+import { prepareData } from '../../../src/emulators/sqlserver/data/store.js';
 import {
   changeRows,
   DATABASE_NAMES,
@@ -198,6 +200,30 @@ describe('changing a share of rows, and state that persists between starts', () 
     const manifest = JSON.parse(readFileSync(path.join(folder.dir, 'manifest.json'), 'utf8'));
     expect(manifest.companies.ITALCOL.sizes).toEqual({ ...SIZES.ITALCOL });
     expect(afterReset).toBe([...generateCompany('ITALCOL', SIZES.ITALCOL).terceros()].length);
+  });
+
+  it('writes the wall clock of the zone the data was generated for when given none', async () => {
+    const dir = tempDir();
+    try {
+      prepareData({ dataDir: dir.dir, sizes: SIZES, timeZone: 'UTC' });
+      await changeRows({
+        dataDir: dir.dir,
+        company: 'ITALCOL',
+        view: 'terceros_view',
+        share: 0.01,
+        kinds: { updated: 1, inserted: 0, deleted: 0 },
+        at: AT,
+      });
+      const db = new Database(path.join(dir.dir, 'ITALCOL.sqlite'), { readonly: true });
+      const stamped = db
+        .prepare('SELECT COUNT(*) AS n FROM terceros WHERE fecha_modificacion = ?')
+        .get('2030-01-02 03:04:05.6780000') as { n: number };
+      db.close();
+
+      expect(stamped.n).toBe(4);
+    } finally {
+      dir.remove();
+    }
   });
 
   it('refuses a bad share and an unknown company with messages that say what is accepted', async () => {

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import mssql from 'mssql';
 import { Connection, Request } from 'tedious';
 import { TYPES_VIEW_COLUMNS, typesViewRows } from '../../../src/emulators/sqlserver/data/tipos.js';
@@ -301,6 +303,49 @@ describe('every common SQL Server type through the real driver', () => {
     expect(rows).toEqual([
       'T-1\tCompañía Ñandú — café €5\tab        \t922337203685477.5807\t123456789012345678901234567890123456.78\t-1234567.891\t6F9619FF-8B86-D011-B42D-00C04FC964FF\t0001feff',
       'T-3\t\tÑ         \t-0.0001\t-0.01\t0.000\t6F9619FF-8B86-D011-B42D-00C04FC964FF\t',
+    ]);
+  });
+});
+
+describe('a column declared with its own collation', () => {
+  const folder = tempDir();
+  const csv = tempDir();
+  let emulator: SqlServerEmulator;
+  let pool: mssql.ConnectionPool;
+
+  beforeAll(async () => {
+    mkdirSync(path.join(csv.dir, 'OTRA'));
+    writeFileSync(
+      path.join(csv.dir, 'OTRA', 'codigos_view.csv'),
+      'codigo:VARCHAR(10) COLLATE Latin1_General_CS_AS NOT NULL,nombre:NVARCHAR(20)\nab-1,uno\nAB-1,dos\n',
+    );
+    emulator = await startSqlServerEmulator({ dataDir: folder.dir, csvDir: csv.dir });
+    pool = await connect(emulator, emulator.databases.OTRA ?? '');
+  });
+
+  afterAll(async () => {
+    await pool.close();
+    await emulator.stop();
+    folder.remove();
+    csv.remove();
+  });
+
+  it('compares by it and sends its 5 bytes; other columns keep the database default', async () => {
+    const found = await pool
+      .request()
+      .input('c', mssql.VarChar(10), 'AB-1')
+      .query('SELECT nombre FROM codigos_view WHERE codigo = @c');
+    const columns = await rawMetadata(
+      emulator,
+      emulator.databases.OTRA ?? '',
+      'SELECT codigo, nombre, nombre COLLATE Latin1_General_BIN2 AS binario FROM codigos_view',
+    );
+
+    expect(found.recordset).toEqual([{ nombre: 'dos' }]);
+    expect(columns.map((c) => [c.name, c.collation?.lcid, c.collation?.flags])).toEqual([
+      ['codigo', 0x0409, 0x0c],
+      ['nombre', 0x0c0a, 0x0d],
+      ['binario', 0x0409, 0x20],
     ]);
   });
 });

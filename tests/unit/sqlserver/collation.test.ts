@@ -1,3 +1,4 @@
+import { Collation } from 'tedious/lib/collation.js';
 import { substring, tieBreak } from '../../../src/emulators/sqlserver/server/functions.js';
 import { collationKey, likeFold, parseCollation } from '../../../src/emulators/sqlserver/sql/collation.js';
 import { SqlServerError } from '../../../src/emulators/sqlserver/sql/errors.js';
@@ -78,6 +79,18 @@ describe('collation keys', () => {
     expect(fail).toThrow(/Invalid collation 'Klingon_CI_AS'\. .*Modern_Spanish.*_BIN2/);
     expect(parseCollation('modern_spanish_ci_as').name).toBe('Modern_Spanish_CI_AS');
     expect(parseCollation('latin1_general_100_cs_as_sc_utf8').name).toBe('Latin1_General_100_CS_AS_SC_UTF8');
+  });
+
+  it('carries the 5 TDS collation bytes tedious reads back (LCID, flags, version, sort id)', () => {
+    const wire = (name: string): string => parseCollation(name).wire.toString('hex');
+
+    expect(wire('Modern_Spanish_CI_AS')).toBe('0a0cd00000');
+    expect(wire('SQL_Latin1_General_CP1_CI_AS')).toBe('0904d00034');
+    expect(wire('Latin1_General_CS_AS')).toBe('0904c00000');
+    expect(wire('Latin1_General_100_CI_AI')).toBe('0904f01000');
+    expect(wire('Latin1_General_BIN2')).toBe('0904000200');
+    const parsed = Collation.fromBuffer(parseCollation('Modern_Spanish_CI_AS').wire);
+    expect([parsed.lcid, parsed.codepage]).toEqual([3082, 'CP1252']);
   });
 
   it('folds text for LIKE one character at a time', () => {

@@ -315,3 +315,75 @@ describe('LIKE patterns', () => {
     expect(likeToRegExp(pattern, escapeChar).test(value)).toBe(expected);
   });
 });
+
+describe('collations, ties and describe in the translation', () => {
+  it('returns rows an ORDER BY leaves tied in an order set by the seed, not by storage', () => {
+    const db = new Database(':memory:');
+    registerFunctions(db);
+    db.exec('CREATE TABLE terceros_view (nit TEXT, activo INTEGER)');
+    const insert = db.prepare('INSERT INTO terceros_view (nit, activo) VALUES (?, 1)');
+    const keys = ['ab-1', 'AB-1', 'Ab-1', 'aB-1', 'ab-1 ', 'AB-1  '];
+    for (const key of keys) insert.run(key);
+    const [statement] = parseBatch('SELECT nit FROM terceros_view ORDER BY nit');
+    const orders = [1, 2, 3, 4, 5].map((tieSeed) =>
+      run(db, compileSelect(statement as SelectStatement, { ...context(), tieSeed })).map((r) => r[0]),
+    );
+
+    for (const order of orders) expect([...(order as string[])].sort()).toEqual([...keys].sort());
+    expect(new Set(orders.map((o) => o.join('|'))).size).toBeGreaterThan(1);
+    expect(orders.some((o) => o.join('|') === keys.join('|'))).toBe(false);
+    expect(run(db, compileSelect(statement as SelectStatement, { ...context(), tieSeed: 3 }))).toEqual(
+      run(db, compileSelect(statement as SelectStatement, { ...context(), tieSeed: 3 })),
+    );
+    db.close();
+  });
+
+  it('compares with the database default collation, which the context can change', () => {
+    const db = new Database(':memory:');
+    registerFunctions(db);
+    db.exec(
+      "CREATE TABLE terceros_view (nit TEXT, activo INTEGER); INSERT INTO terceros_view VALUES ('AB-1', 1)",
+    );
+    const [statement] = parseBatch("SELECT COUNT(*) FROM terceros_view WHERE nit = N'ab-1'");
+
+    expect(run(db, compileSelect(statement as SelectStatement, context()))).toEqual([[1]]);
+    expect(
+      run(
+        db,
+        compileSelect(statement as SelectStatement, { ...context(), collation: 'Latin1_General_CS_AS' }),
+      ),
+    ).toEqual([[0]]);
+    db.close();
+  });
+
+  it('types CASE, COALESCE and CAST results and describes them', () => {
+    const compiled = compile(
+      'SELECT CASE WHEN activo = 1 THEN cupo_credito ELSE 0 END AS c, COALESCE(razon_social, nit) AS r, CAST(cupo_credito AS NVARCHAR) AS t, CONVERT(DECIMAL(10,1), cupo_credito) AS d FROM terceros_view',
+    );
+
+    expect(compiled.columns.map((c) => [c.name, c.type, c.nullable, c.collation])).toEqual([
+      ['c', { kind: 'decimal', precision: 18, scale: 2 }, true, undefined],
+      ['r', { kind: 'nvarchar', length: 400 }, false, 'Modern_Spanish_CI_AS'],
+      ['t', { kind: 'nvarchar', length: 30 }, true, 'Modern_Spanish_CI_AS'],
+      ['d', { kind: 'decimal', precision: 10, scale: 1 }, true, undefined],
+    ]);
+    const described = compile(
+      "EXEC sp_describe_first_result_set N'SELECT nit COLLATE Latin1_General_BIN2 AS k, activo FROM terceros_view'",
+    );
+    const db = sampleDatabase();
+    const rows = run(db, described);
+    const at = (name: string) => described.columns.findIndex((c) => c.name === name);
+    expect(
+      rows.map((r) => [
+        r[at('name')],
+        r[at('system_type_name')],
+        r[at('collation_name')],
+        r[at('is_case_sensitive')],
+      ]),
+    ).toEqual([
+      ['k', 'nvarchar(20)', 'Latin1_General_BIN2', 1],
+      ['activo', 'bit', null, 0],
+    ]);
+    db.close();
+  });
+});

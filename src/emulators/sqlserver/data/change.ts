@@ -48,8 +48,9 @@ export interface ChangeRowsOptions {
   /** The instant written as fecha_modificacion on updated and new rows (default: now). */
   at?: Date;
   /**
-   * The server's time zone (IANA, default America/Bogota): fecha_modificacion is written as the
-   * wall-clock time there, as an ERP's GETDATE() does (2026-03-01T13:00Z is '2026-03-01 08:00:00' in Bogotá).
+   * The server's time zone (IANA; default: the zone the data was generated for, else America/Bogota):
+   * fecha_modificacion is written as the wall-clock time there, as an ERP's GETDATE() does
+   * (2026-03-01T13:00Z is '2026-03-01 08:00:00' in Bogotá).
    */
   timeZone?: string;
 }
@@ -100,7 +101,8 @@ export function changeRowsSync(options: ChangeRowsOptions): ChangeCounts {
     throw new RangeError('kinds must be non-negative proportions, at least one above 0, e.g. { updated: 1 }');
   }
   const seed = options.seed ?? DEFAULT_SEED;
-  const offset = zoneOffsets(options.timeZone ?? DEFAULT_TIME_ZONE);
+  // The server zone the data was generated for, unless told otherwise.
+  const offset = zoneOffsets(options.timeZone ?? entry.timeZone ?? DEFAULT_TIME_ZONE);
   const at = formatWallClock((options.at ?? new Date()).getTime(), offset);
   const generatedSeed = entry.seed ?? DEFAULT_SEED;
   const sizes = resolveSizes(options.company, entry.sizes ?? {});

@@ -34,7 +34,7 @@ import {
   type SqlValue,
 } from '../sql-type.js';
 import { typedValue } from './storage.js';
-import { isView, VIEW_COLUMNS } from './views.js';
+import { columnDef, isView, VIEW_COLUMNS } from './views.js';
 
 export class CsvError extends Error {
   override readonly name = 'CsvError';
@@ -210,7 +210,7 @@ function columnFromDeclaration(name: string, declaration: string, file: string):
   } catch {
     throw new CsvError(`${file}: column '${name}' has type '${typeText}'; accepted types: ${ACCEPTED_TYPES}`);
   }
-  return { name, type, nullable: !/NOT\s+NULL/i.test(m?.[2] ?? '') };
+  return columnDef(name, type, !/NOT\s+NULL/i.test(m?.[2] ?? ''));
 }
 
 interface CsvRecord {

@@ -24,6 +24,7 @@ import { TYPES_TABLE, TYPES_VIEW, TYPES_VIEW_COLUMNS, typesViewRows } from './ti
 import {
   COMPANIES,
   type CompanySizes,
+  columnDef,
   databaseNameFor,
   isView,
   VIEW_COLUMNS,
@@ -34,7 +35,7 @@ import {
 } from './views.js';
 
 /** Bump when the generator or the file layout changes: older files are then regenerated. */
-export const STORE_VERSION = 5;
+export const STORE_VERSION = 6;
 export const DEFAULT_DATA_DIR = '.data/sqlserver';
 
 export interface CompanyManifest {
@@ -117,7 +118,12 @@ function createView(db: Database.Database, view: string, table: string, columns:
  * Indexes are built after the rows are in: much faster than growing them row by row. A text column
  * also gets an index on its collation key, so ORDER BY it streams instead of sorting every row first.
  */
-function createIndex(db: Database.Database, table: string, column: string): void {
+function createIndex(
+  db: Database.Database,
+  table: string,
+  column: string,
+  collation = DEFAULT_COLLATION,
+): void {
   db.exec(
     `CREATE INDEX ${quoteIdent(`ix_${table}_${column}`)} ON ${quoteIdent(table)} (${quoteIdent(column)})`,
   );
@@ -126,7 +132,7 @@ function createIndex(db: Database.Database, table: string, column: string): void
     | undefined;
   if (info?.type.startsWith('TEXT')) {
     db.exec(
-      `CREATE INDEX ${quoteIdent(`ix_${table}_${column}_ck`)} ON ${quoteIdent(table)} (tsql_ck(${quoteIdent(column)}, '${DEFAULT_COLLATION}'))`,
+      `CREATE INDEX ${quoteIdent(`ix_${table}_${column}_ck`)} ON ${quoteIdent(table)} (tsql_ck(${quoteIdent(column)}, '${collation}'))`,
     );
   }
 }
@@ -211,7 +217,8 @@ function loadCsvFile(file: string, company: CsvCompany): void {
           : undefined;
       createView(db, view.view, table, view.columns);
       fillTable(db, table, view.columns, view.rows());
-      if (key !== undefined) createIndex(db, table, key);
+      const keyColumn = view.columns.find((c) => c.name === key);
+      if (key !== undefined) createIndex(db, table, key, keyColumn?.collation ?? DEFAULT_COLLATION);
     }
   });
 }
@@ -332,11 +339,7 @@ export function readCatalog(file: string): Map<string, ObjectDef> {
         object = { name: row.object, sqliteName: row.sqlite_name, columns: [] };
         catalog.set(row.object.toLowerCase(), object);
       }
-      object.columns.push({
-        name: row.column_name,
-        type: parseSqlType(row.sql_type),
-        nullable: row.nullable === 1,
-      });
+      object.columns.push(columnDef(row.column_name, parseSqlType(row.sql_type), row.nullable === 1));
     }
     return catalog;
   } finally {

@@ -26,17 +26,22 @@ export interface Collation {
   accentSensitive: boolean;
   /** 'ñ' is a letter of its own (Modern_Spanish). */
   spanish: boolean;
+  /** The 5 bytes TDS carries (ENVCHANGE 7, COLMETADATA): LCID, flags, version, sort id. */
+  wire: Buffer;
 }
 
 export const DEFAULT_COLLATION = 'Modern_Spanish_CI_AS';
 
-const FAMILIES: Record<string, { name: string; spanish: boolean }> = {
-  latin1_general: { name: 'Latin1_General', spanish: false },
-  latin1_general_100: { name: 'Latin1_General_100', spanish: false },
-  modern_spanish: { name: 'Modern_Spanish', spanish: true },
-  modern_spanish_100: { name: 'Modern_Spanish_100', spanish: true },
-  sql_latin1_general_cp1: { name: 'SQL_Latin1_General_CP1', spanish: false },
+const FAMILIES: Record<string, { name: string; spanish: boolean; lcid: number; version: number }> = {
+  latin1_general: { name: 'Latin1_General', spanish: false, lcid: 0x0409, version: 0 },
+  latin1_general_100: { name: 'Latin1_General_100', spanish: false, lcid: 0x0409, version: 1 },
+  modern_spanish: { name: 'Modern_Spanish', spanish: true, lcid: 0x0c0a, version: 0 },
+  modern_spanish_100: { name: 'Modern_Spanish_100', spanish: true, lcid: 0x0c0a, version: 1 },
+  sql_latin1_general_cp1: { name: 'SQL_Latin1_General_CP1', spanish: false, lcid: 0x0409, version: 0 },
 };
+
+/** SQL Server's sort order ids of the SQL_Latin1_General_CP1 collations (0 for Windows collations). */
+const SQL_SORT_IDS: Record<string, number> = { CI_AS: 52, CS_AS: 51, CI_AI: 54, BIN: 40, BIN2: 30 };
 
 const COLLATION_NAME =
   /^(latin1_general(?:_100)?|modern_spanish(?:_100)?|sql_latin1_general_cp1)_(?:(bin2?)|(ci|cs)_(ai|as)((?:_ks)?(?:_ws)?(?:_sc)?(?:_utf8)?))$/i;
@@ -60,29 +65,55 @@ export function parseCollation(written: string): Collation {
       `Invalid collation '${written}'. The sf-sync SQL Server emulator knows ${ACCEPTED_COLLATIONS}.`,
     );
   }
-  let collation: Collation;
-  if (m[2] !== undefined) {
-    collation = {
-      name: `${family.name}_${m[2].toUpperCase()}`,
-      binary: true,
-      caseSensitive: true,
-      accentSensitive: true,
-      spanish: false,
-    };
-  } else {
-    const cs = (m[3] ?? '').toUpperCase();
-    const as = (m[4] ?? '').toUpperCase();
-    collation = {
-      name: `${family.name}_${cs}_${as}${(m[5] ?? '').toUpperCase()}`,
-      binary: false,
-      caseSensitive: cs === 'CS',
-      accentSensitive: as === 'AS',
-      spanish: family.spanish,
-    };
-  }
+  const collation = m[2] !== undefined ? binaryCollation(family, m[2]) : windowsCollation(family, m);
   if (cache.size > 100) cache.clear();
   cache.set(key, collation);
   return collation;
+}
+
+type Family = { name: string; spanish: boolean; lcid: number; version: number };
+
+/**
+ * MS-TDS 2.2.5.1.2: LCID in the low 20 bits, then fIgnoreCase, fIgnoreAccent, fIgnoreKana,
+ * fIgnoreWidth, fBinary, fBinary2, fUTF8, a reserved bit, 4 bits of version; then the sort id.
+ */
+function wire(family: Family, flags: number, sortId: number): Buffer {
+  const bytes = Buffer.alloc(5);
+  bytes.writeUInt32LE((family.lcid | (flags << 20) | (family.version << 28)) >>> 0, 0);
+  bytes.writeUInt8(family.name.startsWith('SQL_') ? sortId : 0, 4);
+  return bytes;
+}
+
+function binaryCollation(family: Family, suffix: string): Collation {
+  const kind = suffix.toUpperCase();
+  return {
+    name: `${family.name}_${kind}`,
+    binary: true,
+    caseSensitive: true,
+    accentSensitive: true,
+    spanish: false,
+    wire: wire(family, kind === 'BIN2' ? 0x20 : 0x10, SQL_SORT_IDS[kind] ?? 0),
+  };
+}
+
+function windowsCollation(family: Family, m: RegExpExecArray): Collation {
+  const cs = (m[3] ?? '').toUpperCase();
+  const as = (m[4] ?? '').toUpperCase();
+  const rest = (m[5] ?? '').toUpperCase();
+  const flags =
+    (cs === 'CI' ? 0x01 : 0) |
+    (as === 'AI' ? 0x02 : 0) |
+    (rest.includes('_KS') ? 0 : 0x04) |
+    (rest.includes('_WS') ? 0 : 0x08) |
+    (rest.includes('_UTF8') ? 0x40 : 0);
+  return {
+    name: `${family.name}_${cs}_${as}${rest}`,
+    binary: false,
+    caseSensitive: cs === 'CS',
+    accentSensitive: as === 'AS',
+    spanish: family.spanish,
+    wire: wire(family, flags, SQL_SORT_IDS[`${cs}_${as}`] ?? 0),
+  };
 }
 
 const EXPANSIONS: Record<string, string> = { ß: 'ss', ẞ: 'ss', æ: 'ae', Æ: 'ae', œ: 'oe', Œ: 'oe' };
@@ -134,7 +165,7 @@ function charUnits(ch: string, spanish: boolean): Unit[] {
   return units;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[ -~]*$/;
 
 /** Splits a (trimmed) string into collation units: base character with its accents and case. */
 function units(text: string, spanish: boolean): Unit[] {

@@ -203,22 +203,20 @@ class Binder {
     }
     const columns: OutputColumn[] = outputs.map((o) => this.outputColumn(o));
     const distinctByKey = s.distinct && !hasAggregate;
-    let sql = `SELECT ${s.distinct && !distinctByKey ? 'DISTINCT ' : ''}${outputs.map((o, i) => `${o.typed.sql} AS c${i}`).join(', ')}`;
-    sql += from;
+    const head = `SELECT ${s.distinct && !distinctByKey ? 'DISTINCT ' : ''}${outputs.map((o, i) => `${o.typed.sql} AS c${i}`).join(', ')}`;
+    let tail = '';
     if (s.where !== undefined) {
       this.scope.where = true;
-      sql += ` WHERE ${this.condition(s.where)}`;
+      tail += ` WHERE ${this.condition(s.where)}`;
       this.scope.where = false;
     }
     if (distinctByKey) {
       // DISTINCT under the collations: one row per group of values equal under them.
-      sql += ` GROUP BY ${columns.map((c, i) => this.keySql(`c${i}`, c.type, c.collation)).join(', ')}`;
+      tail += ` GROUP BY ${columns.map((c, i) => this.keySql(`c${i}`, c.type, c.collation)).join(', ')}`;
     }
-    sql += this.orderBy(s, outputs, columns, hasAggregate);
-    sql += this.limit(s);
-    sql = sql.replace(/\u0001S(\d+)\u0001/g, (_, n: string) =>
-      this.renderSource(this.sources[Number(n)] as Source),
-    );
+    tail += this.orderBy(s, outputs, columns, hasAggregate);
+    tail += this.limit(s);
+    const sql = head + from() + tail;
     const safeIntegers = columns.some((c) => c.type.kind === 'bigint' || c.type.kind === 'decimal');
     return { sql, binds: this.binds, columns, safeIntegers };
   }
@@ -262,18 +260,26 @@ class Binder {
     return `${ref.source.sqlAlias}.${alias}`;
   }
 
-  private fromClause(s: SelectStatement): string {
-    if (s.from === undefined) return '';
-    let sql = ` FROM ${this.addSource(s.from)}`;
+  /**
+   * Binds FROM and its joins; returns a function that writes their SQL once the whole query is
+   * bound (a join's sources compute the collation keys its comparisons ask for).
+   */
+  private fromClause(s: SelectStatement): () => string {
+    if (s.from === undefined) return () => '';
+    this.addSource(s.from);
+    const joins: { type: 'inner' | 'left'; on: string }[] = [];
     for (const join of s.joins ?? []) {
-      const source = this.addSource(join.table);
-      if (join.type === 'left') {
-        const added = this.sources[this.sources.length - 1] as Source;
-        for (const column of added.columns) column.nullable = true;
-      }
-      sql += ` ${join.type === 'left' ? 'LEFT JOIN' : 'JOIN'} ${source} ON ${this.condition(join.on)}`;
+      const added = this.addSource(join.table);
+      if (join.type === 'left') for (const column of added.columns) column.nullable = true;
+      joins.push({ type: join.type, on: this.condition(join.on) });
     }
-    return sql;
+    return () => {
+      const [first, ...rest] = this.sources.map((source) => this.renderSource(source));
+      const joined = rest.map(
+        (source, i) => ` ${joins[i]?.type === 'left' ? 'LEFT JOIN' : 'JOIN'} ${source} ON ${joins[i]?.on}`,
+      );
+      return ` FROM ${first}${joined.join('')}`;
+    };
   }
 
   private selectList(s: SelectStatement): { typed: Typed; name: string }[] {
@@ -418,7 +424,7 @@ class Binder {
   }
 
   /** Adds a table, view or derived table to FROM; returns its SQL. */
-  private addSource(ref: TableRef): string {
+  private addSource(ref: TableRef): Source {
     const sqlAlias = `t${this.sources.length}`;
     const exposed = (ref.alias ?? ref.parts[ref.parts.length - 1] ?? '').toLowerCase();
     const clash = this.sources.find(
@@ -455,7 +461,7 @@ class Binder {
         };
       });
       this.sources.push({ parts: [], alias, sqlAlias, columns, body: `(${inner.sql})`, keys: new Map() });
-      return `\u0001S${this.sources.length - 1}\u0001`;
+      return this.sources[this.sources.length - 1] as Source;
     }
     const object = this.lookupObject(ref.parts, ref.text);
     const columns = object.columns.map((c) => ({
@@ -475,7 +481,7 @@ class Binder {
     };
     if (ref.alias !== undefined) source.alias = ref.alias;
     this.sources.push(source);
-    return `\u0001S${this.sources.length - 1}\u0001`;
+    return source;
   }
 
   private lookupObject(parts: string[], text: string): ObjectDef {

@@ -77,6 +77,8 @@ export interface ResultColumn {
   nullable: boolean;
   /** A column of a table or view (updatable "unknown"), rather than a computed expression. */
   fromTable?: boolean;
+  /** A character column's collation (from the SQL layer: COLLATE, the column's); else the type's or the default. */
+  collation?: string;
 }
 
 export function decimalLength(precision: number): number {
@@ -115,7 +117,7 @@ export function fixedTypeId(type: SqlType): number | undefined {
  * The TYPE_INFO of an exact SQL type ([MS-TDS] 2.2.5.4): the fixed-length type for a NOT NULL column
  * when there is one, else the nullable ("N") type with its length, precision/scale or collation.
  */
-export function writeTypeInfo(w: BufferWriter, type: SqlType, nullable = true): void {
+export function writeTypeInfo(w: BufferWriter, type: SqlType, nullable = true, collation?: string): void {
   const fixed = nullable ? undefined : fixedTypeId(type);
   if (fixed !== undefined) {
     w.u8(fixed);
@@ -123,7 +125,7 @@ export function writeTypeInfo(w: BufferWriter, type: SqlType, nullable = true): 
   }
   switch (type.kind) {
     case 'nvarchar':
-      writeCharacterTypeInfo(w, type);
+      writeCharacterTypeInfo(w, type, collation);
       return;
     case 'int':
       w.u8(TypeId.INTN);
@@ -174,10 +176,10 @@ export function writeTypeInfo(w: BufferWriter, type: SqlType, nullable = true): 
 
 type CharacterType = Extract<SqlType, { kind: 'nvarchar' }>;
 
-function writeCharacterTypeInfo(w: BufferWriter, type: CharacterType): void {
+function writeCharacterTypeInfo(w: BufferWriter, type: CharacterType, name?: string): void {
   const max = type.length === 'max';
   const n = max ? 0 : (type.length as number);
-  const collation = collationBytes(collationOf(type) ?? DEFAULT_COLLATION);
+  const collation = collationBytes(name ?? collationOf(type) ?? DEFAULT_COLLATION);
   switch (type.name) {
     case 'uniqueidentifier':
       w.u8(TypeId.GUID);
@@ -213,7 +215,7 @@ export function writeColMetadata(w: BufferWriter, columns: ResultColumn[]): void
   for (const c of columns) {
     w.u32(0); // UserType
     w.u16((c.nullable ? 0x0001 : 0) | (c.fromTable === true ? 0x0008 : 0));
-    writeTypeInfo(w, c.type, c.nullable);
+    writeTypeInfo(w, c.type, c.nullable, c.collation);
     w.bVarchar(c.name.slice(0, 128));
   }
 }
@@ -323,10 +325,10 @@ function textOf(v: unknown, fixed: number | undefined): string {
   return fixed !== undefined && s.length < fixed ? s.padEnd(fixed, ' ') : s;
 }
 
-function characterWriter(type: CharacterType): ValueWriter {
+function characterWriter(type: CharacterType, collation?: string): ValueWriter {
   const max = type.length === 'max';
   const fixed = type.name === 'char' || type.name === 'nchar' ? (type.length as number) : undefined;
-  const utf8 = (collationOf(type) ?? '').toUpperCase().includes('_UTF8');
+  const utf8 = (collation ?? collationOf(type) ?? '').toUpperCase().includes('_UTF8');
   const encode = isCodePageText(type)
     ? (v: unknown) => (utf8 ? Buffer.from(textOf(v, fixed), 'utf8') : encodeCp1252(textOf(v, fixed)))
     : (v: unknown) => Buffer.from(textOf(v, fixed), 'utf16le');
@@ -493,10 +495,10 @@ function datetimeWriter(small: boolean): ValueWriter {
   };
 }
 
-function valueWriter(type: SqlType): ValueWriter {
+function valueWriter(type: SqlType, collation?: string): ValueWriter {
   switch (type.kind) {
     case 'nvarchar':
-      return characterWriter(type);
+      return characterWriter(type, collation);
     case 'int':
       return intWriter(type.name === 'tinyint' ? 1 : type.name === 'smallint' ? 2 : 4);
     case 'bigint':
@@ -560,7 +562,7 @@ function fixedWriter(writer: ValueWriter): ValueWriter {
 
 /** The value writer of a result column (fixed-length for NOT NULL columns of types that have one). */
 function columnWriter(column: ResultColumn): ValueWriter {
-  const writer = valueWriter(column.type);
+  const writer = valueWriter(column.type, column.collation);
   return !column.nullable && fixedTypeId(column.type) !== undefined ? fixedWriter(writer) : writer;
 }
 

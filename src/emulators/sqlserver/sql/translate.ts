@@ -1185,3 +1185,42 @@ class Binder {
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+const DESCRIBE_PROCEDURE =
+  /^(?:(?:\[?master\]?\.)?\[?sys\]?\.|\[?dbo\]?\.)?\[?sp_describe_first_result_set\]?$/i;
+const DESCRIBE_ARGUMENTS = ['@tsql', '@params', '@browse_information_mode'];
+
+/**
+ * An RPC call of sp_describe_first_result_set by name (mssql's `request.execute(...)`), as the
+ * statement and parameters the connection runs; undefined for any other procedure.
+ * Arguments are named (@tsql, @params, @browse_information_mode) or positional.
+ */
+export function describeProcedureCall(
+  procedure: string,
+  args: { name: string; value: SqlValue }[],
+): { statement: SelectStatement; params: Map<string, BoundParam> } | undefined {
+  if (!DESCRIBE_PROCEDURE.test(procedure.trim())) return undefined;
+  const params = new Map<string, BoundParam>();
+  args.forEach((arg, i) => {
+    const name = arg.name === '' ? DESCRIBE_ARGUMENTS[i] : arg.name.toLowerCase();
+    if (name === undefined || !DESCRIBE_ARGUMENTS.includes(name)) {
+      throw new SqlServerError(
+        8145,
+        `${arg.name || `Parameter ${i + 1}`} is not a parameter for procedure sp_describe_first_result_set.`,
+      );
+    }
+    const type: SqlType =
+      name === '@browse_information_mode' ? { kind: 'int' } : { kind: 'nvarchar', length: 'max' };
+    params.set(name, { name, type, value: arg.value === null ? null : convertValue(arg.value, null, type) });
+  });
+  if (!params.has('@tsql')) {
+    throw new SqlServerError(
+      201,
+      "Procedure or function 'sp_describe_first_result_set' expects parameter '@tsql', which was not supplied.",
+      { state: 4 },
+    );
+  }
+  const describe: NonNullable<SelectStatement['describe']> = { tsql: { k: 'param', name: '@tsql' } };
+  if (params.has('@params')) describe.params = { k: 'param', name: '@params' };
+  return { statement: { k: 'select', distinct: false, items: [], describe }, params };
+}

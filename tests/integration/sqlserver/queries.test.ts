@@ -190,7 +190,12 @@ describe('the T-SQL of custom source queries, through mssql', () => {
   });
 
   it.each([
-    ['SELECT tipo_tercero, COUNT(*) FROM terceros_view GROUP BY tipo_tercero', 40517, "'GROUP BY'"],
+    ['SELECT nit FROM terceros_view UNION SELECT nit_tercero FROM sucursales_view', 40517, "'UNION'"],
+    [
+      'SELECT tipo_tercero, nit FROM terceros_view GROUP BY tipo_tercero',
+      8120,
+      "Column 'nit' is invalid in the select list",
+    ],
     [
       'SELECT s.nombre FROM terceros_view t RIGHT JOIN sucursales_view s ON s.nit_tercero = t.nit',
       40517,
@@ -212,6 +217,30 @@ describe('the T-SQL of custom source queries, through mssql', () => {
     const failure = pool.request().query(query);
 
     await expect(failure).rejects.toMatchObject({ number, message: expect.stringContaining(message) });
+  });
+
+  it('GROUP BY and HAVING group by the collation', async () => {
+    const result = await pool.request().query(
+      `SELECT UPPER(tipo_tercero) AS tipo, COUNT(*) AS n FROM terceros_view
+        GROUP BY tipo_tercero HAVING COUNT(*) > 0 ORDER BY tipo`,
+    );
+    const counts = new Map<string, number>();
+    for (const t of terceros)
+      counts.set(t.tipo_tercero.toUpperCase(), (counts.get(t.tipo_tercero.toUpperCase()) ?? 0) + 1);
+    const duplicated = await pool
+      .request()
+      .query('SELECT nit, COUNT(*) AS n FROM terceros_view GROUP BY nit HAVING COUNT(*) > 1');
+
+    expect(result.recordset).toEqual(
+      [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([tipo, n]) => ({ tipo, n })),
+    );
+    expect(duplicated.recordset.length).toBeGreaterThan(0);
+    expect(duplicated.recordset.map((r) => fold(r.nit)).sort()).toEqual(
+      [...nitCount]
+        .filter(([, n]) => n > 1)
+        .map(([nit]) => nit)
+        .sort(),
+    );
   });
 
   it('typed parameters take part in joins and conversions', async () => {

@@ -276,9 +276,9 @@ set transaction isolation level read committed`;
       expect.stringContaining("'RIGHT JOIN'"),
     ],
     [
-      'SELECT tipo_tercero FROM terceros_view GROUP BY tipo_tercero',
+      'SELECT tipo_tercero FROM terceros_view GROUP BY ROLLUP(tipo_tercero)',
       40517,
-      expect.stringContaining("'GROUP BY'"),
+      expect.stringContaining("'GROUP BY ROLLUP'"),
     ],
     [
       'SELECT TOP 1 nit FROM terceros_view ORDER BY nit OFFSET 1 ROWS',

@@ -177,6 +177,9 @@ class Binder {
   private readonly binds: Record<string, StorageValue>;
   private readonly sources: Source[] = [];
   private readonly scope: { where: boolean } = { where: false };
+  /** GROUP BY expressions (their SQL); column references to them count as grouped while `grouping`. */
+  private readonly groupSqls = new Set<string>();
+  private grouping = false;
   private readonly defaultCollation: string;
 
   constructor(
@@ -190,10 +193,14 @@ class Binder {
   select(s: SelectStatement): CompiledSelect {
     if (s.describe !== undefined) return this.describe(s.describe);
     const from = this.fromClause(s);
+    const groupKeys = this.groupBy(s);
+    const aggregated = s.groupBy !== undefined || s.having !== undefined;
+    this.grouping = aggregated;
     const outputs = this.selectList(s);
-    const hasAggregate = outputs.some((o) => o.typed.aggregate === true);
+    this.grouping = false;
+    const hasAggregate = aggregated || outputs.some((o) => o.typed.aggregate === true);
     if (hasAggregate) {
-      const bad = outputs.find((o) => o.typed.usesColumns === true);
+      const bad = outputs.find((o) => this.ungrouped(o.typed));
       if (bad !== undefined) {
         throw new SqlServerError(
           8120,
@@ -213,12 +220,36 @@ class Binder {
     if (distinctByKey) {
       // DISTINCT under the collations: one row per group of values equal under them.
       tail += ` GROUP BY ${columns.map((c, i) => this.keySql(`c${i}`, c.type, c.collation)).join(', ')}`;
-    }
+    } else if (groupKeys.length > 0) tail += ` GROUP BY ${groupKeys.join(', ')}`;
+    this.grouping = aggregated;
+    if (s.having !== undefined) tail += ` HAVING ${this.condition(s.having)}`;
     tail += this.orderBy(s, outputs, columns, hasAggregate);
+    this.grouping = false;
     tail += this.limit(s);
     const sql = head + from() + tail;
     const safeIntegers = columns.some((c) => c.type.kind === 'bigint' || c.type.kind === 'decimal');
     return { sql, binds: this.binds, columns, safeIntegers };
+  }
+
+  /** GROUP BY: groups by each expression's collation key (so 'AB-1' and 'ab-1' are one group). */
+  private groupBy(s: SelectStatement): string[] {
+    return (s.groupBy ?? []).map((e) => {
+      const typed = this.expr(e);
+      if (typed.aggregate === true) {
+        throw new SqlServerError(
+          144,
+          'Cannot use an aggregate or a subquery in an expression used for the group by list of a GROUP BY clause.',
+          { severity: 15 },
+        );
+      }
+      this.groupSqls.add(typed.sql);
+      return this.keySql(typed.sql, typed.type, typed.coll?.name);
+    });
+  }
+
+  /** An expression over columns that are neither aggregated nor grouped by. */
+  private ungrouped(typed: Typed): boolean {
+    return typed.usesColumns === true && !this.groupSqls.has(typed.sql);
   }
 
   private outputColumn(o: { typed: Typed; name: string }): OutputColumn {
@@ -317,7 +348,7 @@ class Binder {
     if (s.orderBy === undefined || s.orderBy.length === 0) return '';
     const parts = s.orderBy.map((item) => {
       const expr = this.orderExpr(item.expr, outputs, s.distinct);
-      if (hasAggregate && expr.usesColumns === true) {
+      if (hasAggregate && this.ungrouped(expr)) {
         throw new SqlServerError(
           8127,
           `Column "${expr.columnName ?? ''}" is invalid in the ORDER BY clause because it is not contained in either an aggregate function or the GROUP BY clause.`,
@@ -327,7 +358,7 @@ class Binder {
       return `${this.keySql(expr.sql, expr.type, collation)}${item.desc ? ' DESC' : ''}`;
     });
     // Rows the ORDER BY leaves tied come back in no particular order, as on SQL Server.
-    if (!hasAggregate) {
+    if (!hasAggregate || s.groupBy !== undefined) {
       parts.push(
         `tsql_tie(${this.ctx.tieSeed ?? DEFAULT_TIE_SEED}, ${columns.map((_, i) => `c${i}`).join(', ')})`,
       );
@@ -523,6 +554,7 @@ class Binder {
       columnName: written ?? column.name,
     };
     if (column.type.kind === 'nvarchar') typed.coll = { name: column.collation, explicit: false };
+    if (this.grouping && this.groupSqls.has(typed.sql)) typed.usesColumns = false;
     return typed;
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type sql from 'mssql';
+import { localTimeRows } from '../../../src/emulators/sqlserver/data/generator.js';
 import {
   changeRows,
   DATABASE_NAMES,
@@ -72,8 +73,9 @@ describe('changing a share of rows, and state that persists between starts', () 
       [35, 10, 5],
       [21, 6, 3],
     ]);
+    // Written as Bogotá's wall clock (22:04 the day before), which tedious reads as if it were UTC.
     for (const key of [...t.updated, ...t.inserted]) {
-      expect(after.terceros.get(key)?.fecha_modificacion).toEqual(AT);
+      expect(after.terceros.get(key)?.fecha_modificacion).toEqual(new Date('2030-01-01T22:04:05.678Z'));
     }
     for (const key of t.updated) {
       const a = after.terceros.get(key);
@@ -91,8 +93,40 @@ describe('changing a share of rows, and state that persists between starts', () 
     }
     for (const dirty of dirtyRows('ITALCOL', SIZES.ITALCOL)) {
       const view = dirty.view === 'terceros_view' ? after.terceros : after.sucursales;
-      expect(view.has(dirty.key)).toBe(true);
+      for (const key of dirty.keys ?? [dirty.key])
+        expect(view.get(key)).toEqual(
+          (dirty.view === 'terceros_view' ? before.terceros : before.sucursales).get(key),
+        );
     }
+    // The known Bogotá row is never changed: its 08:00 wall clock is what sync tests assert.
+    const [local] = localTimeRows('ITALCOL', SIZES.ITALCOL);
+    expect(after.terceros.get(local?.key as string)?.fecha_modificacion).toEqual(
+      new Date('2026-03-01T08:00:00.000Z'),
+    );
+  });
+
+  it('writes the wall clock of the time zone it is given, and refuses a zone that is not an IANA name', async () => {
+    await changeRows({
+      dataDir: folder.dir,
+      company: 'ITALCOL',
+      view: 'terceros_view',
+      share: 0.01,
+      kinds: { updated: 1, inserted: 0, deleted: 0 },
+      seed: 3,
+      at: AT,
+      timeZone: 'UTC',
+    });
+    const rows = await all(pool, 'terceros_view', 'nit');
+    const stamped = [...rows.values()].filter(
+      (r) => (r.fecha_modificacion as Date).getTime() === AT.getTime(),
+    );
+
+    expect(stamped).toHaveLength(4);
+    await expect(
+      changeRows({ dataDir: folder.dir, company: 'ITALCOL', share: 0.1, timeZone: 'Bogota' }),
+    ).rejects.toThrow(
+      "unknown time zone 'Bogota': give an IANA name such as America/Bogota, America/New_York or UTC",
+    );
   });
 
   it('is deterministic given the seed: the same change on the same data gives the same rows', async () => {

@@ -1,8 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type sql from 'mssql';
+import { localTimeRows } from '../../../src/emulators/sqlserver/data/generator.js';
 import {
   COMPANIES,
   DATABASE_NAMES,
+  dirtyRows,
   generateCompany,
   type SqlServerEmulator,
   startSqlServerEmulator,
@@ -101,5 +103,47 @@ describe('every view of every company through mssql', () => {
     expect(count.recordset.columns.n?.type).toBe(mssqlType({ kind: 'int' }));
     expect(count.recordset[0]?.n).toBe(nits.length);
     expect(page.recordset.map((r: { nit: string }) => r.nit)).toEqual(nits.slice(100, 125));
+  });
+
+  it('holds key variants that SQL Server compares under Modern_Spanish_CI_AS: case, Ñ/ñ and trailing spaces equal, leading spaces and accents not', async () => {
+    const pool = pools.get('CASABLANCA') as sql.ConnectionPool;
+    const variants = dirtyRows('CASABLANCA').filter((d) => d.keys !== undefined);
+    const matching = async (code: string): Promise<string[]> => {
+      const result = await pool
+        .request()
+        .input('code', code)
+        .query('SELECT codigo_sucursal FROM sucursales_view WHERE codigo_sucursal = @code');
+      return result.recordset.map((r: { codigo_sucursal: string }) => r.codigo_sucursal).sort();
+    };
+
+    expect(variants.map((d) => d.kind)).toEqual([
+      'case-variant-key',
+      'accent-case-variant-key',
+      'trailing-space-key',
+      'leading-space-key',
+      'accent-distinct-key',
+    ]);
+    expect(await matching('ab-1')).toEqual(['AB-1', 'ab-1']);
+    expect(await matching('muñoz-1')).toEqual(['MUÑOZ-1', 'muñoz-1']);
+    expect(await matching('L-WS')).toEqual(['L-WS', 'L-WS ']);
+    expect(await matching('L-WS2')).toEqual(['L-WS2']);
+    expect(await matching(' L-WS2')).toEqual([' L-WS2']);
+    expect(await matching('CAFE-1')).toEqual(['CAFE-1']);
+    expect(await matching('CAFÉ-1')).toEqual(['CAFÉ-1']);
+  });
+
+  it('holds one tercero per company modified at 08:00 Bogotá time, which tedious reads as 08:00 UTC (useUTC)', async () => {
+    for (const company of COMPANIES) {
+      const pool = pools.get(company) as sql.ConnectionPool;
+      const [local] = localTimeRows(company);
+
+      const result = await pool
+        .request()
+        .input('nit', local?.key)
+        .query('SELECT fecha_modificacion FROM terceros_view WHERE nit = @nit');
+
+      expect(local?.instant).toEqual(new Date('2026-03-01T13:00:00.000Z'));
+      expect(result.recordset).toEqual([{ fecha_modificacion: new Date('2026-03-01T08:00:00.000Z') }]);
+    }
   });
 });

@@ -1,5 +1,13 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { CsvError, listCsvCompanies, VIEW_COLUMNS } from '../../../src/emulators/sqlserver/index.js';
+import {
+  CsvError,
+  type CsvView,
+  listCsvCompanies,
+  VIEW_COLUMNS,
+} from '../../../src/emulators/sqlserver/index.js';
+import { formatColumnType } from '../../../src/emulators/sqlserver/sql-type.js';
 
 const FIXTURES = path.resolve('tests/fixtures/sqlserver');
 
@@ -77,5 +85,83 @@ describe('CSV loading', () => {
     expect(() => listCsvCompanies(path.join(FIXTURES, 'csv', 'MI_EMPRESA'))).toThrow(
       /no company found .* expected <csvDir>\/<COMPANY>\/<view>\.csv/,
     );
+  });
+
+  describe('every SQL Server type in a header', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sfsync-csv-types-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const write = (file: string, text: string): CsvView => {
+      mkdirSync(path.join(dir, 'TIPOS'), { recursive: true });
+      writeFileSync(path.join(dir, 'TIPOS', file), text);
+      const views = listCsvCompanies(dir)[0]?.views ?? [];
+      const found = views.find((v) => `${v.view}.csv` === file);
+      if (found === undefined) throw new Error(`no ${file}`);
+      return found;
+    };
+
+    it('reads each value as SQL Server stores it: code page 1252, CHAR padding, 38 digits, rounding, offsets', () => {
+      const header = [
+        'codigo:VARCHAR(10) NOT NULL',
+        'nombre:CHAR(6)',
+        'monto:MONEY',
+        'grande:DECIMAL(38,2)',
+        'hora:TIME(0)',
+        'momento:DATETIMEOFFSET(0)',
+        'corto:SMALLDATETIME',
+        'guid:UNIQUEIDENTIFIER',
+        'bytes:VARBINARY(4)',
+        'chico:TINYINT',
+        'real:REAL',
+        'notas:NTEXT',
+      ].join(',');
+      const view = write(
+        'tipos_view.csv',
+        `${header}\nAÑO-1,Peña,"1234,5678",123456789012345678901234567890123456.78,08:00:00.6,2026-03-01 08:00:00 -05:00,2026-03-01 08:00:30,6f9619ff-8b86-d011-b42d-00c04fc964ff,0x0A1B,255,0.1,日本\n`,
+      );
+
+      expect(view.columns.map((c) => formatColumnType(c.type))).toEqual([
+        'VARCHAR(10)',
+        'CHAR(6)',
+        'MONEY',
+        'DECIMAL(38,2)',
+        'TIME(0)',
+        'DATETIMEOFFSET(0)',
+        'SMALLDATETIME',
+        'UNIQUEIDENTIFIER',
+        'VARBINARY(4)',
+        'TINYINT',
+        'REAL',
+        'NTEXT',
+      ]);
+      expect([...view.rows()]).toEqual([
+        [
+          'AÑO-1',
+          'Peña  ',
+          '1234.5678',
+          '123456789012345678901234567890123456.78',
+          '08:00:01.0000000',
+          '2026-03-01 08:00:00.0000000 -05:00',
+          '2026-03-01 08:01:00.0000000',
+          '6F9619FF-8B86-D011-B42D-00C04FC964FF',
+          '0x0A1B',
+          255,
+          Math.fround(0.1),
+          '日本',
+        ],
+      ]);
+    });
+
+    it('names the column, the value and what the type accepts when a value does not fit', () => {
+      const view = write('malos_view.csv', 'codigo:VARCHAR(3),chico:TINYINT\nABCD,1\n');
+      const other = write('malos2_view.csv', 'codigo:VARCHAR(3),chico:TINYINT\nABC,256\n');
+
+      expect(() => [...view.rows()]).toThrow(
+        "malos_view.csv:2: column codigo (VARCHAR(3)) has 'ABCD' (String or binary data would be truncated.); expected text",
+      );
+      expect(() => [...other.rows()]).toThrow(
+        "malos2_view.csv:2: column chico (TINYINT) has '256' (Arithmetic overflow error for data type tinyint, value = 256.); expected an integer from 0 to 255",
+      );
+    });
   });
 });

@@ -10,13 +10,21 @@ import Database from 'better-sqlite3';
 import { registerFunctions } from '../server/functions.js';
 import { DEFAULT_COLLATION } from '../sql/collation.js';
 import { type ColumnDef, type ObjectDef, quoteIdent } from '../sql/translate.js';
-import { toStorage } from '../sql/values.js';
-import { formatSqlType, parseSqlType, type SqlType, type SqlValue } from '../sql-type.js';
+import {
+  checkTimeZone,
+  DEFAULT_TIME_ZONE,
+  formatColumnType,
+  parseSqlType,
+  type SqlValue,
+} from '../sql-type.js';
 import { type CsvCompany, csvFingerprint, listCsvCompanies } from './csv.js';
 import { DEFAULT_SEED, generateCompany, resolveSizes } from './generator.js';
+import { sqliteColumnType, storageValue } from './storage.js';
+import { TYPES_TABLE, TYPES_VIEW, TYPES_VIEW_COLUMNS, typesViewRows } from './tipos.js';
 import {
   COMPANIES,
   type CompanySizes,
+  columnDef,
   databaseNameFor,
   isView,
   VIEW_COLUMNS,
@@ -27,7 +35,7 @@ import {
 } from './views.js';
 
 /** Bump when the generator or the file layout changes: older files are then regenerated. */
-export const STORE_VERSION = 5;
+export const STORE_VERSION = 6;
 export const DEFAULT_DATA_DIR = '.data/sqlserver';
 
 export interface CompanyManifest {
@@ -36,6 +44,8 @@ export interface CompanyManifest {
   source: 'generated' | 'csv';
   sizes?: CompanySizes;
   seed?: number;
+  /** The server time zone whose wall clock the generated DATETIME2 values show. */
+  timeZone?: string;
   csvFingerprint?: string;
 }
 
@@ -57,6 +67,8 @@ export interface PrepareOptions {
   sizes?: Partial<Record<string, Partial<CompanySizes>>>;
   csvDir?: string;
   seed?: number;
+  /** The server time zone (IANA, default America/Bogota): generated DATETIME2 values are its wall clock. */
+  timeZone?: string;
   /** Told what is being generated or loaded (the CLI prints it to stderr). */
   log?: (message: string) => void;
 }
@@ -82,21 +94,6 @@ function writeManifest(dataDir: string, manifest: Manifest): void {
   renameSync(`${file}.tmp`, file);
 }
 
-function sqliteType(type: SqlType): string {
-  switch (type.kind) {
-    case 'nvarchar':
-      return 'TEXT COLLATE NOCASE';
-    case 'float':
-      return 'REAL';
-    case 'date':
-    case 'datetime2':
-    case 'datetime':
-      return 'TEXT';
-    default:
-      return 'INTEGER';
-  }
-}
-
 function createSchema(db: Database.Database): void {
   db.exec(`
     CREATE TABLE _catalog (object TEXT NOT NULL, sqlite_name TEXT NOT NULL, ordinal INTEGER NOT NULL,
@@ -106,14 +103,14 @@ function createSchema(db: Database.Database): void {
 }
 
 function createView(db: Database.Database, view: string, table: string, columns: ColumnDef[]): void {
-  const defs = columns.map((c) => `${quoteIdent(c.name)} ${sqliteType(c.type)}`).join(', ');
+  const defs = columns.map((c) => `${quoteIdent(c.name)} ${sqliteColumnType(c.type)}`).join(', ');
   db.exec(`CREATE TABLE ${quoteIdent(table)} (${defs})`);
   db.exec(
     `CREATE VIEW ${quoteIdent(view)} AS SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table)}`,
   );
   const insert = db.prepare('INSERT INTO _catalog VALUES (?, ?, ?, ?, ?, ?)');
   columns.forEach((c, i) => {
-    insert.run(view, view, i, c.name, formatSqlType(c.type), c.nullable ? 1 : 0);
+    insert.run(view, view, i, c.name, formatColumnType(c.type), c.nullable ? 1 : 0);
   });
 }
 
@@ -121,7 +118,12 @@ function createView(db: Database.Database, view: string, table: string, columns:
  * Indexes are built after the rows are in: much faster than growing them row by row. A text column
  * also gets an index on its collation key, so ORDER BY it streams instead of sorting every row first.
  */
-function createIndex(db: Database.Database, table: string, column: string): void {
+function createIndex(
+  db: Database.Database,
+  table: string,
+  column: string,
+  collation = DEFAULT_COLLATION,
+): void {
   db.exec(
     `CREATE INDEX ${quoteIdent(`ix_${table}_${column}`)} ON ${quoteIdent(table)} (${quoteIdent(column)})`,
   );
@@ -130,7 +132,7 @@ function createIndex(db: Database.Database, table: string, column: string): void
     | undefined;
   if (info?.type.startsWith('TEXT')) {
     db.exec(
-      `CREATE INDEX ${quoteIdent(`ix_${table}_${column}_ck`)} ON ${quoteIdent(table)} (tsql_ck(${quoteIdent(column)}, '${DEFAULT_COLLATION}'))`,
+      `CREATE INDEX ${quoteIdent(`ix_${table}_${column}_ck`)} ON ${quoteIdent(table)} (tsql_ck(${quoteIdent(column)}, '${collation}'))`,
     );
   }
 }
@@ -147,7 +149,7 @@ function fillTable(
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as ColumnDef;
-      values[i] = toStorage(row[i] ?? null, column.type);
+      values[i] = storageValue(row[i] ?? null, column.type);
     }
     insert.run(values);
     count++;
@@ -177,8 +179,14 @@ function buildFile(file: string, fill: (db: Database.Database) => void): void {
   ready.close();
 }
 
-function generateFile(file: string, company: string, sizes: CompanySizes, seed: number): void {
-  const generated = generateCompany(company, sizes, seed);
+function generateFile(
+  file: string,
+  company: string,
+  sizes: CompanySizes,
+  seed: number,
+  timeZone: string,
+): void {
+  const generated = generateCompany(company, sizes, seed, timeZone);
   buildFile(file, (db) => {
     for (const view of VIEWS) {
       const columns = VIEW_COLUMNS[view];
@@ -190,6 +198,8 @@ function generateFile(file: string, company: string, sizes: CompanySizes, seed: 
       fillTable(db, VIEW_TABLES[view], columns, rows);
       createIndex(db, VIEW_TABLES[view], VIEW_KEYS[view]);
     }
+    createView(db, TYPES_VIEW, TYPES_TABLE, TYPES_VIEW_COLUMNS);
+    fillTable(db, TYPES_TABLE, TYPES_VIEW_COLUMNS, typesViewRows());
     // Parent look-ups for changeRows (which never deletes a row that has children).
     createIndex(db, 'sucursales', 'nit_tercero');
     createIndex(db, 'acuerdos', 'nit_tercero');
@@ -207,7 +217,8 @@ function loadCsvFile(file: string, company: CsvCompany): void {
           : undefined;
       createView(db, view.view, table, view.columns);
       fillTable(db, table, view.columns, view.rows());
-      if (key !== undefined) createIndex(db, table, key);
+      const keyColumn = view.columns.find((c) => c.name === key);
+      if (key !== undefined) createIndex(db, table, key, keyColumn?.collation ?? DEFAULT_COLLATION);
     }
   });
 }
@@ -225,6 +236,7 @@ function sameSizes(a: CompanySizes | undefined, b: CompanySizes): boolean {
 export function prepareData(options: PrepareOptions): CompanyDatabase[] {
   const dataDir = path.resolve(options.dataDir);
   const log = options.log ?? (() => undefined);
+  const timeZone = checkTimeZone(options.timeZone ?? DEFAULT_TIME_ZONE);
   if (options.reset) {
     for (const file of [manifestPath(dataDir), ...COMPANIES.map((c) => path.join(dataDir, `${c}.sqlite`))]) {
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
@@ -268,6 +280,7 @@ export function prepareData(options: PrepareOptions): CompanyDatabase[] {
         before?.source === 'generated' &&
         before.sizes !== undefined &&
         existsSync(file) &&
+        (before.timeZone ?? DEFAULT_TIME_ZONE) === timeZone &&
         (options.seed === undefined || before.seed === options.seed) &&
         (requested === undefined || sameSizes(before.sizes, resolveSizes(company, requested)));
       const sizes =
@@ -277,7 +290,7 @@ export function prepareData(options: PrepareOptions): CompanyDatabase[] {
         log(
           `generating ${company}: ${sizes.terceros} terceros, ${sizes.sucursales} sucursales, ${sizes.acuerdos} acuerdos`,
         );
-        generateFile(file, company, sizes, seed);
+        generateFile(file, company, sizes, seed, timeZone);
       }
       manifest.companies[company] = {
         database: databaseNameFor(company),
@@ -285,6 +298,7 @@ export function prepareData(options: PrepareOptions): CompanyDatabase[] {
         source: 'generated',
         sizes,
         seed,
+        timeZone,
       };
     }
   }
@@ -325,11 +339,7 @@ export function readCatalog(file: string): Map<string, ObjectDef> {
         object = { name: row.object, sqliteName: row.sqlite_name, columns: [] };
         catalog.set(row.object.toLowerCase(), object);
       }
-      object.columns.push({
-        name: row.column_name,
-        type: parseSqlType(row.sql_type),
-        nullable: row.nullable === 1,
-      });
+      object.columns.push(columnDef(row.column_name, parseSqlType(row.sql_type), row.nullable === 1));
     }
     return catalog;
   } finally {

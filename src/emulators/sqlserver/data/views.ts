@@ -4,7 +4,7 @@
  */
 
 import type { ColumnDef } from '../sql/translate.js';
-import { parseSqlType } from '../sql-type.js';
+import { parseSqlType, type SqlType } from '../sql-type.js';
 
 export const COMPANIES = ['ITALCOL', 'CASABLANCA', 'SANTA_REYES'] as const;
 export type Company = (typeof COMPANIES)[number];
@@ -57,6 +57,13 @@ export const SIZE_KEYS: Record<ViewName, keyof CompanySizes> = {
   acuerdos_view: 'acuerdos',
 };
 
+/** A column definition; a character column declared with COLLATE carries that collation for the SQL layer too. */
+export function columnDef(name: string, type: SqlType, nullable: boolean): ColumnDef {
+  return type.kind === 'nvarchar' && type.collation !== undefined
+    ? { name, type, nullable, collation: type.collation }
+    : { name, type, nullable };
+}
+
 function columns(spec: string): ColumnDef[] {
   return spec
     .trim()
@@ -64,7 +71,7 @@ function columns(spec: string): ColumnDef[] {
     .map((line) => {
       const m = /^\s*(\w+)\s+(.+?)\s+(NOT NULL|NULL)\s*$/.exec(line);
       if (!m) throw new Error(`bad column spec: ${line}`);
-      return { name: m[1] as string, type: parseSqlType(m[2] as string), nullable: m[3] === 'NULL' };
+      return columnDef(m[1] as string, parseSqlType(m[2] as string), m[3] === 'NULL');
     });
 }
 

@@ -113,6 +113,41 @@ describe('the T-SQL of custom source queries, through mssql', () => {
     await expect(overflow).rejects.toMatchObject({ number: 8115 });
   });
 
+  it('reads, compares and orders DECIMAL(38,2) columns beyond 2^53 exactly; converts every type', async () => {
+    const text = await pool.request().query(
+      `SELECT codigo, CAST(c_decimal AS NVARCHAR(50)) AS d, CAST(c_money AS NVARCHAR(30)) AS m,
+              CONVERT(NVARCHAR(40), c_datetimeoffset, 126) AS o, CAST(c_time AS NVARCHAR(20)) AS t,
+              CAST(c_varchar AS NVARCHAR(60)) AS v, CONVERT(VARCHAR(10), c_date, 103) AS f
+         FROM tipos_view WHERE codigo = 'T-1'`,
+    );
+    const ids = async (where: string): Promise<string[]> =>
+      (await pool.request().query(`SELECT codigo FROM tipos_view WHERE ${where}`)).recordset.map(
+        (r) => r.codigo,
+      );
+
+    expect(text.recordset).toEqual([
+      {
+        codigo: 'T-1',
+        d: '123456789012345678901234567890123456.78',
+        m: '922337203685477.5807',
+        o: '2026-03-01T08:00:00.1234567-05:00',
+        t: expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{7}$/),
+        v: 'Compañía Ñandú — café €5',
+        f: expect.stringMatching(/^\d\d\/\d\d\/\d{4}$/),
+      },
+    ]);
+    expect(text.recordset.columns.f?.type).toBe(sql.VarChar);
+    expect(await ids('c_decimal > -1 ORDER BY c_decimal DESC')).toEqual(['T-1', 'T-3']);
+    expect(await ids('c_decimal < 0')).toEqual(['T-3']);
+    expect(await ids('c_decimal = 123456789012345678901234567890123456.78')).toEqual(['T-1']);
+    expect(await ids('c_decimal BETWEEN -1 AND 1')).toEqual(['T-3']);
+    expect(
+      await ids(
+        'c_decimal > 123456789012345678901234567890123456.77 AND c_decimal < 123456789012345678901234567890123456.79',
+      ),
+    ).toEqual(['T-1']);
+  });
+
   it('CASE, COALESCE, ISNULL and the string functions', async () => {
     const result = await pool.request().query(
       `SELECT nit, CASE WHEN activo = 1 THEN N'Sí' ELSE N'No' END AS estado,

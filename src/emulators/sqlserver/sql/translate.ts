@@ -3,6 +3,8 @@
  * type from the catalog (declared column types), the parameter declarations or the literal, never
  * from the values the query returns.
  */
+
+import { storageValue } from '../data/storage.js';
 import {
   dateTimeFromJsDate,
   formatSqlType,
@@ -23,7 +25,7 @@ import {
   type SelectStatement,
   type TableRef,
 } from './parser.js';
-import { clash, convertExplicit, convertValue, type StorageValue, toStorage } from './values.js';
+import { clash, convertExplicit, convertValue, exactType, type StorageValue } from './values.js';
 
 export interface ColumnDef {
   name: string;
@@ -261,6 +263,7 @@ class Binder {
 
   /** SQL comparing values of a type as SQL Server does: character values by their collation key. */
   private keySql(sql: string, type: SqlType | null, collation: string | undefined): string {
+    if (type !== null && isWideDecimal(type)) return `tsql_deckey(${sql}, ${type.scale}, ${type.scale})`;
     if (type?.kind !== 'nvarchar') return sql;
     return `tsql_ck(${sql}, '${collation ?? this.defaultCollation}')`;
   }
@@ -560,7 +563,7 @@ class Binder {
 
   private bind(value: SqlValue, type: SqlType): string {
     const name = `b${this.state.count++}`;
-    this.binds[name] = toStorage(value, type);
+    this.binds[name] = storageValue(value, type);
     return `@${name}`;
   }
 
@@ -713,7 +716,7 @@ class Binder {
   /** CAST(x AS type) / CONVERT(type, x, style): exact conversions, done by tsql_conv row by row. */
   private cast(e: Extract<Expr, { k: 'cast' }>): Typed {
     const written = /^\s*n?(var)?char\s*$/i.test(e.type) ? `${e.type}(30)` : e.type;
-    const to = parseSqlType(written, { lenient: true });
+    const to = exactType(written);
     const inner = this.expr(e.expr);
     let style: number | undefined;
     if (e.style !== undefined) {
@@ -1175,12 +1178,42 @@ class Binder {
   }
 
   private compare(op: CompareOp, left: Typed, right: Typed): string {
+    if (
+      (left.type !== null && isWideDecimal(left.type)) ||
+      (right.type !== null && isWideDecimal(right.type))
+    ) {
+      return this.compareWide(op, left, right);
+    }
     const [l, r] = this.unify(left, right);
     if (left.type?.kind === 'nvarchar' && right.type?.kind === 'nvarchar') {
       const collation = this.resolveCollation([left, right], OPERATION_NAMES[op] ?? op)?.name;
       return `(${this.sideKey(left, l, collation)} ${op} ${this.sideKey(right, r, collation)})`;
     }
     return `(${l} ${op} ${r})`;
+  }
+
+  /**
+   * A comparison with a DECIMAL wider than an int64 (stored as the text of its scaled integer):
+   * both sides as sortable keys at the larger scale, exact.
+   */
+  private compareWide(op: CompareOp, left: Typed, right: Typed): string {
+    const scaleOf = (t: Typed): number => (t.type?.kind === 'decimal' ? t.type.scale : 0);
+    const scale = Math.max(scaleOf(left), scaleOf(right));
+    const side = (t: Typed): string => {
+      if (t.type === null) return 'NULL';
+      if (
+        t.type.kind === 'decimal' ||
+        t.type.kind === 'int' ||
+        t.type.kind === 'bigint' ||
+        t.type.kind === 'bit'
+      ) {
+        return `tsql_deckey(${t.sql}, ${scaleOf(t)}, ${scale})`;
+      }
+      if (t.constant === undefined) throw clash(t.type, { kind: 'decimal', precision: 38, scale });
+      const type: SqlType = { kind: 'decimal', precision: 38, scale };
+      return `tsql_deckey(${this.bind(convertValue(t.constant.value, t.type, type), type)}, ${scale}, ${scale})`;
+    };
+    return `(${side(left)} ${op} ${side(right)})`;
   }
 
   /**
@@ -1212,6 +1245,13 @@ class Binder {
     }
     return first;
   }
+}
+
+/** A DECIMAL/NUMERIC too wide for an int64 (p > 18): stored as the text of its scaled integer. */
+function isWideDecimal(type: SqlType): type is Extract<SqlType, { kind: 'decimal' }> {
+  return (
+    type.kind === 'decimal' && type.precision > 18 && type.name !== 'money' && type.name !== 'smallmoney'
+  );
 }
 
 export function quoteIdent(name: string): string {

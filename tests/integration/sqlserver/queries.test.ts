@@ -139,6 +139,12 @@ describe('the T-SQL of custom source queries, through mssql', () => {
     expect(text.recordset.columns.f?.type).toBe(sql.VarChar);
     expect(await ids('c_decimal > -1 ORDER BY c_decimal DESC')).toEqual(['T-1', 'T-3']);
     expect(await ids('c_decimal < 0')).toEqual(['T-3']);
+    const range = await pool
+      .request()
+      .query(
+        'SELECT CAST(MIN(c_decimal) AS NVARCHAR(50)) AS lo, CAST(MAX(c_decimal) AS NVARCHAR(50)) AS hi FROM tipos_view',
+      );
+    expect(range.recordset).toEqual([{ lo: '-0.01', hi: '123456789012345678901234567890123456.78' }]);
     expect(await ids('c_decimal = 123456789012345678901234567890123456.78')).toEqual(['T-1']);
     expect(await ids('c_decimal BETWEEN -1 AND 1')).toEqual(['T-3']);
     expect(

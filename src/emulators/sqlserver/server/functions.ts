@@ -164,6 +164,22 @@ export function registerFunctions(db: Database.Database): void {
       }) as (total: unknown, next: unknown) => unknown,
     });
   }
+  for (const [name, sign] of [
+    ['tsql_decmin', -1],
+    ['tsql_decmax', 1],
+  ] as const) {
+    db.aggregate(name, {
+      start: null,
+      safeIntegers: true,
+      step: ((best: unknown, value: unknown, scale: unknown) => {
+        if (value === null) return best;
+        if (best === null) return value;
+        const a = decimalKey(value, scale, scale) as string;
+        const b = decimalKey(best, scale, scale) as string;
+        return (a < b ? -1 : a > b ? 1 : 0) === sign ? value : best;
+      }) as (total: unknown, next: unknown) => unknown,
+    });
+  }
   db.function('tsql_deckey', { deterministic: true, safeIntegers: true }, decimalKey);
   db.function('tsql_raise', { deterministic: true }, (number: unknown, message: unknown) => {
     throw new SqlServerError(Number(number), String(message));

@@ -954,6 +954,10 @@ class Binder {
         argCount(1);
         const a = this.expr(e.args[0] as Expr);
         this.checkNotNestedAggregate(a);
+        if (a.type !== null && isWideDecimal(a.type)) {
+          const sql = `tsql_dec${name.toLowerCase()}(${a.sql}, ${a.type.scale})`;
+          return { sql, type: a.type, nullable: true, aggregate: true };
+        }
         if (a.type?.kind === 'nvarchar') {
           // The smallest / largest under the collation, not by code points.
           const collation = a.coll?.name ?? this.defaultCollation;

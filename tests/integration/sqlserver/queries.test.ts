@@ -238,6 +238,11 @@ describe('the T-SQL of custom source queries, through mssql', () => {
       "Column 'nit' is invalid in the select list",
     ],
     [
+      'SELECT tipo_tercero FROM terceros_view GROUP BY tipo_tercero HAVING nit > 0',
+      8121,
+      "Column 'nit' is invalid in the HAVING clause",
+    ],
+    [
       'SELECT s.nombre FROM terceros_view t RIGHT JOIN sucursales_view s ON s.nit_tercero = t.nit',
       40517,
       "'RIGHT JOIN'",

@@ -178,7 +178,7 @@ export function compileSelect(statement: SelectStatement, ctx: BindContext): Com
 class Binder {
   private readonly binds: Record<string, StorageValue>;
   private readonly sources: Source[] = [];
-  private readonly scope: { where: boolean } = { where: false };
+  private readonly scope = { where: false, having: false, aggregateDepth: 0 };
   /** GROUP BY expressions (their SQL); column references to them count as grouped while `grouping`. */
   private readonly groupSqls = new Set<string>();
   private grouping = false;
@@ -224,7 +224,11 @@ class Binder {
       tail += ` GROUP BY ${columns.map((c, i) => this.keySql(`c${i}`, c.type, c.collation)).join(', ')}`;
     } else if (groupKeys.length > 0) tail += ` GROUP BY ${groupKeys.join(', ')}`;
     this.grouping = aggregated;
-    if (s.having !== undefined) tail += ` HAVING ${this.condition(s.having)}`;
+    if (s.having !== undefined) {
+      this.scope.having = true;
+      tail += ` HAVING ${this.condition(s.having)}`;
+      this.scope.having = false;
+    }
     tail += this.orderBy(s, outputs, columns, hasAggregate);
     this.grouping = false;
     tail += this.limit(s);
@@ -558,6 +562,12 @@ class Binder {
     };
     if (column.type.kind === 'nvarchar') typed.coll = { name: column.collation, explicit: false };
     if (this.grouping && this.groupSqls.has(typed.sql)) typed.usesColumns = false;
+    if (this.scope.having && this.scope.aggregateDepth === 0 && typed.usesColumns === true) {
+      throw new SqlServerError(
+        8121,
+        `Column '${typed.columnName}' is invalid in the HAVING clause because it is not contained in either an aggregate function or the GROUP BY clause.`,
+      );
+    }
     return typed;
   }
 
@@ -938,8 +948,7 @@ class Binder {
         const type: SqlType = name === 'COUNT' ? { kind: 'int' } : { kind: 'bigint' };
         if (e.star) return { sql: 'COUNT(*)', type, nullable: false, aggregate: true };
         argCount(1);
-        const a = this.expr(e.args[0] as Expr);
-        this.checkNotNestedAggregate(a);
+        const a = this.aggregateArgument(e.args[0] as Expr);
         const counted = e.distinct ? this.keySql(a.sql, a.type, a.coll?.name) : a.sql;
         return {
           sql: `COUNT(${e.distinct ? 'DISTINCT ' : ''}${counted})`,
@@ -952,8 +961,7 @@ class Binder {
       case 'MAX': {
         this.checkAggregateAllowed();
         argCount(1);
-        const a = this.expr(e.args[0] as Expr);
-        this.checkNotNestedAggregate(a);
+        const a = this.aggregateArgument(e.args[0] as Expr);
         if (a.type !== null && isWideDecimal(a.type)) {
           const sql = `tsql_dec${name.toLowerCase()}(${a.sql}, ${a.type.scale})`;
           return { sql, type: a.type, nullable: true, aggregate: true };
@@ -1050,6 +1058,18 @@ class Binder {
         'An aggregate may not appear in the WHERE clause unless it is in a subquery contained in a HAVING clause or a select list, and the column being aggregated is an outer reference.',
         { severity: 15 },
       );
+    }
+  }
+
+  /** The argument of an aggregate: any column may appear in it, even in HAVING. */
+  private aggregateArgument(e: Expr): Typed {
+    this.scope.aggregateDepth++;
+    try {
+      const a = this.expr(e);
+      this.checkNotNestedAggregate(a);
+      return a;
+    } finally {
+      this.scope.aggregateDepth--;
     }
   }
 

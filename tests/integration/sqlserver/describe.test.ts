@@ -141,6 +141,39 @@ describe('describing a query: sp_describe_first_result_set, TOP 0, DISTINCT, COU
     ]);
   });
 
+  it("describes every exact type as the catalog does, and a COLLATE clause's collation", async () => {
+    const result = await pool.request().batch(
+      `EXEC sp_describe_first_result_set @tsql = N'SELECT codigo COLLATE Latin1_General_CS_AS AS codigo, c_char, c_money,
+         c_decimal, c_datetimeoffset, CAST(c_decimal AS VARCHAR(60)) AS texto FROM tipos_view'`,
+    );
+
+    expect(
+      result.recordset.map((r) => [
+        r.name,
+        r.system_type_name,
+        r.max_length,
+        r.precision,
+        r.scale,
+        r.collation_name,
+      ]),
+    ).toEqual([
+      ['codigo', 'varchar(20)', 20, 0, 0, 'Latin1_General_CS_AS'],
+      ['c_char', 'char(10)', 10, 0, 0, 'Modern_Spanish_CI_AS'],
+      ['c_money', 'money', 8, 19, 4, null],
+      ['c_decimal', 'decimal(38,2)', 17, 38, 2, null],
+      ['c_datetimeoffset', 'datetimeoffset(7)', 10, 34, 7, null],
+      ['texto', 'varchar(60)', 60, 0, 0, 'Modern_Spanish_CI_AS'],
+    ]);
+    expect(result.recordset.map((r) => r.is_case_sensitive)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
   it('reports what is wrong with the described query as SQL Server would', async () => {
     const missing = pool
       .request()

@@ -113,6 +113,47 @@ describe('the T-SQL of custom source queries, through mssql', () => {
     await expect(overflow).rejects.toMatchObject({ number: 8115 });
   });
 
+  it('reads, compares and orders DECIMAL(38,2) columns beyond 2^53 exactly; converts every type', async () => {
+    const text = await pool.request().query(
+      `SELECT codigo, CAST(c_decimal AS NVARCHAR(50)) AS d, CAST(c_money AS NVARCHAR(30)) AS m,
+              CONVERT(NVARCHAR(40), c_datetimeoffset, 126) AS o, CAST(c_time AS NVARCHAR(20)) AS t,
+              CAST(c_varchar AS NVARCHAR(60)) AS v, CONVERT(VARCHAR(10), c_date, 103) AS f
+         FROM tipos_view WHERE codigo = 'T-1'`,
+    );
+    const ids = async (where: string): Promise<string[]> =>
+      (await pool.request().query(`SELECT codigo FROM tipos_view WHERE ${where}`)).recordset.map(
+        (r) => r.codigo,
+      );
+
+    expect(text.recordset).toEqual([
+      {
+        codigo: 'T-1',
+        d: '123456789012345678901234567890123456.78',
+        m: '922337203685477.5807',
+        o: '2026-03-01T08:00:00.1234567-05:00',
+        t: expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{7}$/),
+        v: 'Compañía Ñandú — café €5',
+        f: expect.stringMatching(/^\d\d\/\d\d\/\d{4}$/),
+      },
+    ]);
+    expect(text.recordset.columns.f?.type).toBe(sql.VarChar);
+    expect(await ids('c_decimal > -1 ORDER BY c_decimal DESC')).toEqual(['T-1', 'T-3']);
+    expect(await ids('c_decimal < 0')).toEqual(['T-3']);
+    const range = await pool
+      .request()
+      .query(
+        'SELECT CAST(MIN(c_decimal) AS NVARCHAR(50)) AS lo, CAST(MAX(c_decimal) AS NVARCHAR(50)) AS hi FROM tipos_view',
+      );
+    expect(range.recordset).toEqual([{ lo: '-0.01', hi: '123456789012345678901234567890123456.78' }]);
+    expect(await ids('c_decimal = 123456789012345678901234567890123456.78')).toEqual(['T-1']);
+    expect(await ids('c_decimal BETWEEN -1 AND 1')).toEqual(['T-3']);
+    expect(
+      await ids(
+        'c_decimal > 123456789012345678901234567890123456.77 AND c_decimal < 123456789012345678901234567890123456.79',
+      ),
+    ).toEqual(['T-1']);
+  });
+
   it('CASE, COALESCE, ISNULL and the string functions', async () => {
     const result = await pool.request().query(
       `SELECT nit, CASE WHEN activo = 1 THEN N'Sí' ELSE N'No' END AS estado,
@@ -190,7 +231,17 @@ describe('the T-SQL of custom source queries, through mssql', () => {
   });
 
   it.each([
-    ['SELECT tipo_tercero, COUNT(*) FROM terceros_view GROUP BY tipo_tercero', 40517, "'GROUP BY'"],
+    ['SELECT nit FROM terceros_view UNION SELECT nit_tercero FROM sucursales_view', 40517, "'UNION'"],
+    [
+      'SELECT tipo_tercero, nit FROM terceros_view GROUP BY tipo_tercero',
+      8120,
+      "Column 'nit' is invalid in the select list",
+    ],
+    [
+      'SELECT tipo_tercero FROM terceros_view GROUP BY tipo_tercero HAVING nit > 0',
+      8121,
+      "Column 'nit' is invalid in the HAVING clause",
+    ],
     [
       'SELECT s.nombre FROM terceros_view t RIGHT JOIN sucursales_view s ON s.nit_tercero = t.nit',
       40517,
@@ -212,6 +263,30 @@ describe('the T-SQL of custom source queries, through mssql', () => {
     const failure = pool.request().query(query);
 
     await expect(failure).rejects.toMatchObject({ number, message: expect.stringContaining(message) });
+  });
+
+  it('GROUP BY and HAVING group by the collation', async () => {
+    const result = await pool.request().query(
+      `SELECT UPPER(tipo_tercero) AS tipo, COUNT(*) AS n FROM terceros_view
+        GROUP BY tipo_tercero HAVING COUNT(*) > 0 ORDER BY tipo`,
+    );
+    const counts = new Map<string, number>();
+    for (const t of terceros)
+      counts.set(t.tipo_tercero.toUpperCase(), (counts.get(t.tipo_tercero.toUpperCase()) ?? 0) + 1);
+    const duplicated = await pool
+      .request()
+      .query('SELECT nit, COUNT(*) AS n FROM terceros_view GROUP BY nit HAVING COUNT(*) > 1');
+
+    expect(result.recordset).toEqual(
+      [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([tipo, n]) => ({ tipo, n })),
+    );
+    expect(duplicated.recordset.length).toBeGreaterThan(0);
+    expect(duplicated.recordset.map((r) => fold(r.nit)).sort()).toEqual(
+      [...nitCount]
+        .filter(([, n]) => n > 1)
+        .map(([nit]) => nit)
+        .sort(),
+    );
   });
 
   it('typed parameters take part in joins and conversions', async () => {

@@ -1,5 +1,5 @@
 import { Collation } from 'tedious/lib/collation.js';
-import { substring, tieBreak } from '../../../src/emulators/sqlserver/server/functions.js';
+import { decimalKey, substring, tieBreak } from '../../../src/emulators/sqlserver/server/functions.js';
 import { collationKey, likeFold, parseCollation } from '../../../src/emulators/sqlserver/sql/collation.js';
 import { SqlServerError } from '../../../src/emulators/sqlserver/sql/errors.js';
 import { convertExplicit, floatToText, temporalToText } from '../../../src/emulators/sqlserver/sql/values.js';
@@ -145,6 +145,39 @@ describe('tie order, SUBSTRING and conversions', () => {
       '2024-02-09',
     );
     expect(convertExplicit('20240209', { kind: 'nvarchar', length: 8 }, { kind: 'date' })).toBe('2024-02-09');
+  });
+
+  it('writes TIME and DATETIMEOFFSET as CONVERT does (127 in UTC with Z)', () => {
+    const time = { kind: 'datetime2', scale: 7, name: 'time' } as const;
+    const offset = { kind: 'datetime2', scale: 3, name: 'datetimeoffset' } as const;
+    const value = '1997-12-31 14:53:00.1230000 +04:30';
+
+    expect([undefined, 108, 0].map((style) => temporalToText('08:05:09.1234567', time, style))).toEqual([
+      '08:05:09.1234567',
+      '08:05:09',
+      '8:05AM',
+    ]);
+    expect([undefined, 126, 127, 23].map((style) => temporalToText(value, offset, style))).toEqual([
+      '1997-12-31 14:53:00.123 +04:30',
+      '1997-12-31T14:53:00.123+04:30',
+      '1997-12-31T10:23:00.123Z',
+      '1997-12-31',
+    ]);
+    expect(temporalToText('2026-01-01 02:00:00.0000000 +05:00', offset, 127)).toBe('2025-12-31T21:00:00Z');
+  });
+
+  it('keys wide decimals so that text order is numeric order', () => {
+    const keys = [
+      ['-12345678901234567890123456789012345678', 2],
+      ['-1', 2],
+      ['0', 2],
+      ['5', 0],
+      ['123456789012345678901234567890123456', 0],
+    ].map(([scaled, scale]) => decimalKey(scaled, scale, 2) as string);
+
+    expect([...keys].sort()).toEqual(keys);
+    expect(decimalKey(5n, 0, 2)).toBe(decimalKey('500', 2, 2));
+    expect(decimalKey(null, 0, 2)).toBeNull();
   });
 
   it('converts decimals exactly and refuses what SQL Server refuses', () => {

@@ -8,6 +8,7 @@ import {
   type BoundParam,
   type CompiledSelect,
   compileSelect,
+  describeProcedureCall,
   type ObjectDef,
 } from '../../../src/emulators/sqlserver/sql/translate.js';
 import { toStorage } from '../../../src/emulators/sqlserver/sql/values.js';
@@ -275,9 +276,9 @@ set transaction isolation level read committed`;
       expect.stringContaining("'RIGHT JOIN'"),
     ],
     [
-      'SELECT tipo_tercero FROM terceros_view GROUP BY tipo_tercero',
+      'SELECT tipo_tercero FROM terceros_view GROUP BY ROLLUP(tipo_tercero)',
       40517,
-      expect.stringContaining("'GROUP BY'"),
+      expect.stringContaining("'GROUP BY ROLLUP'"),
     ],
     [
       'SELECT TOP 1 nit FROM terceros_view ORDER BY nit OFFSET 1 ROWS',
@@ -384,6 +385,41 @@ describe('collations, ties and describe in the translation', () => {
       ['k', 'nvarchar(20)', 'Latin1_General_BIN2', 1],
       ['activo', 'bit', null, 0],
     ]);
+    db.close();
+  });
+});
+
+describe('sp_describe_first_result_set called by name (RPC)', () => {
+  it('turns named or positional arguments into the describe statement', () => {
+    const named = describeProcedureCall('sys.sp_describe_first_result_set', [
+      { name: '@tsql', value: 'SELECT nit, cupo_credito FROM terceros_view WHERE nit = @n' },
+      { name: '@params', value: '@n nvarchar(20)' },
+    ]);
+    const positional = describeProcedureCall('[sp_describe_first_result_set]', [
+      { name: '', value: 'SELECT COUNT(*) AS n FROM terceros_view' },
+    ]);
+    const db = sampleDatabase();
+    const describe = (call: typeof named) => {
+      const compiled = compileSelect(call?.statement as SelectStatement, {
+        ...context(),
+        params: call?.params ?? new Map(),
+      });
+      const name = compiled.columns.findIndex((c) => c.name === 'name');
+      const type = compiled.columns.findIndex((c) => c.name === 'system_type_name');
+      return run(db, compiled).map((r) => [r[name], r[type]]);
+    };
+
+    expect(describe(named)).toEqual([
+      ['nit', 'nvarchar(20)'],
+      ['cupo_credito', 'decimal(18,2)'],
+    ]);
+    expect(describe(positional)).toEqual([['n', 'int']]);
+    expect(describeProcedureCall('sp_who', [])).toBeUndefined();
+    expect(sqlError(() => describeProcedureCall('sp_describe_first_result_set', [])).number).toBe(201);
+    expect(
+      sqlError(() => describeProcedureCall('sp_describe_first_result_set', [{ name: '@sql', value: 'x' }]))
+        .message,
+    ).toBe('@sql is not a parameter for procedure sp_describe_first_result_set.');
     db.close();
   });
 });

@@ -1,9 +1,10 @@
 /** T-SQL functions the translation calls by name, registered on every SQLite handle. */
 import type Database from 'better-sqlite3';
+import { storageValue, valueFromStorage } from '../data/storage.js';
 import { type Collation, collationKey, likeFold, parseCollation } from '../sql/collation.js';
 import { SqlServerError } from '../sql/errors.js';
-import { convertExplicit, fromStorage, toStorage } from '../sql/values.js';
-import { parseSqlType, type SqlType } from '../sql-type.js';
+import { convertExplicit, exactType } from '../sql/values.js';
+import type { SqlType } from '../sql-type.js';
 
 const likeCache = new Map<string, RegExp>();
 
@@ -57,7 +58,7 @@ const typeCache = new Map<string, SqlType>();
 function typeOf(text: string): SqlType {
   let type = typeCache.get(text);
   if (type === undefined) {
-    type = parseSqlType(text, { lenient: true });
+    type = exactType(text);
     if (typeCache.size > 200) typeCache.clear();
     typeCache.set(text, type);
   }
@@ -82,6 +83,21 @@ export function tieBreak(seed: number, values: unknown[]): number {
     h = imul(h, 0x01000193) >>> 0;
   }
   return h;
+}
+
+const DECIMAL_KEY_DIGITS = 48;
+const DECIMAL_KEY_LIMIT = 10n ** BigInt(DECIMAL_KEY_DIGITS);
+
+/**
+ * A text that sorts as the number does, for DECIMALs wider than an int64 (stored as the text of
+ * their scaled integer): the scaled value at `toScale`, sign first, zero-padded, negatives complemented.
+ */
+export function decimalKey(value: unknown, fromScale: unknown, toScale: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = typeof value === 'number' ? Math.trunc(value).toString() : toText(value);
+  const scaled = BigInt(text) * 10n ** BigInt(Number(toScale) - Number(fromScale));
+  if (scaled < 0n) return `0${(DECIMAL_KEY_LIMIT + scaled).toString().padStart(DECIMAL_KEY_DIGITS, '0')}`;
+  return `1${scaled.toString().padStart(DECIMAL_KEY_DIGITS, '0')}`;
 }
 
 /** SUBSTRING(text, start, length) as T-SQL counts: 1-based, a start before 1 eats into the length. */
@@ -148,6 +164,23 @@ export function registerFunctions(db: Database.Database): void {
       }) as (total: unknown, next: unknown) => unknown,
     });
   }
+  for (const [name, sign] of [
+    ['tsql_decmin', -1],
+    ['tsql_decmax', 1],
+  ] as const) {
+    db.aggregate(name, {
+      start: null,
+      safeIntegers: true,
+      step: ((best: unknown, value: unknown, scale: unknown) => {
+        if (value === null) return best;
+        if (best === null) return value;
+        const a = decimalKey(value, scale, scale) as string;
+        const b = decimalKey(best, scale, scale) as string;
+        return (a < b ? -1 : a > b ? 1 : 0) === sign ? value : best;
+      }) as (total: unknown, next: unknown) => unknown,
+    });
+  }
+  db.function('tsql_deckey', { deterministic: true, safeIntegers: true }, decimalKey);
   db.function('tsql_raise', { deterministic: true }, (number: unknown, message: unknown) => {
     throw new SqlServerError(Number(number), String(message));
   });
@@ -162,12 +195,12 @@ export function registerFunctions(db: Database.Database): void {
       const fromType = typeOf(String(from));
       const toType = typeOf(String(to));
       const converted = convertExplicit(
-        fromStorage(value, fromType),
+        valueFromStorage(value, fromType),
         fromType,
         toType,
         style === null ? undefined : Number(style),
       );
-      return toStorage(converted, toType);
+      return storageValue(converted, toType);
     },
   );
 }

@@ -2,7 +2,7 @@
  * The result set of sp_describe_first_result_set: one row per column of the described query, with
  * SQL Server's column names, in its order (system types as sys.types numbers them).
  */
-import { parseSqlType, type SqlType, type SqlValue } from '../sql-type.js';
+import { describeType, parseSqlType, type SqlType, type SqlValue } from '../sql-type.js';
 
 interface DescribedColumn {
   name: string;
@@ -11,63 +11,7 @@ interface DescribedColumn {
   collation?: string;
 }
 
-/** What a column of a type looks like in sys.types and sp_describe_first_result_set. */
-export interface TypeFacts {
-  systemTypeId: number;
-  systemTypeName: string;
-  /** Bytes; -1 for (MAX). */
-  maxLength: number;
-  precision: number;
-  scale: number;
-}
-
-export function typeFacts(type: SqlType): TypeFacts {
-  switch (type.kind) {
-    case 'nvarchar':
-      return {
-        systemTypeId: 231,
-        systemTypeName: `nvarchar(${type.length === 'max' ? 'max' : type.length})`,
-        maxLength: type.length === 'max' ? -1 : type.length * 2,
-        precision: 0,
-        scale: 0,
-      };
-    case 'int':
-      return { systemTypeId: 56, systemTypeName: 'int', maxLength: 4, precision: 10, scale: 0 };
-    case 'bigint':
-      return { systemTypeId: 127, systemTypeName: 'bigint', maxLength: 8, precision: 19, scale: 0 };
-    case 'float':
-      return { systemTypeId: 62, systemTypeName: 'float', maxLength: 8, precision: 53, scale: 0 };
-    case 'bit':
-      return { systemTypeId: 104, systemTypeName: 'bit', maxLength: 1, precision: 1, scale: 0 };
-    case 'decimal': {
-      const p = type.precision;
-      const maxLength = p <= 9 ? 5 : p <= 19 ? 9 : p <= 28 ? 13 : 17;
-      return {
-        systemTypeId: 106,
-        systemTypeName: `decimal(${p},${type.scale})`,
-        maxLength,
-        precision: p,
-        scale: type.scale,
-      };
-    }
-    case 'date':
-      return { systemTypeId: 40, systemTypeName: 'date', maxLength: 3, precision: 10, scale: 0 };
-    case 'datetime2': {
-      const s = type.scale;
-      return {
-        systemTypeId: 42,
-        systemTypeName: `datetime2(${s})`,
-        maxLength: s <= 2 ? 6 : s <= 4 ? 7 : 8,
-        precision: s === 0 ? 19 : 20 + s,
-        scale: s,
-      };
-    }
-    case 'datetime':
-      return { systemTypeId: 61, systemTypeName: 'datetime', maxLength: 8, precision: 23, scale: 3 };
-  }
-}
-
-/** The columns of sp_describe_first_result_set, in SQL Server's order (smallint/tinyint as INT here). */
+/** The columns of sp_describe_first_result_set, in SQL Server's order. */
 const SPEC: [string, string, boolean][] = [
   ['is_hidden', 'bit', false],
   ['column_ordinal', 'int', false],
@@ -75,9 +19,9 @@ const SPEC: [string, string, boolean][] = [
   ['is_nullable', 'bit', false],
   ['system_type_id', 'int', false],
   ['system_type_name', 'nvarchar(256)', true],
-  ['max_length', 'int', false],
-  ['precision', 'int', false],
-  ['scale', 'int', false],
+  ['max_length', 'smallint', false],
+  ['precision', 'tinyint', false],
+  ['scale', 'tinyint', false],
   ['collation_name', 'nvarchar(128)', true],
   ['user_type_id', 'int', true],
   ['user_type_database', 'nvarchar(128)', true],
@@ -119,8 +63,10 @@ export const DESCRIBE_COLUMNS = SPEC.map(([name, type, nullable]) => ({
 }));
 
 function row(column: DescribedColumn, index: number): SqlValue[] {
-  const facts = typeFacts(column.type);
-  const caseSensitive = column.collation !== undefined && /_(CS|BIN2?)(_|$)/i.test(column.collation);
+  const facts = describeType(column.type);
+  // The collation the value carries (COLLATE in the query) wins over the type's.
+  const collation = facts.collationName === null ? null : (column.collation ?? facts.collationName);
+  const caseSensitive = collation !== null && /_(CS|BIN2?)(_|$)/i.test(collation);
   const values: Record<string, SqlValue> = {
     is_hidden: false,
     column_ordinal: index + 1,
@@ -131,7 +77,7 @@ function row(column: DescribedColumn, index: number): SqlValue[] {
     max_length: facts.maxLength,
     precision: facts.precision,
     scale: facts.scale,
-    collation_name: column.collation ?? null,
+    collation_name: collation,
     user_type_id: facts.systemTypeId,
     is_xml_document: false,
     is_case_sensitive: caseSensitive,

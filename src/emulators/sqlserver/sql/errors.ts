@@ -18,9 +18,10 @@ export class SqlServerError extends Error {
 
 /** What the emulator runs, named in every "not supported" message. */
 export const SUPPORTED_SUMMARY =
-  'The sf-sync SQL Server emulator runs SELECT [DISTINCT] [TOP n] cols|* FROM [dbo.]view [WHERE ...] ' +
-  '[ORDER BY ... [OFFSET n ROWS FETCH NEXT m ROWS ONLY]] with ISNULL, GETDATE(), COUNT, MIN, MAX, ' +
-  "N'...' literals and @parameters, plus SET options and USE.";
+  'The sf-sync SQL Server emulator runs SELECT [DISTINCT] [TOP n] cols|* FROM [dbo.]view [[INNER|LEFT] JOIN view ON ...] ' +
+  '(or a derived table) [WHERE ...] [GROUP BY ... [HAVING ...]] [ORDER BY ... [OFFSET n ROWS FETCH NEXT m ROWS ONLY]] with CASE, CAST, CONVERT, ' +
+  'COALESCE, ISNULL, NULLIF, UPPER, LOWER, LTRIM, RTRIM, TRIM, LEN, SUBSTRING, LEFT, RIGHT, REPLACE, COLLATE, ' +
+  "GETDATE(), COUNT, MIN, MAX, N'...' literals and @parameters, EXEC sp_describe_first_result_set, SET options and USE.";
 
 /** Msg 40517: the statement or keyword is valid T-SQL that the emulator does not run. */
 export function notSupported(what: string): SqlServerError {

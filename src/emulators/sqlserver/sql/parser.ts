@@ -60,6 +60,8 @@ export interface SelectStatement {
   from?: TableRef;
   joins?: JoinClause[];
   where?: Condition;
+  groupBy?: Expr[];
+  having?: Condition;
   orderBy?: OrderItem[];
   offset?: Expr;
   fetch?: Expr;
@@ -127,7 +129,7 @@ const UNSUPPORTED_STATEMENTS = new Set(
 
 /** Clauses and operators inside a SELECT that the emulator does not run. */
 const UNSUPPORTED_IN_SELECT = new Set(
-  'RIGHT FULL CROSS GROUP HAVING UNION EXCEPT INTERSECT INTO FOR OPTION PIVOT UNPIVOT TABLESAMPLE EXISTS OVER APPLY'.split(
+  'RIGHT FULL CROSS UNION EXCEPT INTERSECT INTO FOR OPTION PIVOT UNPIVOT TABLESAMPLE EXISTS OVER APPLY'.split(
     ' ',
   ),
 );
@@ -397,6 +399,17 @@ class Parser {
       if (this.t.text === ',') throw notSupported('comma-separated tables in FROM (write INNER JOIN ... ON)');
     }
     if (this.keyword('WHERE')) statement.where = this.condition();
+    if (isKeyword(this.t, 'GROUP') && isKeyword(this.peek(), 'BY')) {
+      this.i += 2;
+      if (isKeyword(this.t, 'ALL', 'ROLLUP', 'CUBE', 'GROUPING'))
+        throw notSupported(`GROUP BY ${this.t.value.toUpperCase()}`);
+      statement.groupBy = [];
+      do {
+        statement.groupBy.push(this.expr());
+      } while (this.op(','));
+      if (isKeyword(this.t, 'WITH')) throw notSupported('GROUP BY ... WITH');
+    }
+    if (this.keyword('HAVING')) statement.having = this.condition();
     this.checkUnsupported();
     if (isKeyword(this.t, 'ORDER') && isKeyword(this.peek(), 'BY')) {
       this.i += 2;
@@ -456,7 +469,7 @@ class Parser {
     const t = this.t;
     if (t.kind !== 'word') return;
     const word = t.value.toUpperCase();
-    if (UNSUPPORTED_IN_SELECT.has(word)) throw notSupported(word === 'GROUP' ? 'GROUP BY' : word);
+    if (UNSUPPORTED_IN_SELECT.has(word)) throw notSupported(word);
   }
 
   private selectItem(): SelectItem {

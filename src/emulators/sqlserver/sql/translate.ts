@@ -3,6 +3,8 @@
  * type from the catalog (declared column types), the parameter declarations or the literal, never
  * from the values the query returns.
  */
+
+import { storageValue } from '../data/storage.js';
 import {
   dateTimeFromJsDate,
   formatSqlType,
@@ -23,7 +25,7 @@ import {
   type SelectStatement,
   type TableRef,
 } from './parser.js';
-import { clash, convertExplicit, convertValue, type StorageValue, toStorage } from './values.js';
+import { clash, convertExplicit, convertValue, exactType, type StorageValue } from './values.js';
 
 export interface ColumnDef {
   name: string;
@@ -176,7 +178,10 @@ export function compileSelect(statement: SelectStatement, ctx: BindContext): Com
 class Binder {
   private readonly binds: Record<string, StorageValue>;
   private readonly sources: Source[] = [];
-  private readonly scope: { where: boolean } = { where: false };
+  private readonly scope = { where: false, having: false, aggregateDepth: 0 };
+  /** GROUP BY expressions (their SQL); column references to them count as grouped while `grouping`. */
+  private readonly groupSqls = new Set<string>();
+  private grouping = false;
   private readonly defaultCollation: string;
 
   constructor(
@@ -190,10 +195,14 @@ class Binder {
   select(s: SelectStatement): CompiledSelect {
     if (s.describe !== undefined) return this.describe(s.describe);
     const from = this.fromClause(s);
+    const groupKeys = this.groupBy(s);
+    const aggregated = s.groupBy !== undefined || s.having !== undefined;
+    this.grouping = aggregated;
     const outputs = this.selectList(s);
-    const hasAggregate = outputs.some((o) => o.typed.aggregate === true);
+    this.grouping = false;
+    const hasAggregate = aggregated || outputs.some((o) => o.typed.aggregate === true);
     if (hasAggregate) {
-      const bad = outputs.find((o) => o.typed.usesColumns === true);
+      const bad = outputs.find((o) => this.ungrouped(o.typed));
       if (bad !== undefined) {
         throw new SqlServerError(
           8120,
@@ -213,12 +222,40 @@ class Binder {
     if (distinctByKey) {
       // DISTINCT under the collations: one row per group of values equal under them.
       tail += ` GROUP BY ${columns.map((c, i) => this.keySql(`c${i}`, c.type, c.collation)).join(', ')}`;
+    } else if (groupKeys.length > 0) tail += ` GROUP BY ${groupKeys.join(', ')}`;
+    this.grouping = aggregated;
+    if (s.having !== undefined) {
+      this.scope.having = true;
+      tail += ` HAVING ${this.condition(s.having)}`;
+      this.scope.having = false;
     }
     tail += this.orderBy(s, outputs, columns, hasAggregate);
+    this.grouping = false;
     tail += this.limit(s);
     const sql = head + from() + tail;
     const safeIntegers = columns.some((c) => c.type.kind === 'bigint' || c.type.kind === 'decimal');
     return { sql, binds: this.binds, columns, safeIntegers };
+  }
+
+  /** GROUP BY: groups by each expression's collation key (so 'AB-1' and 'ab-1' are one group). */
+  private groupBy(s: SelectStatement): string[] {
+    return (s.groupBy ?? []).map((e) => {
+      const typed = this.expr(e);
+      if (typed.aggregate === true) {
+        throw new SqlServerError(
+          144,
+          'Cannot use an aggregate or a subquery in an expression used for the group by list of a GROUP BY clause.',
+          { severity: 15 },
+        );
+      }
+      this.groupSqls.add(typed.sql);
+      return this.keySql(typed.sql, typed.type, typed.coll?.name);
+    });
+  }
+
+  /** An expression over columns that are neither aggregated nor grouped by. */
+  private ungrouped(typed: Typed): boolean {
+    return typed.usesColumns === true && !this.groupSqls.has(typed.sql);
   }
 
   private outputColumn(o: { typed: Typed; name: string }): OutputColumn {
@@ -230,6 +267,7 @@ class Binder {
 
   /** SQL comparing values of a type as SQL Server does: character values by their collation key. */
   private keySql(sql: string, type: SqlType | null, collation: string | undefined): string {
+    if (type !== null && isWideDecimal(type)) return `tsql_deckey(${sql}, ${type.scale}, ${type.scale})`;
     if (type?.kind !== 'nvarchar') return sql;
     return `tsql_ck(${sql}, '${collation ?? this.defaultCollation}')`;
   }
@@ -317,7 +355,7 @@ class Binder {
     if (s.orderBy === undefined || s.orderBy.length === 0) return '';
     const parts = s.orderBy.map((item) => {
       const expr = this.orderExpr(item.expr, outputs, s.distinct);
-      if (hasAggregate && expr.usesColumns === true) {
+      if (hasAggregate && this.ungrouped(expr)) {
         throw new SqlServerError(
           8127,
           `Column "${expr.columnName ?? ''}" is invalid in the ORDER BY clause because it is not contained in either an aggregate function or the GROUP BY clause.`,
@@ -327,7 +365,7 @@ class Binder {
       return `${this.keySql(expr.sql, expr.type, collation)}${item.desc ? ' DESC' : ''}`;
     });
     // Rows the ORDER BY leaves tied come back in no particular order, as on SQL Server.
-    if (!hasAggregate) {
+    if (!hasAggregate || s.groupBy !== undefined) {
       parts.push(
         `tsql_tie(${this.ctx.tieSeed ?? DEFAULT_TIE_SEED}, ${columns.map((_, i) => `c${i}`).join(', ')})`,
       );
@@ -523,12 +561,19 @@ class Binder {
       columnName: written ?? column.name,
     };
     if (column.type.kind === 'nvarchar') typed.coll = { name: column.collation, explicit: false };
+    if (this.grouping && this.groupSqls.has(typed.sql)) typed.usesColumns = false;
+    if (this.scope.having && this.scope.aggregateDepth === 0 && typed.usesColumns === true) {
+      throw new SqlServerError(
+        8121,
+        `Column '${typed.columnName}' is invalid in the HAVING clause because it is not contained in either an aggregate function or the GROUP BY clause.`,
+      );
+    }
     return typed;
   }
 
   private bind(value: SqlValue, type: SqlType): string {
     const name = `b${this.state.count++}`;
-    this.binds[name] = toStorage(value, type);
+    this.binds[name] = storageValue(value, type);
     return `@${name}`;
   }
 
@@ -681,7 +726,7 @@ class Binder {
   /** CAST(x AS type) / CONVERT(type, x, style): exact conversions, done by tsql_conv row by row. */
   private cast(e: Extract<Expr, { k: 'cast' }>): Typed {
     const written = /^\s*n?(var)?char\s*$/i.test(e.type) ? `${e.type}(30)` : e.type;
-    const to = parseSqlType(written, { lenient: true });
+    const to = exactType(written);
     const inner = this.expr(e.expr);
     let style: number | undefined;
     if (e.style !== undefined) {
@@ -903,8 +948,7 @@ class Binder {
         const type: SqlType = name === 'COUNT' ? { kind: 'int' } : { kind: 'bigint' };
         if (e.star) return { sql: 'COUNT(*)', type, nullable: false, aggregate: true };
         argCount(1);
-        const a = this.expr(e.args[0] as Expr);
-        this.checkNotNestedAggregate(a);
+        const a = this.aggregateArgument(e.args[0] as Expr);
         const counted = e.distinct ? this.keySql(a.sql, a.type, a.coll?.name) : a.sql;
         return {
           sql: `COUNT(${e.distinct ? 'DISTINCT ' : ''}${counted})`,
@@ -917,8 +961,11 @@ class Binder {
       case 'MAX': {
         this.checkAggregateAllowed();
         argCount(1);
-        const a = this.expr(e.args[0] as Expr);
-        this.checkNotNestedAggregate(a);
+        const a = this.aggregateArgument(e.args[0] as Expr);
+        if (a.type !== null && isWideDecimal(a.type)) {
+          const sql = `tsql_dec${name.toLowerCase()}(${a.sql}, ${a.type.scale})`;
+          return { sql, type: a.type, nullable: true, aggregate: true };
+        }
         if (a.type?.kind === 'nvarchar') {
           // The smallest / largest under the collation, not by code points.
           const collation = a.coll?.name ?? this.defaultCollation;
@@ -1011,6 +1058,18 @@ class Binder {
         'An aggregate may not appear in the WHERE clause unless it is in a subquery contained in a HAVING clause or a select list, and the column being aggregated is an outer reference.',
         { severity: 15 },
       );
+    }
+  }
+
+  /** The argument of an aggregate: any column may appear in it, even in HAVING. */
+  private aggregateArgument(e: Expr): Typed {
+    this.scope.aggregateDepth++;
+    try {
+      const a = this.expr(e);
+      this.checkNotNestedAggregate(a);
+      return a;
+    } finally {
+      this.scope.aggregateDepth--;
     }
   }
 
@@ -1143,12 +1202,42 @@ class Binder {
   }
 
   private compare(op: CompareOp, left: Typed, right: Typed): string {
+    if (
+      (left.type !== null && isWideDecimal(left.type)) ||
+      (right.type !== null && isWideDecimal(right.type))
+    ) {
+      return this.compareWide(op, left, right);
+    }
     const [l, r] = this.unify(left, right);
     if (left.type?.kind === 'nvarchar' && right.type?.kind === 'nvarchar') {
       const collation = this.resolveCollation([left, right], OPERATION_NAMES[op] ?? op)?.name;
       return `(${this.sideKey(left, l, collation)} ${op} ${this.sideKey(right, r, collation)})`;
     }
     return `(${l} ${op} ${r})`;
+  }
+
+  /**
+   * A comparison with a DECIMAL wider than an int64 (stored as the text of its scaled integer):
+   * both sides as sortable keys at the larger scale, exact.
+   */
+  private compareWide(op: CompareOp, left: Typed, right: Typed): string {
+    const scaleOf = (t: Typed): number => (t.type?.kind === 'decimal' ? t.type.scale : 0);
+    const scale = Math.max(scaleOf(left), scaleOf(right));
+    const side = (t: Typed): string => {
+      if (t.type === null) return 'NULL';
+      if (
+        t.type.kind === 'decimal' ||
+        t.type.kind === 'int' ||
+        t.type.kind === 'bigint' ||
+        t.type.kind === 'bit'
+      ) {
+        return `tsql_deckey(${t.sql}, ${scaleOf(t)}, ${scale})`;
+      }
+      if (t.constant === undefined) throw clash(t.type, { kind: 'decimal', precision: 38, scale });
+      const type: SqlType = { kind: 'decimal', precision: 38, scale };
+      return `tsql_deckey(${this.bind(convertValue(t.constant.value, t.type, type), type)}, ${scale}, ${scale})`;
+    };
+    return `(${side(left)} ${op} ${side(right)})`;
   }
 
   /**
@@ -1182,6 +1271,52 @@ class Binder {
   }
 }
 
+/** A DECIMAL/NUMERIC too wide for an int64 (p > 18): stored as the text of its scaled integer. */
+function isWideDecimal(type: SqlType): type is Extract<SqlType, { kind: 'decimal' }> {
+  return (
+    type.kind === 'decimal' && type.precision > 18 && type.name !== 'money' && type.name !== 'smallmoney'
+  );
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+const DESCRIBE_PROCEDURE =
+  /^(?:(?:\[?master\]?\.)?\[?sys\]?\.|\[?dbo\]?\.)?\[?sp_describe_first_result_set\]?$/i;
+const DESCRIBE_ARGUMENTS = ['@tsql', '@params', '@browse_information_mode'];
+
+/**
+ * An RPC call of sp_describe_first_result_set by name (mssql's `request.execute(...)`), as the
+ * statement and parameters the connection runs; undefined for any other procedure.
+ * Arguments are named (@tsql, @params, @browse_information_mode) or positional.
+ */
+export function describeProcedureCall(
+  procedure: string,
+  args: { name: string; value: SqlValue }[],
+): { statement: SelectStatement; params: Map<string, BoundParam> } | undefined {
+  if (!DESCRIBE_PROCEDURE.test(procedure.trim())) return undefined;
+  const params = new Map<string, BoundParam>();
+  args.forEach((arg, i) => {
+    const name = arg.name === '' ? DESCRIBE_ARGUMENTS[i] : arg.name.toLowerCase();
+    if (name === undefined || !DESCRIBE_ARGUMENTS.includes(name)) {
+      throw new SqlServerError(
+        8145,
+        `${arg.name || `Parameter ${i + 1}`} is not a parameter for procedure sp_describe_first_result_set.`,
+      );
+    }
+    const type: SqlType =
+      name === '@browse_information_mode' ? { kind: 'int' } : { kind: 'nvarchar', length: 'max' };
+    params.set(name, { name, type, value: arg.value === null ? null : convertValue(arg.value, null, type) });
+  });
+  if (!params.has('@tsql')) {
+    throw new SqlServerError(
+      201,
+      "Procedure or function 'sp_describe_first_result_set' expects parameter '@tsql', which was not supplied.",
+      { state: 4 },
+    );
+  }
+  const describe: NonNullable<SelectStatement['describe']> = { tsql: { k: 'param', name: '@tsql' } };
+  if (params.has('@params')) describe.params = { k: 'param', name: '@params' };
+  return { statement: { k: 'select', distinct: false, items: [], describe }, params };
 }

@@ -13,7 +13,9 @@ import {
   formatDateTime,
   formatSqlType,
   parseDateText,
+  parseDateTimeOffsetText,
   parseDateTimeText,
+  parseSqlType,
   type SqlType,
   type SqlValue,
   scaledFromDecimalText,
@@ -198,6 +200,15 @@ export function fromStorage(value: unknown, type: SqlType): SqlValue {
 
 /* ------------------------------------------------------- CAST and CONVERT ------------------------------------------------------- */
 
+/** A type as CAST, CONVERT and the catalog write it, exact (VARCHAR stays VARCHAR, TIME stays TIME). */
+export function exactType(text: string): SqlType {
+  try {
+    return parseSqlType(text);
+  } catch {
+    return parseSqlType(text, { lenient: true });
+  }
+}
+
 const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
 /** CONVERT style codes accepted from a date/time type to a character string. */
 export const DATE_STYLES = [0, 100, 23, 101, 103, 108, 112, 120, 121, 126, 127];
@@ -226,8 +237,45 @@ function styleError(style: number, from: string, toText: boolean): SqlServerErro
   );
 }
 
+/** TIME ('HH:MM:SS.fffffff') in a CONVERT style. */
+function timeToText(value: string, scale: number, style: number | undefined): string {
+  const hms = value.slice(0, 8);
+  const fraction = value.slice(9, 9 + scale);
+  const s = style ?? 121;
+  if (s === 0 || s === 100) {
+    const hour = Number(hms.slice(0, 2));
+    return `${hour % 12 === 0 ? 12 : hour % 12}:${hms.slice(3, 5)}${hour < 12 ? 'AM' : 'PM'}`;
+  }
+  if (s === 108 || s === 120) return hms;
+  if ([121, 126, 127].includes(s)) return scale > 0 ? `${hms}.${fraction}` : hms;
+  throw styleError(s, 'time', true);
+}
+
+/** DATETIMEOFFSET ('YYYY-MM-DD HH:MM:SS.fffffff +hh:mm') in a CONVERT style; 127 is UTC with 'Z'. */
+function offsetToText(value: string, scale: number, style: number | undefined): string {
+  const parsed = parseDateTimeOffsetText(value);
+  if (parsed === undefined) return value;
+  const offset = value.slice(value.length - 6);
+  const local = value.slice(0, 27);
+  const type: SqlType = { kind: 'datetime2', scale };
+  const s = style ?? 121;
+  if (s === 127) {
+    let ticks = parsed.ticks - parsed.offsetMinutes * 600_000_000;
+    let days = parsed.days;
+    if (ticks < 0) [days, ticks] = [days - 1, ticks + 864_000_000_000];
+    if (ticks >= 864_000_000_000) [days, ticks] = [days + 1, ticks - 864_000_000_000];
+    return `${temporalToText(formatDateTime(days, ticks), type, 126)}Z`;
+  }
+  if (s === 126) return `${temporalToText(local, type, 126)}${offset}`;
+  if (s === 23 || s === 101 || s === 103 || s === 112 || s === 108) return temporalToText(local, type, s);
+  return `${temporalToText(local, type, s)} ${offset}`;
+}
+
 /** A date/time value ('YYYY-MM-DD[ HH:MM:SS.fffffff]') written in a CONVERT style. */
 export function temporalToText(value: string, from: SqlType, style: number | undefined): string {
+  if (from.kind === 'datetime2' && from.name === 'time') return timeToText(value, from.scale, style);
+  if (from.kind === 'datetime2' && from.name === 'datetimeoffset')
+    return offsetToText(value, from.scale, style);
   const date = value.slice(0, 10);
   const [yyyy = '', mm = '', dd = ''] = date.split('-');
   const time = from.kind === 'date' ? '00:00:00.0000000' : value.slice(11);

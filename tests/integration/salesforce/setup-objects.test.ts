@@ -95,11 +95,6 @@ describe('DuplicateRule through SOQL', () => {
     const ok = await q('SELECT DeveloperName FROM DuplicateRule', '34.0');
     expect(ok.body.records.map((r) => r.DeveloperName)).toEqual(['Standard_Account_Duplicate_Rule']);
   });
-
-  it('is read only: not an sObject the REST API writes', async () => {
-    const reply = await org.api('POST', '/sobjects/DuplicateRule', { DeveloperName: 'X' });
-    expect(reply.status).toBe(404);
-  });
 });
 
 describe('MatchingRule through SOQL', () => {

@@ -3,17 +3,26 @@
  * upload CSV once, `UploadComplete`, asynchronous processing, job info, successful, failed and
  * unprocessed results, abort, delete.
  *
- * Processing runs in the background in chunks of 200 rows (Salesforce's internal batch size);
- * each chunk commits its record writes, its result lines and the job's counters in one
- * transaction, so a restart resumes an `InProgress` job exactly where it stopped.
+ * Processing runs in the background as Salesforce documents it: the job's rows are divided into
+ * internal batches of 10,000 records, processed in parallel, each in chunks of 200 records (one
+ * transaction each, Salesforce's chunk size since API 21.0). A chunk that inserts, updates or
+ * upserts holds the row locks of its records' parents and of the records it updates (locks.ts,
+ * shared with REST writes) for its processing time; a record whose row stays locked past
+ * `lockWaitMs` fails `UNABLE_TO_LOCK_ROW` in failedResults. Salesforce's automatic retries are of
+ * whole batches that run out of time, not of records that time out on a lock, so such records are
+ * not retried. Each chunk commits its record writes, its result lines and the job's counters
+ * (with each batch's progress) in one transaction, so a restart resumes an `InProgress` job
+ * exactly where it stopped.
  */
 import { type CsvError, DELIMITERS, formatCsvLine, parseCsv } from './csv.js';
 import { type DmlContext, deleteRecords, type WriteResult, writeRecords } from './dml.js';
 import { ApiError, notFound } from './errors.js';
 import { randomId } from './ids.js';
+import { lockedRowsOf, type ParentLocks } from './locks.js';
 import type { JobResultRow, Persistence } from './persistence.js';
 import { type CsvColumn, csvColumns, type PreparedRecord, prepareCsvRecord } from './prepare.js';
 import type { FieldDef, ObjectDef } from './schema.js';
+import type { Change } from './store.js';
 import { formatDatetime, recordError } from './values.js';
 
 export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
@@ -45,10 +54,13 @@ export interface JobInfo {
   /** Emulator bookkeeping, not shown: whether CSV was uploaded, and the rows in it. */
   uploaded?: boolean;
   totalRows?: number;
+  /** Emulator bookkeeping, not shown: rows processed in each internal batch. */
+  batchProgress?: number[];
 }
 
+/** Salesforce's internal batch (processed in parallel with the job's other batches) and chunk sizes. */
+const BATCH = 10_000;
 const CHUNK = 200;
-const CHUNKS_PER_TICK = 10;
 const OPERATIONS: IngestOperation[] = ['insert', 'update', 'upsert', 'delete', 'hardDelete'];
 const CREATE_KEYS = new Set([
   'object',
@@ -65,7 +77,7 @@ const invalidState = (message: string) => new ApiError(400, 'INVALIDJOBSTATE', m
 
 /** Job info as the API shows it: the creation view (Open, UploadComplete, Aborted responses) or the full one. */
 function view(info: JobInfo, full: boolean): Record<string, unknown> {
-  const { uploaded: _u, totalRows: _t, ...shown } = info;
+  const { uploaded: _u, totalRows: _t, batchProgress: _b, ...shown } = info;
   if (full) return shown;
   const {
     jobType: _j,
@@ -86,6 +98,21 @@ function errorText(result: WriteResult): string {
   return e ? `${e.statusCode}:${e.message}:${e.fields.join(',')} --` : 'UNKNOWN_EXCEPTION:unknown:--';
 }
 
+/** Each internal batch's progress; a job saved before batches were tracked ran its rows in order. */
+function batchProgress(info: JobInfo, total: number): number[] {
+  const count = Math.ceil(total / BATCH);
+  if (info.batchProgress?.length === count) return info.batchProgress;
+  return Array.from({ length: count }, (_, b) =>
+    Math.min(Math.max(info.numberRecordsProcessed - b * BATCH, 0), Math.min(BATCH, total - b * BATCH)),
+  );
+}
+
+/** The rows no chunk has processed, in file order. */
+function unprocessedRows(info: JobInfo, rows: string[][]): string[][] {
+  const progress = batchProgress(info, rows.length);
+  return rows.filter((_, i) => i % BATCH >= (progress[Math.floor(i / BATCH)] ?? 0));
+}
+
 interface Running {
   header: string[];
   rows: string[][];
@@ -102,6 +129,8 @@ export class BulkJobs {
     private readonly ctx: DmlContext,
     private readonly persistence: Persistence,
     private readonly userId: string,
+    /** The org's row locks, shared with REST writes. */
+    private readonly locks: ParentLocks,
   ) {
     for (const row of persistence.jobs()) {
       const info = JSON.parse(row.info) as JobInfo;
@@ -288,7 +317,7 @@ export class BulkJobs {
     if (kind === 'unprocessed') {
       const lines = [formatCsvLine(header, delimiter)];
       if (info.state === 'Failed' || info.state === 'Aborted') {
-        for (const row of rows.slice(info.numberRecordsProcessed)) lines.push(formatCsvLine(row, delimiter));
+        for (const row of unprocessedRows(info, rows)) lines.push(formatCsvLine(row, delimiter));
       }
       return lines.join(eol) + eol;
     }
@@ -303,7 +332,11 @@ export class BulkJobs {
     if (this.stopped) return;
     const handle = setImmediate(() => {
       this.pending.delete(handle);
-      this.work(id);
+      this.process(id).catch((error: unknown) => {
+        const info = this.jobs.get(id);
+        if (this.stopped || !info) return;
+        this.fail(info, `UNKNOWN_EXCEPTION : ${(error as Error).message}`);
+      });
     });
     this.pending.add(handle);
   }
@@ -343,73 +376,111 @@ export class BulkJobs {
     return { header, rows, columns };
   }
 
-  /** Processes up to CHUNKS_PER_TICK chunks, then yields to the event loop. */
-  private work(id: string): void {
+  /**
+   * Runs the job: its internal batches of BATCH rows in parallel, each a sequence of CHUNK-row
+   * transactions holding their rows' locks (see the module comment).
+   */
+  private async process(id: string): Promise<void> {
     const info = this.jobs.get(id);
     if (!info || (info.state !== 'UploadComplete' && info.state !== 'InProgress')) return;
-    const started = Date.now();
-    let run = this.running.get(id);
-    if (!run) {
-      const begun = this.begin(info);
-      if (typeof begun === 'string') {
-        this.fail(info, begun);
-        return;
-      }
-      run = begun;
-      this.running.set(id, run);
-      info.state = 'InProgress';
-      info.totalRows = run.rows.length;
-      this.save(info);
-    }
-    for (let n = 0; n < CHUNKS_PER_TICK && info.numberRecordsProcessed < run.rows.length; n++) {
-      this.chunk(info, run);
-    }
-    info.totalProcessingTime += Date.now() - started;
-    info.apiActiveProcessingTime = info.totalProcessingTime;
-    if (info.numberRecordsProcessed >= run.rows.length) {
-      info.state = 'JobComplete';
-      info.systemModstamp = formatDatetime(Date.now());
-      this.running.delete(id);
-      this.save(info);
+    if (this.running.has(id)) return;
+    const begun = this.begin(info);
+    if (typeof begun === 'string') {
+      this.fail(info, begun);
       return;
     }
+    const run = begun;
+    this.running.set(id, run);
+    info.state = 'InProgress';
+    info.totalRows = run.rows.length;
+    info.batchProgress = batchProgress(info, run.rows.length);
     this.save(info);
-    this.schedule(id);
+    const batches = info.batchProgress.map((_, b) => this.batch(info, run, b));
+    await Promise.all(batches);
+    if (this.stopped || this.running.get(id) !== run || info.state !== 'InProgress') return;
+    info.state = 'JobComplete';
+    info.systemModstamp = formatDatetime(Date.now());
+    this.running.delete(id);
+    this.save(info);
   }
 
-  private chunk(info: JobInfo, run: Running): void {
-    const object = this.objectOf(info);
-    const from = info.numberRecordsProcessed;
-    const rows = run.rows.slice(from, from + CHUNK);
-    const change = this.ctx.store.begin();
-    let results: WriteResult[];
-    if (info.operation === 'delete' || info.operation === 'hardDelete') {
-      results = deleteRecords(
-        this.ctx,
-        change,
-        object,
-        rows.map((r) => r[0] ?? ''),
-        false,
-      );
-    } else {
-      const prepared: PreparedRecord[] = rows.map((row) => {
-        const p = prepareCsvRecord(object, run.columns, row);
-        if (info.operation === 'insert' && p.id !== undefined) {
-          p.errors.unshift(
-            recordError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']),
-          );
-        }
-        return p;
-      });
-      const externalIdField = info.externalIdFieldName
-        ? (object.fieldsByLower.get(info.externalIdFieldName.toLowerCase()) as FieldDef)
-        : undefined;
-      results = writeRecords(this.ctx, change, info.operation, prepared, {
-        allOrNone: false,
-        ...(externalIdField ? { externalIdField } : {}),
-      });
+  /** True while `run` is still the job's current run (not aborted, deleted or stopped). */
+  private live(info: JobInfo, run: Running): boolean {
+    return !this.stopped && info.state === 'InProgress' && this.running.get(info.id) === run;
+  }
+
+  private async batch(info: JobInfo, run: Running, b: number): Promise<void> {
+    const end = Math.min((b + 1) * BATCH, run.rows.length);
+    const progress = info.batchProgress as number[];
+    while (this.live(info, run)) {
+      const from = b * BATCH + (progress[b] ?? 0);
+      if (from >= end) return;
+      await this.chunk(info, run, b, from, Math.min(from + CHUNK, end));
     }
+  }
+
+  /**
+   * One chunk in one transaction. Inserts, updates and upserts hold the row locks of their
+   * records (parents, and the records updated) for the chunk's processing time, as a REST write
+   * does; records whose row stays locked past `lockWaitMs` fail UNABLE_TO_LOCK_ROW.
+   */
+  private async chunk(info: JobInfo, run: Running, b: number, from: number, to: number): Promise<void> {
+    const object = this.objectOf(info);
+    const rows = run.rows.slice(from, to);
+    const started = Date.now();
+    if (info.operation === 'delete' || info.operation === 'hardDelete') {
+      const ids = rows.map((r) => r[0] ?? '');
+      this.commitChunk(info, run, b, from, rows, (change) =>
+        deleteRecords(this.ctx, change, object, ids, false),
+      );
+      this.addProcessingTime(info, started);
+      return;
+    }
+    const prepared: PreparedRecord[] = rows.map((row) => {
+      const p = prepareCsvRecord(object, run.columns, row);
+      if (info.operation === 'insert' && p.id !== undefined) {
+        p.errors.unshift(
+          recordError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']),
+        );
+      }
+      return p;
+    });
+    const externalIdField = info.externalIdFieldName
+      ? (object.fieldsByLower.get(info.externalIdFieldName.toLowerCase()) as FieldDef)
+      : undefined;
+    const locked = prepared.flatMap((item) => lockedRowsOf(this.ctx, item, externalIdField));
+    const operation = info.operation as Exclude<IngestOperation, 'delete' | 'hardDelete'>;
+    await this.locks.hold(locked, rows.length, (lockedOut) => {
+      if (!this.live(info, run)) return;
+      this.commitChunk(info, run, b, from, rows, (change) =>
+        writeRecords(this.ctx, change, operation, prepared, {
+          allOrNone: false,
+          lockedOut,
+          ...(externalIdField ? { externalIdField } : {}),
+        }),
+      );
+    });
+    this.addProcessingTime(info, started);
+  }
+
+  private addProcessingTime(info: JobInfo, started: number): void {
+    info.totalProcessingTime += Date.now() - started;
+    info.apiActiveProcessingTime = info.totalProcessingTime;
+  }
+
+  /** Writes a chunk and commits its records, result lines and the job's counters together. */
+  private commitChunk(
+    info: JobInfo,
+    run: Running,
+    b: number,
+    from: number,
+    rows: string[][],
+    write: (change: Change) => WriteResult[],
+  ): void {
+    const change = this.ctx.store.begin();
+    const results = write(change);
     const delimiter = DELIMITERS[info.columnDelimiter] ?? ',';
+    const idColumn = run.columns.findIndex((c) => c.kind === 'id');
     const lines: JobResultRow[] = results.map((result, i) => {
       const row = rows[i] ?? [];
       const seq = from + i;
@@ -417,10 +488,11 @@ export class BulkJobs {
         const created = result.created ?? info.operation === 'insert';
         return { seq, kind: 's', line: formatCsvLine([result.id ?? '', String(created), ...row], delimiter) };
       }
-      const idColumn = run.columns.findIndex((c) => c.kind === 'id');
       const givenId = idColumn >= 0 ? (row[idColumn] ?? '') : '';
       return { seq, kind: 'f', line: formatCsvLine([givenId, errorText(result), ...row], delimiter) };
     });
+    const progress = info.batchProgress as number[];
+    progress[b] = (progress[b] ?? 0) + rows.length;
     info.numberRecordsProcessed += rows.length;
     info.numberRecordsFailed += results.filter((r) => !r.success).length;
     info.systemModstamp = formatDatetime(Date.now());

@@ -196,13 +196,13 @@ function buildOrg(
     () => urls,
   );
   const dml = { schema, store, faults };
-  const bulk = new BulkJobs(dml, persistence, identity.credentials.userId);
-  bulkRef.bulk = bulk;
   const locks = new ParentLocks({
     lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_SETTINGS.lockWaitMs,
     lockHoldMs: options.lockHoldMs ?? DEFAULT_LOCK_SETTINGS.lockHoldMs,
     recordCostMs: options.recordCostMs ?? DEFAULT_LOCK_SETTINGS.recordCostMs,
   });
+  const bulk = new BulkJobs(dml, persistence, identity.credentials.userId, locks);
+  bulkRef.bulk = bulk;
   const rest: RestContext = { ...dml, query: new QueryEngine(schema, store), bulk, usage, locks };
   const longRequests = new LongRequests(options.concurrentLongRequests ?? 25, options.longRequestMs ?? 20000);
   return { rest, sessions, faults, longRequests, urls, identity };

@@ -7,6 +7,7 @@
 import { ApiError } from './errors.js';
 import { normalizeId, randomId } from './ids.js';
 import { type FieldDef, NUMBER_TYPES, type ObjectDef, type OrgSchema, TEXT_TYPES } from './schema.js';
+import { setupObjectNamed } from './setup-objects.js';
 import {
   type Condition,
   type FieldRef,
@@ -201,6 +202,8 @@ export class QueryEngine {
 
   /** Records to scan: an index lookup when the WHERE pins Id or a unique field, else all. */
   private candidates(soql: string, object: ObjectDef, where: Condition | undefined): Iterable<SObjectRecord> {
+    const setup = setupObjectNamed(object.name);
+    if (setup && !this.schema.byLower.has(object.name.toLowerCase())) return setup.rows(this.schema);
     const conjuncts = where === undefined ? [] : where.kind === 'and' ? where.items : [where];
     for (const c of conjuncts) {
       if ((c.kind !== 'cmp' || c.op !== '=') && (c.kind !== 'in' || c.negated)) continue;
@@ -281,7 +284,8 @@ export class QueryEngine {
   /** Runs a query and returns the first page. */
   run(soql: string, apiVersion: string, batchSize = 2000): QueryPage {
     const query = parseSoql(soql);
-    const object = this.schema.byLower.get(query.object.toLowerCase());
+    const object =
+      this.schema.byLower.get(query.object.toLowerCase()) ?? setupObjectNamed(query.object)?.def(apiVersion);
     if (!object) {
       throw queryError(
         soql,

@@ -16,6 +16,7 @@ import { type Faults, FaultsError, parseFaults, unknownExceptionBody } from './f
 import { LockSettingsError } from './locks.js';
 import type { Host, Sessions } from './oauth.js';
 import { errorBody, type Reply, type RestContext, type RestRequest, route } from './rest.js';
+import { OrgSettingsError, parseOrgSettings } from './settings.js';
 import type { LongRequests } from './usage.js';
 
 export interface ServerParts {
@@ -118,6 +119,7 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
       return;
     }
     if (path === '/__emulator/locks') return adminLocks(req, res, method);
+    if (path === '/__emulator/org-settings') return adminOrgSettings(req, res, method);
     if (path === '/__emulator/faults' && method === 'GET') {
       send(res, 200, faults.config);
       return;
@@ -144,7 +146,7 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
       return;
     }
     send(res, 404, {
-      error: `unknown admin endpoint ${method} ${path}; available: GET /__emulator/counters, POST /__emulator/counters/reset, GET|POST /__emulator/faults, GET|POST /__emulator/locks`,
+      error: `unknown admin endpoint ${method} ${path}; available: GET /__emulator/counters, POST /__emulator/counters/reset, GET|POST /__emulator/faults, GET|POST /__emulator/locks, GET|POST /__emulator/org-settings`,
     });
   }
 
@@ -165,6 +167,35 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
       return;
     }
     send(res, 200, rest.locks.settings);
+  }
+
+  /**
+   * GET answers the org settings in force; POST changes the keys its JSON body names (the others
+   * keep their value), validated as a settings file is.
+   */
+  async function adminOrgSettings(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    const rules = rest.schema.rules;
+    if (method === 'POST') {
+      const text = await readBody(req, 1024 * 1024);
+      try {
+        const body: unknown = text.trim() === '' ? {} : JSON.parse(text);
+        const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+        rules.settings = isObject
+          ? parseOrgSettings({ ...rules.settings, ...body }, 'org settings body')
+          : parseOrgSettings(body, 'org settings body');
+      } catch (error) {
+        if (!(error instanceof OrgSettingsError || error instanceof SyntaxError)) throw error;
+        const message =
+          error instanceof SyntaxError ? `org settings body is not JSON: ${error.message}` : error.message;
+        send(res, 400, { error: message });
+        return;
+      }
+    } else if (method !== 'GET') {
+      req.resume();
+      send(res, 405, { error: `use GET or POST on /__emulator/org-settings, not ${method}` });
+      return;
+    }
+    send(res, 200, rules.settings);
   }
 
   async function oauth(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

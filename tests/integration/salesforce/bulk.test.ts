@@ -1,4 +1,14 @@
-import { account, type ErrorBody, type Org, startOrg } from './support.js';
+import { rmSync } from 'node:fs';
+import { startSalesforceEmulator } from '../../../src/emulators/salesforce/index.js';
+import {
+  account,
+  call,
+  clientCredentialsToken,
+  type ErrorBody,
+  type Org,
+  startOrg,
+  tempDir,
+} from './support.js';
 
 let org: Org;
 
@@ -254,5 +264,70 @@ describe('Bulk API 2.0 ingest', () => {
       'bulk.ingest.unprocessedRecords': 1,
       'bulk.ingest.delete': 1,
     });
+  });
+});
+
+describe('Bulk API 2.0 internal batches', () => {
+  it('resumes a job of three parallel 10,000-record batches after a restart, each row processed once', async () => {
+    const dataDir = tempDir();
+    const rows = Array.from({ length: 20_001 }, (_, i) => `RB-${i},Cliente ${i}`);
+    const first = await startSalesforceEmulator({ dataDir, lockHoldMs: 10, recordCostMs: 0 });
+    const token = await clientCredentialsToken(first);
+    const job = await call<Job>(first.url, 'POST', '/jobs/ingest', token, {
+      object: 'Account',
+      operation: 'upsert',
+      externalIdFieldName: 'ti_external_id__c',
+      contentType: 'CSV',
+      lineEnding: 'LF',
+    });
+    const id = job.body.id;
+    await call(
+      first.url,
+      'PUT',
+      `/jobs/ingest/${id}/batches`,
+      token,
+      `ti_external_id__c,Name\n${rows.join('\n')}\n`,
+      {
+        'content-type': 'text/csv',
+      },
+    );
+    await call(first.url, 'PATCH', `/jobs/ingest/${id}`, token, { state: 'UploadComplete' });
+    let midway = 0;
+    while (midway === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      midway = (await call<Job>(first.url, 'GET', `/jobs/ingest/${id}`, token)).body
+        .numberRecordsProcessed as number;
+    }
+    await first.stop();
+    expect(midway).toBeLessThan(20_001);
+
+    const second = await startSalesforceEmulator({ dataDir, lockHoldMs: 10, recordCostMs: 0 });
+    try {
+      let info: Job | undefined;
+      for (let i = 0; i < 1000 && info?.state !== 'JobComplete'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        info = (await call<Job>(second.url, 'GET', `/jobs/ingest/${id}`, token)).body;
+      }
+      expect(info).toMatchObject({
+        state: 'JobComplete',
+        numberRecordsProcessed: 20_001,
+        numberRecordsFailed: 0,
+      });
+      const soql = encodeURIComponent("SELECT COUNT() FROM Account WHERE ti_external_id__c LIKE 'RB-%'");
+      const count = await call<{ totalSize: number }>(second.url, 'GET', `/query?q=${soql}`, token);
+      expect(count.body.totalSize).toBe(20_001);
+      const results = (await call(second.url, 'GET', `/jobs/ingest/${id}/successfulResults`, token)).text;
+      const keys = results
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[2]);
+      expect(keys).toHaveLength(20_001);
+      expect(new Set(keys).size).toBe(20_001);
+      expect(keys[10_000]).toBe('"RB-10000"');
+    } finally {
+      await second.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

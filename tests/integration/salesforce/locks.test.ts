@@ -211,3 +211,176 @@ describe('parent row locks (a write holds 100 ms, others wait 1 s)', () => {
     });
   });
 });
+
+type Job = { id: string; state: string; numberRecordsProcessed: number; numberRecordsFailed: number };
+const STORE_HEADER = 'ti_external_id__c,Name,Account.ti_external_id__c';
+
+/** An Open RetailStore upsert job with its CSV uploaded: rows [store key, account key]. */
+async function openJob(org: Org, rows: Array<[string, string]>): Promise<string> {
+  const job = await org.api<Job>('POST', '/jobs/ingest', {
+    object: 'RetailStore',
+    operation: 'upsert',
+    externalIdFieldName: 'ti_external_id__c',
+    contentType: 'CSV',
+    lineEnding: 'LF',
+  });
+  const csv = [STORE_HEADER, ...rows.map(([s, a]) => `ITALCOL-S${s},Sucursal ${s},ITALCOL-${a}`)].join('\n');
+  const uploaded = await org.api('PUT', `/jobs/ingest/${job.body.id}/batches`, `${csv}\n`, {
+    'content-type': 'text/csv',
+  });
+  expect(uploaded.status).toBe(201);
+  return job.body.id;
+}
+
+const closeJob = (org: Org, id: string) =>
+  org.api<Job>('PATCH', `/jobs/ingest/${id}`, { state: 'UploadComplete' });
+
+/** Polls the job until `done` holds for its info. */
+async function jobUntil(org: Org, id: string, done: (job: Job) => boolean): Promise<Job> {
+  for (let i = 0; i < 2000; i++) {
+    const info = (await org.api<Job>('GET', `/jobs/ingest/${id}`)).body;
+    if (done(info)) return info;
+    await sleep(5);
+  }
+  throw new Error(`job ${id} never reached the expected state`);
+}
+
+const finished = (job: Job) => job.state === 'JobComplete' || job.state === 'Failed';
+const failedLines = async (org: Org, id: string) =>
+  (await org.api('GET', `/jobs/ingest/${id}/failedResults`)).text.trimEnd().split('\n').slice(1);
+
+describe('row locks in Bulk API 2.0 jobs (a chunk or request holds 400 ms, others wait 100 ms)', () => {
+  let org: Org;
+  let ids: string[];
+
+  beforeAll(async () => {
+    org = await startOrg({ lockHoldMs: 400, lockWaitMs: 100, recordCostMs: 0 });
+    ids = await accountIds(org, ['A', 'B']);
+  });
+
+  afterAll(async () => {
+    await org.close();
+  });
+
+  beforeEach(() => org.emulator.resetCounters());
+
+  it('fails a job’s records under an Account a Collections request holds, in failedResults; the others load', async () => {
+    const job = await openJob(org, [
+      ['J1', 'A'],
+      ['J2', 'B'],
+      ['J3', 'A'],
+    ]);
+    const [collections, closed] = await overlapping<SaveResult[]>(
+      org,
+      ['PATCH', UPSERT_STORES, { records: stores(100, 2, 'A') }],
+      ['PATCH', `/jobs/ingest/${job}`, { state: 'UploadComplete' }],
+    );
+    expect(collections.body.map((r) => r.success)).toEqual([true, true]);
+    expect((closed.body as unknown as Job).state).toBe('UploadComplete');
+    const done = await jobUntil(org, job, finished);
+    expect(done).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 3, numberRecordsFailed: 2 });
+    const error = `UNABLE_TO_LOCK_ROW:${lockMessage(ids[0] as string)}: --`;
+    expect(await failedLines(org, job)).toEqual([
+      `"","${error}","ITALCOL-SJ1","Sucursal J1","ITALCOL-A"`,
+      `"","${error}","ITALCOL-SJ3","Sucursal J3","ITALCOL-A"`,
+    ]);
+    const loaded = (await org.api('GET', `/jobs/ingest/${job}/successfulResults`)).text.trimEnd().split('\n');
+    expect(loaded.slice(1)).toEqual([expect.stringMatching(/^"0ZS\w{15}","true","ITALCOL-SJ2",/)]);
+    expect(org.emulator.counters().lockConflicts).toBe(2);
+  });
+
+  it('holds a chunk’s parents while it runs: a Collections request for the same Account fails, another Account’s goes through', async () => {
+    const job = await openJob(org, [
+      ['K1', 'A'],
+      ['K2', 'A'],
+    ]);
+    await closeJob(org, job);
+    // The chunk has committed and holds Account A for its 400 ms of processing.
+    await jobUntil(org, job, (j) => j.numberRecordsProcessed === 2);
+    const [same, other] = await Promise.all([
+      org.api<SaveResult[]>('PATCH', UPSERT_STORES, { records: stores(200, 1, 'A') }),
+      org.api<SaveResult[]>('PATCH', UPSERT_STORES, { records: stores(200, 1, 'B') }),
+    ]);
+    expect(same.body).toEqual([
+      {
+        success: false,
+        errors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', message: lockMessage(ids[0] as string), fields: [] }],
+      },
+    ]);
+    expect(other.body[0]?.success).toBe(true);
+    expect(await jobUntil(org, job, finished)).toMatchObject({
+      state: 'JobComplete',
+      numberRecordsFailed: 0,
+    });
+  });
+});
+
+describe('row locks between the parallel internal batches of one Bulk job', () => {
+  let org: Org;
+  let ids: string[];
+
+  beforeAll(async () => {
+    org = await startOrg({ lockHoldMs: 20, lockWaitMs: 0, recordCostMs: 0 });
+    ids = await accountIds(org, ['A']);
+  });
+
+  afterAll(async () => {
+    await org.close();
+  });
+
+  it('processes 10,000-record batches in parallel: the second batch’s chunk finds the Account locked by the first', async () => {
+    const rows = Array.from({ length: 10_001 }, (_, i): [string, string] => [`P${i}`, 'A']);
+    const job = await openJob(org, rows);
+    await closeJob(org, job);
+    const done = await jobUntil(org, job, finished);
+    expect(done).toMatchObject({
+      state: 'JobComplete',
+      numberRecordsProcessed: 10_001,
+      numberRecordsFailed: 1,
+    });
+    expect(await failedLines(org, job)).toEqual([
+      `"","UNABLE_TO_LOCK_ROW:${lockMessage(ids[0] as string)}: --","ITALCOL-SP10000","Sucursal P10000","ITALCOL-A"`,
+    ]);
+    expect(org.emulator.counters().lockConflicts).toBe(1);
+  });
+});
+
+describe('row locks in Bulk jobs within the wait (a request holds 100 ms, others wait 1 s)', () => {
+  let org: Org;
+
+  beforeAll(async () => {
+    org = await startOrg({ lockHoldMs: 100, lockWaitMs: 1000, recordCostMs: 0 });
+    await accountIds(org, ['A']);
+  });
+
+  afterAll(async () => {
+    await org.close();
+  });
+
+  it('lets a job’s chunk wait for the Collections request to let go, then load every record', async () => {
+    const job = await openJob(org, [['W1', 'A']]);
+    const [collections] = await overlapping<SaveResult[]>(
+      org,
+      ['PATCH', UPSERT_STORES, { records: stores(300, 1, 'A') }],
+      ['PATCH', `/jobs/ingest/${job}`, { state: 'UploadComplete' }],
+    );
+    expect(collections.body[0]?.success).toBe(true);
+    expect(await jobUntil(org, job, finished)).toMatchObject({
+      state: 'JobComplete',
+      numberRecordsProcessed: 1,
+      numberRecordsFailed: 0,
+    });
+    expect(org.emulator.counters().lockConflicts).toBe(0);
+    // The chunk wrote only once the request had let go, its 100 ms later.
+    const soql =
+      "SELECT ti_external_id__c, CreatedDate FROM RetailStore WHERE ti_external_id__c IN ('ITALCOL-SA-300', 'ITALCOL-SW1') ORDER BY CreatedDate";
+    const created = await org.api<{ records: Array<{ ti_external_id__c: string; CreatedDate: string }> }>(
+      'GET',
+      `/query?q=${encodeURIComponent(soql)}`,
+    );
+    const [first, second] = created.body.records;
+    expect([first?.ti_external_id__c, second?.ti_external_id__c]).toEqual(['ITALCOL-SA-300', 'ITALCOL-SW1']);
+    const gap = Date.parse(String(second?.CreatedDate)) - Date.parse(String(first?.CreatedDate));
+    expect(gap).toBeGreaterThanOrEqual(95);
+  });
+});

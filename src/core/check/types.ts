@@ -3,7 +3,7 @@
  * field type. `ok`, a `warning` (works, but check the data) or an `error` (cannot work).
  */
 import type { FieldMapping } from '../config/schema.js';
-import { type SourceColumn, type SqlFamily, sqlFamily } from './columns.js';
+import { formatColumnType, type SourceColumn, type SqlFamily, sqlFamily } from './columns.js';
 import { type FieldDescribe, NUMBER_FIELD_TYPES, TEXT_FIELD_TYPES } from './describe.js';
 
 export type Verdict = { level: 'ok' } | { level: 'warning' | 'error'; problem: string; fix: string };
@@ -49,7 +49,7 @@ const SOURCE_PARSED: Record<MappingType, SqlFamily[]> = {
 /** A source column into a mapping type. */
 export function sourceIntoMapping(column: SourceColumn, type: MappingType): Verdict {
   const family = sqlFamily(column.type);
-  const what = `${FAMILY_WORDS[family]} column (${column.name} ${column.type.toUpperCase()})`;
+  const what = `${FAMILY_WORDS[family]} column (${column.name} ${formatColumnType(column)})`;
   if (SOURCE_OK[type].includes(family)) return OK;
   if (type === 'integer' && family === 'decimal' && column.scale === 0) return OK;
   if (SOURCE_PARSED[type].includes(family)) {

@@ -128,7 +128,9 @@ async function checkCompany(
     pool = await getPool(company, databaseSettings(config, company));
   } catch (error) {
     const fix = "check the company's database settings (DB_* variables) and that the server is reachable";
-    return [problemError(`companies.${company}.database`, `cannot connect: ${message(error)}`, fix)];
+    return forCompany(company, [
+      problemError(`companies.${company}.database`, `cannot connect: ${message(error)}`, fix),
+    ]);
   }
   const problems: Problem[] = [];
   for (const base of entities) {
@@ -136,7 +138,7 @@ async function checkCompany(
     if (!entity) continue;
     const source: SourceSpec = entity.source;
     const label = source.view ? `view ${source.view}` : 'the query';
-    const where = `${company} ${entity.name} (${label})`;
+    const where = `cannot read ${label} in ${company}'s database`;
     const object = objects.get(entity.name);
     try {
       const columns = await describeSource(pool, source, where);
@@ -144,9 +146,7 @@ async function checkCompany(
       if (object) problems.push(...(await picklistProblems(entity, object, pool, source, where)));
     } catch (error) {
       const fix = 'name a view (or write a query) that this database user can read';
-      problems.push(
-        problemError(sourceKey(config, company, entity.name), `cannot read ${where}: ${message(error)}`, fix),
-      );
+      problems.push(problemError(sourceKey(config, company, entity.name), (error as Error).message, fix));
     }
   }
   return forCompany(company, problems);

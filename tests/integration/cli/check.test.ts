@@ -134,6 +134,189 @@ describe('sf-sync check against the emulators', () => {
         },
       ],
     ],
+    [
+      'an unknown field',
+      (c) => {
+        c.entities.sucursales.fields.Ciudad = c.entities.sucursales.fields.City;
+        delete c.entities.sucursales.fields.City;
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.sucursales.fields.Ciudad',
+          problem: 'RetailStore has no field Ciudad',
+          fix: 'use a field API name from Setup > Object Manager > RetailStore > Fields, or create the field',
+        },
+      ],
+    ],
+    [
+      'text into a number field',
+      (c) => {
+        c.entities.acuerdos.fields.ti_valor__c = { from: 'valor' };
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.acuerdos.fields.ti_valor__c',
+          problem: 'text into ti_valor__c, a currency field',
+          fix: 'map it with the type the field takes ("type": "number" or "type": "integer"), or choose another field',
+        },
+      ],
+    ],
+    [
+      'a DATETIME column into a Date field',
+      (c) => {
+        c.entities.acuerdos.fields.ti_fecha_inicio__c.from = 'fecha_modificacion';
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.acuerdos.fields.ti_fecha_inicio__c',
+          problem:
+            'a DATETIME column (fecha_modificacion DATETIME2) into a date: the time of day is dropped, and the date depends on the time zone',
+          fix: 'map it to a Date/Time field with "type": "datetime", or CAST it AS DATE in the view',
+          companies: ALL,
+        },
+      ],
+    ],
+    [
+      'a mapped column missing in the view',
+      (c) => {
+        c.entities.sucursales.fields.City.from = 'municipio';
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.sucursales.fields.City',
+          problem:
+            'view sucursales_view has no column municipio (it has: codigo_sucursal, nit_tercero, nombre, direccion, ciudad, departamento, telefono, latitud, longitud, fecha_apertura, activo, fecha_modificacion)',
+          fix: 'map a column the view has, or add the column to the view',
+          companies: ALL,
+        },
+      ],
+    ],
+    [
+      'a view one company does not have',
+      (c) => {
+        c.companies.CASABLANCA.entities = { acuerdos: { source: { view: 'acuerdos_v2' } } };
+      },
+      [
+        {
+          severity: 'error',
+          key: 'companies.CASABLANCA.entities.acuerdos.source',
+          problem:
+            "cannot read view acuerdos_v2 in CASABLANCA's database: Invalid object name 'acuerdos_v2'.",
+          fix: 'name a view (or write a query) that this database user can read',
+          companies: ['CASABLANCA'],
+        },
+      ],
+    ],
+    [
+      'a required field not mapped',
+      (c) => {
+        delete c.entities.sucursales.fields.Name;
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.sucursales.fields',
+          problem:
+            'RetailStore.Name is required (not nillable, no default) but not mapped: every create fails REQUIRED_FIELD_MISSING',
+          fix: 'add a mapping for Name ("from" a column or a "const")',
+        },
+      ],
+    ],
+    [
+      'an external ID field not marked External ID and Unique',
+      (c) => {
+        c.entities.terceros.externalIdField = 'AccountNumber';
+        delete c.entities.terceros.fields.AccountNumber;
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.terceros.externalIdField',
+          problem: 'Account.AccountNumber is not marked External ID and Unique: upserts by it fail',
+          fix: 'mark AccountNumber "External ID" and "Unique" in Setup > Object Manager > Account > Fields',
+        },
+      ],
+    ],
+    [
+      'a relationship name that does not exist',
+      (c) => {
+        c.entities.acuerdos.fields.ti_cuenta__c.ref.relationship = 'ti_cuenta__c';
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.acuerdos.fields.ti_cuenta__c.ref.relationship',
+          problem: 'ti_acuerdo__c.ti_cuenta__c has no relationship named ti_cuenta__c',
+          fix: 'set "relationship": "ti_cuenta__r" (the relationshipName of ti_cuenta__c in describe)',
+        },
+      ],
+    ],
+    [
+      'a relationship to the wrong object',
+      (c) => {
+        c.entities.acuerdos.fields.ti_sucursal__c.ref = {
+          entity: 'terceros',
+          relationship: 'ti_sucursal__r',
+        };
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.acuerdos.fields.ti_sucursal__c.ref.entity',
+          problem: 'ti_sucursal__c points to RetailStore, but entity terceros writes Account',
+          fix: 'refer to the entity that writes RetailStore, or map the lookup field that points to Account',
+        },
+      ],
+    ],
+    [
+      'an API version the org does not serve',
+      (c) => {
+        c.salesforce.apiVersion = '63.0';
+      },
+      [
+        {
+          severity: 'error',
+          key: 'salesforce.apiVersion',
+          problem: 'this org does not serve API version 63.0 (it serves 20.0 to 62.0)',
+          fix: 'set "apiVersion": "62.0"',
+        },
+      ],
+    ],
+    [
+      'a database login that fails',
+      (c) => {
+        c.companies.SANTA_REYES.database.password = 'not-the-password';
+      },
+      [
+        {
+          severity: 'error',
+          key: 'companies.SANTA_REYES.database',
+          problem: expect.stringMatching(
+            /^cannot connect: SourceLoginError: cannot connect to SANTA_REYES's SQL Server at 127\.0\.0\.1:\d+: Login failed for user 'sfsync'\.$/,
+          ),
+          fix: "check the company's database settings (DB_* variables) and that the server is reachable",
+          companies: ['SANTA_REYES'],
+        },
+      ],
+    ],
+    [
+      'Salesforce credentials the org refuses',
+      (c) => {
+        c.salesforce.auth.clientId = 'not-our-app';
+      },
+      [
+        {
+          severity: 'error',
+          key: 'salesforce',
+          problem: expect.stringMatching(/^cannot read the org: SalesforceAuthError: .*invalid_client_id/),
+          fix: 'check loginUrl and the auth settings (SF_* variables), then run the check again',
+        },
+      ],
+    ],
   ];
 
   it.each(cases)('reports %s with its config key', async (name, edit, errors) => {

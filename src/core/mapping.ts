@@ -1,5 +1,8 @@
 import type { EntityConfig } from './config/load.js';
 import type { FieldMapping } from './config/schema.js';
+import { lookupTable } from './lookups/index.js';
+import { inSalesforceDateRange, SALESFORCE_MAX_DATE, SALESFORCE_MIN_DATE } from './values/dates.js';
+import { truncateUtf16, utf16Length } from './values/utf16.js';
 
 /** Why a row cannot be sent: Salesforce-style codes so reports read the same as Salesforce's own. */
 export interface Rejection {
@@ -53,6 +56,34 @@ function columnsOf(from: string | string[]): string[] {
 
 type Converted = { value: unknown } | { reject: Rejection };
 
+/** `maxLength` in UTF-16 code units, as Salesforce counts; truncation never splits a surrogate pair. */
+function lengthChecked(field: string, m: FieldMapping, text: string): Converted {
+  if (m.maxLength === undefined || utf16Length(text) <= m.maxLength) return { value: text };
+  if (m.truncate) return { value: truncateUtf16(text, m.maxLength) };
+  return {
+    reject: {
+      code: 'STRING_TOO_LONG',
+      field,
+      message: `${field}: data value too large: ${utf16Length(text)} UTF-16 code units, at most ${m.maxLength}`,
+    },
+  };
+}
+
+/** A `lookup` mapping: the source value translated through a table; an unknown value is a rejection. */
+function lookedUp(field: string, m: FieldMapping, text: string): Converted {
+  if (m.lookup === undefined) return { value: text };
+  const table = lookupTable(m.lookup);
+  const found = table.get(text);
+  if (found !== undefined) return lengthChecked(field, m, found);
+  return {
+    reject: {
+      code: 'INVALID_LOOKUP_VALUE',
+      field,
+      message: `${field}: "${text}" (from ${String(m.from)}) is not in ${table.name}`,
+    },
+  };
+}
+
 function convert(field: string, m: FieldMapping, input: unknown): Converted {
   if (input === null || input === undefined) return { value: null };
   switch (m.type) {
@@ -63,6 +94,7 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
       if (m.case === 'upper') text = text.toUpperCase();
       if (m.case === 'lower') text = text.toLowerCase();
       if (text === '') return { value: null };
+      if (m.lookup !== undefined) return lookedUp(field, m, text);
       if (m.type === 'email' && !EMAIL.test(text)) {
         return {
           reject: {
@@ -72,19 +104,7 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
           },
         };
       }
-      if (m.maxLength !== undefined && [...text].length > m.maxLength) {
-        if (!m.truncate) {
-          return {
-            reject: {
-              code: 'STRING_TOO_LONG',
-              field,
-              message: `${field}: data value too large: ${[...text].length} characters, at most ${m.maxLength}`,
-            },
-          };
-        }
-        text = [...text].slice(0, m.maxLength).join('');
-      }
-      return { value: text };
+      return lengthChecked(field, m, text);
     }
     case 'number':
     case 'integer': {
@@ -127,7 +147,17 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
           },
         };
       }
-      return { value: m.type === 'date' ? iso.slice(0, 10) : d.toISOString() };
+      const value = m.type === 'date' ? iso.slice(0, 10) : d.toISOString();
+      if (!inSalesforceDateRange(value)) {
+        return {
+          reject: {
+            code: 'INVALID_DATE_RANGE',
+            field,
+            message: `${field}: ${value} is outside the dates Salesforce stores (${SALESFORCE_MIN_DATE} to ${SALESFORCE_MAX_DATE})`,
+          },
+        };
+      }
+      return { value };
     }
   }
 }

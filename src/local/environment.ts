@@ -9,6 +9,7 @@ import { forgetToken } from '../core/sync/auth.js';
 import { resetContext } from '../core/sync/context.js';
 import {
   type SalesforceEmulator,
+  type SalesforceEmulatorOptions,
   type SalesforceFaults,
   startSalesforceEmulator,
 } from '../emulators/salesforce/index.js';
@@ -32,6 +33,8 @@ export interface LocalEnvironmentOptions {
   dynamodb?: ServiceChoice;
   sizes?: SqlServerEmulatorOptions['sizes'];
   faults?: SalesforceFaults;
+  /** More settings of the Salesforce stand-in (its org schema, sandbox mode, lock timings...). */
+  salesforceOptions?: Omit<SalesforceEmulatorOptions, 'port' | 'dataDir' | 'faults'>;
   tableName?: string;
   /** Run dynalite inside this process instead of a child process. */
   dynamoInProcess?: boolean;
@@ -105,6 +108,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     let salesforce: SalesforceEmulator | undefined;
     if ((options.salesforce ?? 'local') === 'local') {
       salesforce = await startSalesforceEmulator({
+        ...options.salesforceOptions,
         port: 0,
         dataDir: path.join(dataDir, 'salesforce'),
         faults: options.faults,
@@ -117,7 +121,10 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
         const name = firstEnvName(v);
         if (name) env[name] = value;
       };
+      // Two hosts, as a real org: token requests for JWT and password to the login host, client
+      // credentials (and the REST API, through the token's instance_url) to the My Domain host.
       set(sf.loginUrl, running.loginUrl);
+      set(sf.instanceUrl, running.instanceUrl);
       set(a.clientId, running.credentials.clientId);
       set(a.clientSecret, running.credentials.clientSecret);
       set(a.username, running.credentials.username);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SHIPPED_LOOKUP_NAMES } from '../lookups/index.js';
 
 /** A value read from the environment (first name that is set wins), with an optional default. */
 export const envRefSchema = z
@@ -49,10 +50,25 @@ export const fieldMappingSchema = z
       })
       .strict()
       .optional(),
+    /** Translate the source value: a shipped table's name, or an inline map (case/accents ignored). */
+    lookup: z
+      .union([
+        z.string().refine((name) => SHIPPED_LOOKUP_NAMES.includes(name), {
+          message: `unknown lookup table (shipped: ${SHIPPED_LOOKUP_NAMES.join(', ')}; or give an inline map {"source value": "Salesforce value"})`,
+        }),
+        z.record(z.string().min(1), z.string().min(1)).refine((m) => Object.keys(m).length > 0, {
+          message: 'an inline lookup needs at least one entry',
+        }),
+      ])
+      .optional(),
   })
   .strict()
   .refine((f) => (f.from === undefined) !== (f.const === undefined), {
     message: 'give exactly one of "from" (source column) or "const" (fixed value)',
+  })
+  .refine((f) => f.lookup === undefined || (f.from !== undefined && f.type === 'string' && !f.ref), {
+    message: '"lookup" translates a source column ("from") of type string, not a const or a reference',
+    path: ['lookup'],
   });
 export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 
@@ -81,6 +97,13 @@ export const entitySchema = z
     pageSize: z.number().int().min(1).max(10000).optional(),
     batchSize: z.number().int().min(1).max(200).optional(),
     maxInFlight: z.number().int().min(1).max(25).optional(),
+    /**
+     * The org's duplicate rules on our writes. "allowSave" (default) sends
+     * `Sforce-Duplicate-Rule-Header: allowSave=true`: we own these records and their identity is
+     * the external ID, so a same-named Account of another company is not a duplicate to block.
+     * "enforce" lets the rules block: such a record fails with DUPLICATES_DETECTED.
+     */
+    duplicateRules: z.enum(['allowSave', 'enforce']).default('allowSave'),
   })
   .strict()
   .refine((e) => e.strategy === 'idMap' || e.externalIdField !== undefined, {

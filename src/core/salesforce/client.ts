@@ -14,12 +14,16 @@ export type AuthFlow = 'jwt' | 'client_credentials' | 'password';
 
 export interface SalesforceAuthSettings {
   flow: AuthFlow;
+  /** Where JWT bearer and password token requests go (login.salesforce.com, test.salesforce.com or the My Domain). */
   loginUrl: string;
+  /** The org's My Domain URL: client credentials token requests go there, and only there. */
+  instanceUrl?: string;
   clientId: string;
   clientSecret?: string;
   username?: string;
   password?: string;
   privateKey?: string;
+  /** The JWT `aud`; when unset, derived from the login URL (see jwtAudience). */
   audience?: string;
   /** How long we trust a token before asking again (Salesforce does not say; sessions last 2 h by default). */
   tokenTtlSeconds?: number;
@@ -67,10 +71,14 @@ function networkError(error: unknown, what: string): Error {
 }
 
 /** Translates a Salesforce error response into our named error. */
-export function responseError(response: Response<unknown>, what: string): Error {
+export function responseError(response: { statusCode: number; body: unknown }, what: string): Error {
   const { code, message } = describeBody(response.body);
   const text = `Salesforce ${what} answered ${response.statusCode} ${code}: ${message}`;
-  if (TRANSIENT_STATUS.has(response.statusCode)) return new SalesforceUnavailableError(text);
+  if (TRANSIENT_STATUS.has(response.statusCode)) {
+    return new SalesforceUnavailableError(text, {
+      cause: { httpStatus: response.statusCode, errorCode: code },
+    });
+  }
   if (response.statusCode === 401) return new SalesforceAuthError(text);
   if (response.statusCode === 403 && code === 'REQUEST_LIMIT_EXCEEDED') {
     return /concurren/i.test(message)
@@ -80,6 +88,45 @@ export function responseError(response: Response<unknown>, what: string): Error 
   return new SalesforceRequestError(text);
 }
 
+export const PRODUCTION_LOGIN_URL = 'https://login.salesforce.com';
+export const SANDBOX_LOGIN_URL = 'https://test.salesforce.com';
+
+/** Whether a login URL is a sandbox's (the rules of the Salesforce CLI, sfdx-core `SfdcUrl.isSandboxUrl`). */
+export function isSandboxUrl(loginUrl: string): boolean {
+  const url = new URL(loginUrl);
+  const host = url.hostname.toLowerCase();
+  return (
+    host === 'test.salesforce.com' ||
+    host.endsWith('.sandbox.my.salesforce.com') ||
+    /(^|\.)cs[0-9]+(\.my)?\.salesforce\.com$/.test(host) ||
+    /[a-z]{3}[0-9]+s\.sfdc-.+\.(salesforce|force)\.com$/.test(host)
+  );
+}
+
+/**
+ * The JWT `aud` claim for a login URL, as the Salesforce CLI derives it (sfdx-core
+ * `SfdcUrl.getJwtAudienceUrl`, without its DNS lookup of My Domain CNAMEs): a sandbox's login
+ * or My Domain URL → https://test.salesforce.com; anything else, a production My Domain
+ * included → https://login.salesforce.com. An explicit `audience` setting wins over this.
+ */
+export function jwtAudience(loginUrl: string): string {
+  const host = new URL(loginUrl).hostname.toLowerCase();
+  if (isSandboxUrl(loginUrl)) return SANDBOX_LOGIN_URL;
+  if (host.startsWith('gs1.') || host.endsWith('gs1.my.salesforce.com')) return 'https://gs1.salesforce.com';
+  return PRODUCTION_LOGIN_URL;
+}
+
+/** Where a flow's token request goes: client credentials to the My Domain, the others to the login URL. */
+export function tokenUrl(s: SalesforceAuthSettings): string {
+  const base = s.flow === 'client_credentials' ? s.instanceUrl : s.loginUrl;
+  if (!base) {
+    throw new SalesforceAuthError(
+      "the client_credentials flow needs the org's My Domain URL (SF_INSTANCE_URL, config salesforce.instanceUrl): login.salesforce.com refuses it",
+    );
+  }
+  return `${base.replace(/\/$/, '')}/services/oauth2/token`;
+}
+
 function jwtAssertion(s: SalesforceAuthSettings): string {
   if (!s.privateKey) throw new SalesforceAuthError('JWT flow needs a private key (SF_PRIVATE_KEY)');
   if (!s.username) throw new SalesforceAuthError('JWT flow needs a username (SF_USERNAME)');
@@ -87,7 +134,7 @@ function jwtAssertion(s: SalesforceAuthSettings): string {
   const claims = {
     iss: s.clientId,
     sub: s.username,
-    aud: s.audience || 'https://login.salesforce.com',
+    aud: s.audience || jwtAudience(s.loginUrl),
     exp: Math.floor(Date.now() / 1000) + 180,
   };
   const unsigned = `${encode({ alg: 'RS256' })}.${encode(claims)}`;
@@ -110,11 +157,12 @@ export async function requestToken(s: SalesforceAuthSettings, http: Got = got): 
     form.username = s.username ?? '';
     form.password = s.password ?? '';
   }
+  const url = tokenUrl(s);
   salesforceMetrics.calls += 1;
   salesforceMetrics.authCalls += 1;
   let response: Response<unknown>;
   try {
-    response = await http.post(`${s.loginUrl.replace(/\/$/, '')}/services/oauth2/token`, {
+    response = await http.post(url, {
       form,
       responseType: 'json',
       throwHttpErrors: false,
@@ -140,6 +188,61 @@ export async function requestToken(s: SalesforceAuthSettings, http: Got = got): 
   };
 }
 
+/** One HTTP request of the REST API, and its answer: what the client needs from an HTTP library. */
+export interface RestRequest {
+  method: 'GET' | 'POST' | 'PATCH';
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+export interface RestResponse {
+  statusCode: number;
+  body: unknown;
+}
+export type RestTransport = (request: RestRequest) => Promise<RestResponse>;
+
+/** The transport over got: JSON in and out, no retries (the state machine retries), a timeout. */
+export function gotTransport(timeoutMs = 60000): RestTransport {
+  const http = got.extend({
+    responseType: 'json',
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    timeout: { request: timeoutMs },
+  });
+  return async (r) => {
+    const response = (await http(r.url, {
+      method: r.method,
+      headers: r.headers,
+      ...(r.body === undefined ? {} : { json: r.body }),
+    })) as Response<unknown>;
+    return { statusCode: response.statusCode, body: response.body };
+  };
+}
+
+export type DuplicateRules = 'allowSave' | 'enforce';
+
+/** The headers of a write: with allowSave, the org's duplicate rules do not block the save. */
+export function writeHeaders(duplicateRules: DuplicateRules): Record<string, string> {
+  return duplicateRules === 'allowSave' ? { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' } : {};
+}
+
+/**
+ * Whether an error is Salesforce's HTTP 500 (`UNKNOWN_EXCEPTION`): often deterministic for the
+ * same payload, so a caller retries it once and then fails the records instead of retrying it
+ * as an outage.
+ */
+export function isUnknownException(error: unknown): boolean {
+  return (
+    error instanceof SalesforceUnavailableError &&
+    (error.cause as { httpStatus?: number } | undefined)?.httpStatus === 500
+  );
+}
+
+export interface WriteOptions {
+  /** Default "allowSave": the request carries `Sforce-Duplicate-Rule-Header: allowSave=true`. */
+  duplicateRules?: DuplicateRules;
+}
+
 export interface SalesforceClientOptions {
   apiVersion: string;
   token: Token;
@@ -147,6 +250,8 @@ export interface SalesforceClientOptions {
   refresh: () => Promise<Token>;
   requestTimeoutMs?: number;
   maxInFlight?: number;
+  /** How requests are sent (default: got); tests give a fake. */
+  transport?: RestTransport;
 }
 
 /** The Salesforce REST client: sObject Collections in parallel under a limit. */
@@ -154,18 +259,12 @@ export class SalesforceClient {
   private token: Token;
   private refreshing: Promise<Token> | undefined;
   private readonly limit: ReturnType<typeof pLimit>;
-  private readonly http: Got;
+  private readonly transport: RestTransport;
 
   constructor(private readonly options: SalesforceClientOptions) {
     this.token = options.token;
     this.limit = pLimit(options.maxInFlight ?? 4);
-    this.http = got.extend({
-      responseType: 'json',
-      throwHttpErrors: false,
-      retry: { limit: 0 },
-      timeout: { request: options.requestTimeoutMs ?? 60000 },
-      headers: { 'content-type': 'application/json' },
-    });
+    this.transport = options.transport ?? gotTransport(options.requestTimeoutMs);
   }
 
   private url(path: string): string {
@@ -174,22 +273,28 @@ export class SalesforceClient {
 
   /** One data call, with the token refreshed once if Salesforce says the session is invalid. */
   private async call(
-    method: 'GET' | 'POST' | 'PATCH',
+    method: RestRequest['method'],
     path: string,
     body: unknown,
     what: string,
+    headers: Record<string, string> = {},
   ): Promise<unknown> {
     let refreshed = false;
     for (;;) {
       const used = this.token;
       salesforceMetrics.calls += 1;
       salesforceMetrics.dataCalls += 1;
-      let response: Response<unknown>;
+      let response: RestResponse;
       try {
-        response = await this.http(this.url(path), {
+        response = await this.transport({
           method,
-          headers: { authorization: `Bearer ${used.accessToken}` },
-          ...(body === undefined ? {} : { json: body }),
+          url: this.url(path),
+          headers: {
+            ...headers,
+            authorization: `Bearer ${used.accessToken}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body }),
         });
       } catch (error) {
         throw networkError(error, what);
@@ -222,12 +327,20 @@ export class SalesforceClient {
     object: string,
     externalIdField: string,
     records: Array<Record<string, unknown>>,
+    options: WriteOptions = {},
   ): Promise<RecordResult[]> {
     if (records.length > 200)
       throw new SalesforceRequestError(`at most 200 records per request, got ${records.length}`);
     const body = { allOrNone: false, records: records.map((r) => ({ attributes: { type: object }, ...r })) };
+    const headers = writeHeaders(options.duplicateRules ?? 'allowSave');
     const out = await this.limit(() =>
-      this.call('PATCH', `/composite/sobjects/${object}/${externalIdField}`, body, `upsert ${object}`),
+      this.call(
+        'PATCH',
+        `/composite/sobjects/${object}/${externalIdField}`,
+        body,
+        `upsert ${object}`,
+        headers,
+      ),
     );
     return this.results(out, records.length, `upsert ${object}`);
   }
@@ -237,12 +350,20 @@ export class SalesforceClient {
     object: string,
     records: Array<Record<string, unknown>>,
     mode: 'create' | 'update',
+    options: WriteOptions = {},
   ): Promise<RecordResult[]> {
     if (records.length > 200)
       throw new SalesforceRequestError(`at most 200 records per request, got ${records.length}`);
     const body = { allOrNone: false, records: records.map((r) => ({ attributes: { type: object }, ...r })) };
+    const headers = writeHeaders(options.duplicateRules ?? 'allowSave');
     const out = await this.limit(() =>
-      this.call(mode === 'create' ? 'POST' : 'PATCH', '/composite/sobjects', body, `${mode} ${object}`),
+      this.call(
+        mode === 'create' ? 'POST' : 'PATCH',
+        '/composite/sobjects',
+        body,
+        `${mode} ${object}`,
+        headers,
+      ),
     );
     return this.results(out, records.length, `${mode} ${object}`);
   }

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolveOptional, resolveValue, type SyncConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { requestToken, type SalesforceAuthSettings, SalesforceClient } from '../salesforce/client.js';
+import {
+  type AuthFlow,
+  requestToken,
+  type SalesforceAuthSettings,
+  SalesforceClient,
+} from '../salesforce/client.js';
 import type { SyncStore, Token } from '../store/sync-store.js';
 
 /**
@@ -11,7 +16,14 @@ import type { SyncStore, Token } from '../store/sync-store.js';
  */
 export function tokenRef(settings: SalesforceAuthSettings): string {
   const id = createHash('sha256')
-    .update([settings.flow, settings.loginUrl, settings.clientId, settings.username ?? ''].join('|'))
+    .update(
+      [
+        settings.flow,
+        settings.flow === 'client_credentials' ? (settings.instanceUrl ?? '') : settings.loginUrl,
+        settings.clientId,
+        settings.username ?? '',
+      ].join('|'),
+    )
     .digest('hex')
     .slice(0, 16);
   return `salesforce#${id}`;
@@ -19,7 +31,7 @@ export function tokenRef(settings: SalesforceAuthSettings): string {
 /** A cached token is reused while it has at least this long to live. */
 const MIN_REMAINING_MS = 10 * 60 * 1000;
 
-export function authSettings(config: SyncConfig): SalesforceAuthSettings {
+export function authSettings(config: SyncConfig, flow?: AuthFlow): SalesforceAuthSettings {
   const sf = config.raw.salesforce;
   const key = 'config.salesforce.auth';
   const a = sf.auth;
@@ -33,37 +45,66 @@ export function authSettings(config: SyncConfig): SalesforceAuthSettings {
     }
   }
   const settings: SalesforceAuthSettings = {
-    flow: a.flow,
+    flow: flow ?? a.flow,
     loginUrl: resolveValue(sf.loginUrl, 'config.salesforce.loginUrl'),
+    instanceUrl: resolveOptional(sf.instanceUrl, 'config.salesforce.instanceUrl') || undefined,
     clientId: resolveValue(a.clientId, `${key}.clientId`),
     clientSecret: resolveOptional(a.clientSecret, `${key}.clientSecret`),
     username: resolveOptional(a.username, `${key}.username`),
     password: resolveOptional(a.password, `${key}.password`),
     privateKey,
-    audience: resolveOptional(a.audience, `${key}.audience`),
+    audience: resolveOptional(a.audience, `${key}.audience`) || undefined,
   };
+  checkFlowSettings(settings, key);
+  return settings;
+}
+
+function validUrl(value: string | undefined, key: string): void {
+  if (value === undefined) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new ConfigError(`${key}: "${value}" is not a URL (like https://mycompany.my.salesforce.com)`);
+  }
+}
+
+/**
+ * What each flow needs. JWT bearer (recommended) and client credentials; the password flow is
+ * legacy: blocked by default in orgs created since Summer '23 and deprecated by Salesforce.
+ */
+function checkFlowSettings(settings: SalesforceAuthSettings, key: string): void {
   const need = (ok: unknown, what: string) => {
-    if (!ok) throw new ConfigError(`${key}: the ${a.flow} flow needs ${what}`);
+    if (!ok) throw new ConfigError(`${key}.flow: the ${settings.flow} flow needs ${what}`);
   };
-  if (a.flow === 'jwt') {
+  validUrl(settings.loginUrl, 'config.salesforce.loginUrl');
+  validUrl(settings.instanceUrl, 'config.salesforce.instanceUrl');
+  if (settings.flow === 'jwt') {
     need(settings.privateKey, 'a private key (SF_PRIVATE_KEY or SF_PRIVATE_KEY_PATH)');
     need(settings.username, 'a username (SF_USERNAME)');
-  } else if (a.flow === 'client_credentials') {
+  } else if (settings.flow === 'client_credentials') {
     need(settings.clientSecret, 'a client secret (SF_CLIENT_SECRET)');
+    need(
+      settings.instanceUrl,
+      "the org's My Domain URL (SF_INSTANCE_URL or config salesforce.instanceUrl, like https://mycompany.my.salesforce.com): Salesforce refuses client credentials on login.salesforce.com",
+    );
   } else {
     need(settings.clientSecret, 'a client secret (SF_CLIENT_SECRET)');
     need(settings.username && settings.password, 'a username and password (SF_USERNAME, SF_PASSWORD)');
   }
-  return settings;
 }
 
 const AUTH_FLOW_OVERRIDE = 'SF_AUTH_FLOW';
 
 function settingsWithOverride(config: SyncConfig): SalesforceAuthSettings {
-  const settings = authSettings(config);
   const flow = process.env[AUTH_FLOW_OVERRIDE];
-  if (flow === 'jwt' || flow === 'client_credentials' || flow === 'password') settings.flow = flow;
-  return settings;
+  if (flow === undefined || flow === '') return authSettings(config);
+  if (flow === 'jwt' || flow === 'client_credentials' || flow === 'password')
+    return authSettings(config, flow);
+  throw new ConfigError(`${AUTH_FLOW_OVERRIDE}: "${flow}" is not a flow (jwt, client_credentials, password)`);
 }
 
 const memory = new Map<string, Token>();

@@ -3,11 +3,14 @@
  * and Bulk API 2.0 alike: in request order, each record succeeding or failing alone unless
  * `allOrNone`, with Salesforce's per-record status codes.
  */
+import { duplicateKey, duplicatesDetected, otherFieldsMatch } from './duplicates.js';
 import type { Faults } from './faults.js';
 import { normalizeId } from './ids.js';
+import { addressErrors, restrictedPicklistErrors } from './picklists.js';
 import type { PreparedRecord } from './prepare.js';
 import { childReferences, type FieldDef, type ObjectDef, type OrgSchema } from './schema.js';
 import type { Change, SObjectRecord, Store } from './store.js';
+import { fieldSecurityErrors, validationRuleErrors } from './validation.js';
 import { formatDatetime, indexKey, type RecordError, recordError, type StoredValue } from './values.js';
 
 export type Operation = 'insert' | 'update' | 'upsert' | 'delete';
@@ -29,6 +32,8 @@ export interface WriteOptions {
   allOrNone: boolean;
   /** The external ID field matched by upserts. */
   externalIdField?: FieldDef;
+  /** `Sforce-Duplicate-Rule-Header: allowSave=true`: save records that duplicate rules alert on. */
+  allowSave?: boolean;
 }
 
 const ROLLED_BACK = recordError(
@@ -84,6 +89,46 @@ function resolveRef(
   return found.Id as string;
 }
 
+/**
+ * Checks a real org makes before validation rules, each behind its org setting: field-level
+ * security, restricted picklists, state and country/territory picklists (which also sync codes and
+ * names into `record`).
+ */
+function systemValidationErrors(
+  ctx: DmlContext,
+  item: PreparedRecord,
+  values: Map<FieldDef, StoredValue>,
+  record: SObjectRecord,
+  creating: boolean,
+): RecordError[] {
+  const settings = ctx.schema.rules.settings;
+  return [
+    ...(settings.fieldLevelSecurity ? fieldSecurityErrors(values.keys(), creating) : []),
+    ...(settings.restrictedPicklists ? restrictedPicklistErrors(item.values) : []),
+    ...(settings.stateCountryPicklists ? addressErrors(item.object, item.values, record) : []),
+  ];
+}
+
+/** Validation rules, then the duplicate rule, on the record as it would be saved. */
+function orgRuleErrors(
+  ctx: DmlContext,
+  object: ObjectDef,
+  record: SObjectRecord,
+  options: WriteOptions,
+): RecordError[] {
+  const rules = ctx.schema.rules;
+  if (rules.settings.validationRules) {
+    const errors = validationRuleErrors(object, record);
+    if (errors.length > 0) return errors;
+  }
+  const rule = object.duplicateRule;
+  if (!rule || options.allowSave || !rules.duplicateRuleActive(object.name)) return [];
+  const matches = ctx.store
+    .duplicateCandidates(object.name, duplicateKey(rule, record))
+    .filter((other) => other.Id !== record.Id && otherFieldsMatch(rule, record, other));
+  return matches.length > 0 ? [duplicatesDetected(rule, object, matches)] : [];
+}
+
 function writeOne(
   ctx: DmlContext,
   change: Change,
@@ -135,6 +180,8 @@ function writeOne(
   }
   const record: SObjectRecord = existing ? { ...existing } : blankRecord(object);
   for (const [field, value] of values) record[field.name] = value;
+  const systemErrors = systemValidationErrors(ctx, item, values, record, !existing);
+  if (systemErrors.length > 0) return fail(...systemErrors);
   const missing = object.fields.filter(
     (f) => f.required && (record[f.name] === null || record[f.name] === ''),
   );
@@ -144,6 +191,8 @@ function writeOne(
       recordError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${names.join(', ')}]`, names),
     );
   }
+  const ruleErrors = orgRuleErrors(ctx, object, record, options);
+  if (ruleErrors.length > 0) return fail(...ruleErrors);
   for (const field of object.uniqueFields) {
     const value = record[field.name] ?? null;
     if (indexKey(field, value) === undefined) continue;

@@ -14,10 +14,12 @@ import { QueryEngine } from './query.js';
 import type { RestContext } from './rest.js';
 import { DEFAULT_SCHEMA_PATH, loadSchema } from './schema.js';
 import { createHandler } from './server.js';
+import { loadOrgSettings, type OrgSettings, type OrgSettingsInput, parseOrgSettings } from './settings.js';
 import { Store } from './store.js';
 import { Usage } from './usage.js';
 
 export type { SalesforceFaults } from './faults.js';
+export type { OrgSettings, OrgSettingsInput } from './settings.js';
 
 export interface SalesforceEmulatorOptions {
   host?: string;
@@ -29,6 +31,8 @@ export interface SalesforceEmulatorOptions {
   dailyApiLimit?: number; // default 100000 (+ licences not modelled)
   tokenLifetimeSeconds?: number; // default 7200
   faults?: SalesforceFaults;
+  /** Org settings: a JSON file path or the settings (default org-settings.json here: a new org, all on). */
+  orgSettings?: string | OrgSettingsInput;
 }
 
 export interface SalesforceEmulator {
@@ -47,6 +51,10 @@ export interface SalesforceEmulator {
   counters(): { apiUsage: number; byEndpoint: Record<string, number> };
   /** Clears the per-endpoint counters and the daily API usage. */
   resetCounters(): void;
+  /** Replaces the org settings (omitted keys: on, as in a new org); answers the settings now in force. */
+  setOrgSettings(settings: OrgSettingsInput): OrgSettings;
+  /** The org settings in force. */
+  orgSettings(): OrgSettings;
   /** Replaces the fault configuration (and restarts its PRNG from the seed). */
   setFaults(faults: SalesforceFaults): void;
   stop(): Promise<void>;
@@ -80,6 +88,10 @@ export async function startSalesforceEmulator(
   const host = options.host ?? '127.0.0.1';
   const apiVersion = options.apiVersion ?? '62.0';
   const schema = loadSchema(options.schemaPath ?? DEFAULT_SCHEMA_PATH);
+  schema.rules.settings =
+    typeof options.orgSettings === 'object'
+      ? parseOrgSettings(options.orgSettings, 'orgSettings option')
+      : loadOrgSettings(options.orgSettings);
   const faults = new Faults(options.faults ?? {});
   const persistence = new Persistence(options.dataDir ?? '.data/salesforce', options.reset ?? false);
   let usage: Usage | undefined;
@@ -133,6 +145,11 @@ export async function startSalesforceEmulator(
       counters: () => ({ apiUsage: usageRef.used(), byEndpoint: usageRef.byEndpoint() }),
       resetCounters: () => usageRef.reset(),
       setFaults: (next) => faults.set(next),
+      setOrgSettings: (next) => {
+        schema.rules.settings = parseOrgSettings(next, 'org settings');
+        return schema.rules.settings;
+      },
+      orgSettings: () => schema.rules.settings,
       stop: () => {
         stopped ??= new Promise<void>((resolve) => {
           stopping = true;

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type SalesforceEmulatorOptions, startSalesforceEmulator } from './index.js';
+import { loadOrgSettings, relax } from './settings.js';
 
 const HELP = `Salesforce emulator: OAuth 2.0, REST, sObject Collections, SOQL, Bulk API 2.0 on 127.0.0.1.
 
@@ -20,6 +21,10 @@ Flags:
   --api-version X.0                newest API version served (default 62.0)
   --daily-limit N                  daily API request limit (default 100000); past it: 403 REQUEST_LIMIT_EXCEEDED
   --token-lifetime SECONDS         access token lifetime (default 7200); after it: 401 INVALID_SESSION_ID
+Org rules (strict by default, as a new org; see README.md "Org rules"):
+  --org-settings FILE              org settings JSON (default src/emulators/salesforce/org-settings.json)
+  --relax LIST                     turn behaviours off, comma-separated: duplicateRules, stateCountryPicklists,
+                                   restrictedPicklists, fieldLevelSecurity, validationRules
 Faults (deterministic for a given seed; can be changed while running, see below):
   --seed N                         PRNG seed (default 1)
   --unavailable-share X            share 0..1 of REST requests answered 503 SERVER_UNAVAILABLE
@@ -65,6 +70,8 @@ async function main(): Promise<void> {
         'api-version': { type: 'string' },
         'daily-limit': { type: 'string' },
         'token-lifetime': { type: 'string' },
+        'org-settings': { type: 'string' },
+        relax: { type: 'string' },
         seed: { type: 'string' },
         'unavailable-share': { type: 'string' },
         'lock-row-share': { type: 'string' },
@@ -110,6 +117,10 @@ async function main(): Promise<void> {
 
   let emulator: Awaited<ReturnType<typeof startSalesforceEmulator>>;
   try {
+    const settingsPath = str('org-settings');
+    const settings = loadOrgSettings(settingsPath ? resolve(settingsPath) : undefined);
+    const relaxed = (str('relax') ?? '').split(',').map((n) => n.trim());
+    options.orgSettings = relax(settings, relaxed.filter(Boolean));
     emulator = await startSalesforceEmulator(options);
   } catch (error) {
     fail((error as Error).message);

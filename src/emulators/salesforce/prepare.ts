@@ -34,7 +34,7 @@ export interface PreparedRecord {
   id: string | undefined;
 }
 
-const READ_ONLY_MESSAGE = (names: string[]): string =>
+export const readOnlyMessage = (names: string[]): string =>
   `Unable to create/update fields: ${names.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`;
 
 function newPrepared(object: ObjectDef): PreparedRecord {
@@ -169,7 +169,7 @@ export function prepareJsonRecord(
     prepared.errors.unshift(
       readOnly.length === 1 && readOnly[0] === 'Id'
         ? recordError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id'])
-        : recordError('INVALID_FIELD_FOR_INSERT_UPDATE', READ_ONLY_MESSAGE(readOnly), readOnly),
+        : recordError('INVALID_FIELD_FOR_INSERT_UPDATE', readOnlyMessage(readOnly), readOnly),
     );
   }
   return prepared;

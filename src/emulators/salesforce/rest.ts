@@ -6,6 +6,7 @@
 import type { BulkJobs } from './bulk.js';
 import { describeBasic, describeGlobal, describeObject } from './describe.js';
 import { type DmlContext, deleteRecords, type WriteResult, writeRecords } from './dml.js';
+import { allowSaveFrom } from './duplicates.js';
 import {
   ApiError,
   invalidType,
@@ -64,6 +65,9 @@ const locator = (req: RestRequest) => (path: JsonPath) => {
   const at = locateJsonValue(req.body, path);
   return ` at [line:${at.line}, column:${at.column}]`;
 };
+
+/** The request's `Sforce-Duplicate-Rule-Header` says allowSave=true. */
+const allowSave = (req: RestRequest): boolean => allowSaveFrom(req.headers['sforce-duplicate-rule-header']);
 
 function objectNamed(ctx: DmlContext, name: string): ObjectDef {
   const object = ctx.schema.byLower.get(name.toLowerCase());
@@ -146,7 +150,10 @@ function createOne(ctx: RestContext, req: RestRequest): Reply {
   const body = asRecordBody(parseBody(req), object.name);
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   const change = ctx.store.begin();
-  const [result] = writeRecords(ctx, change, 'insert', [prepared], { allOrNone: true });
+  const [result] = writeRecords(ctx, change, 'insert', [prepared], {
+    allOrNone: true,
+    allowSave: allowSave(req),
+  });
   if (!result?.success) throw singleFailure(result as WriteResult);
   change.commit();
   return ok({ id: result.id, success: true, errors: [] }, 201);
@@ -169,7 +176,10 @@ function updateOne(ctx: RestContext, req: RestRequest): Reply {
   const prepared = prepareJsonRecord(ctx.schema, object, body, [], locator(req));
   prepared.id = record.Id as string;
   const change = ctx.store.begin();
-  const [result] = writeRecords(ctx, change, 'update', [prepared], { allOrNone: true });
+  const [result] = writeRecords(ctx, change, 'update', [prepared], {
+    allOrNone: true,
+    allowSave: allowSave(req),
+  });
   if (!result?.success) throw singleFailure(result as WriteResult);
   change.commit();
   return noContent();
@@ -203,6 +213,7 @@ function upsertOne(ctx: RestContext, req: RestRequest): Reply {
   const [result] = writeRecords(ctx, change, 'upsert', [prepared], {
     allOrNone: true,
     externalIdField: field,
+    allowSave: allowSave(req),
   });
   if (!result?.success) throw singleFailure(result as WriteResult);
   change.commit();
@@ -318,6 +329,7 @@ function collectionWrite(
   const change = ctx.store.begin();
   const results = writeRecords(ctx, change, operation, prepared, {
     allOrNone: body.allOrNone,
+    allowSave: allowSave(req),
     ...(externalIdFieldDef ? { externalIdField: externalIdFieldDef } : {}),
   });
   change.commit();

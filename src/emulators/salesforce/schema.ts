@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { OrgRules } from './settings.js';
 
 export const DEFAULT_SCHEMA_PATH = join(dirname(fileURLToPath(import.meta.url)), 'org-schema.json');
 
@@ -61,6 +62,49 @@ export interface FieldDef {
   system: boolean;
   nameField: boolean;
   custom: boolean;
+  /** Picklist value set (picklists), in order. */
+  picklistValues: string[];
+  /** A restricted picklist refuses values outside its set. */
+  restricted: boolean;
+  /** Field-level security for the integration user. */
+  createable: boolean;
+  updateable: boolean;
+  /** The controlling field of a dependent picklist (a state code's country code). */
+  controllerName: string | undefined;
+}
+
+/** One compound address with state and country/territory picklists: the four fields it syncs. */
+export interface AddressDef {
+  country: FieldDef;
+  countryCode: FieldDef;
+  state: FieldDef;
+  stateCode: FieldDef;
+}
+
+export type Condition =
+  | { field: string; equals: string | number | boolean }
+  | { field: string; notBlank: true };
+
+/** A declarative validation rule: the record fails FIELD_CUSTOM_VALIDATION_EXCEPTION when it breaks it. */
+export type ValidationRule = {
+  name: string;
+  errorMessage: string;
+  /** Where the error shows: a field (reported in `fields`) or the top of the page (none). */
+  errorDisplayField: string | undefined;
+  active: boolean;
+} & (
+  | { kind: 'requiredIf'; field: string; when: Condition }
+  | { kind: 'regex'; field: string; pattern: RegExp }
+  | { kind: 'range'; field: string; min: number | string | undefined; max: number | string | undefined }
+);
+
+/** A duplicate rule with its matching rule: company-name fuzzy match on `nameField` plus any of `anyOf`. */
+export interface DuplicateRuleDef {
+  name: string;
+  matchingRule: string;
+  errorMessage: string;
+  nameField: FieldDef;
+  anyOf: FieldDef[];
 }
 
 export interface ObjectDef {
@@ -76,6 +120,9 @@ export interface ObjectDef {
   relationshipsByLower: Map<string, FieldDef>;
   uniqueFields: FieldDef[];
   externalIdFields: FieldDef[];
+  addresses: AddressDef[];
+  validationRules: ValidationRule[];
+  duplicateRule: DuplicateRuleDef | undefined;
 }
 
 export interface OrgSchema {
@@ -84,6 +131,8 @@ export interface OrgSchema {
   byLower: Map<string, ObjectDef>;
   /** Three-character key prefix → object. */
   byPrefix: Map<string, ObjectDef>;
+  /** The org's settings (which of its refusals are on); replaceable while running. */
+  rules: OrgRules;
 }
 
 const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an API name: letters, digits and _');
@@ -117,6 +166,42 @@ const fieldSchema = z.strictObject({
   relationshipName: apiName.optional(),
   childRelationshipName: apiName.optional(),
   nameField: z.boolean().optional(),
+  picklistValues: z.array(z.string().min(1)).min(1).optional(),
+  restricted: z.boolean().optional(),
+  createable: z.boolean().optional(),
+  updateable: z.boolean().optional(),
+});
+
+const conditionSchema = z.union([
+  z.strictObject({ field: apiName, equals: z.union([z.string(), z.number(), z.boolean()]) }),
+  z.strictObject({ field: apiName, notBlank: z.literal(true) }),
+]);
+
+const ruleBase = {
+  name: apiName,
+  errorMessage: z.string().min(1),
+  errorDisplayField: apiName.optional(),
+  active: z.boolean().optional(),
+  field: apiName,
+};
+
+const validationRuleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ ...ruleBase, kind: z.literal('requiredIf'), when: conditionSchema }),
+  z.strictObject({ ...ruleBase, kind: z.literal('regex'), pattern: z.string().min(1) }),
+  z.strictObject({
+    ...ruleBase,
+    kind: z.literal('range'),
+    min: z.union([z.number(), z.string()]).optional(),
+    max: z.union([z.number(), z.string()]).optional(),
+  }),
+]);
+
+const duplicateRuleSchema = z.strictObject({
+  name: apiName,
+  matchingRule: apiName,
+  errorMessage: z.string().min(1).optional(),
+  nameField: apiName,
+  anyOf: z.array(apiName).min(1),
 });
 
 const objectSchema = z.strictObject({
@@ -125,6 +210,10 @@ const objectSchema = z.strictObject({
   keyPrefix: z.string().regex(/^[0-9A-Za-z]{3}$/, 'three letters or digits, e.g. 001'),
   custom: z.boolean().optional(),
   fields: z.record(apiName, fieldSchema),
+  /** Address field prefixes with state and country/territory picklists: "Billing", "Shipping", "" (RetailStore). */
+  addresses: z.array(z.string().regex(/^[A-Za-z]*$/, 'a field prefix: letters only, or empty')).optional(),
+  validationRules: z.array(validationRuleSchema).optional(),
+  duplicateRule: duplicateRuleSchema.optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -164,6 +253,11 @@ function systemField(name: string, type: FieldType, label: string): FieldDef {
     system: true,
     nameField: false,
     custom: false,
+    picklistValues: [],
+    restricted: false,
+    createable: false,
+    updateable: false,
+    controllerName: undefined,
   };
 }
 
@@ -241,6 +335,10 @@ export function buildSchema(document: unknown, source = 'org schema'): OrgSchema
         system: false,
         nameField: f.nameField ?? false,
         custom: fieldName.endsWith('__c'),
+        ...picklistOf(f, at),
+        createable: f.createable ?? true,
+        updateable: f.updateable ?? true,
+        controllerName: undefined,
       });
     }
     fields.push(
@@ -275,7 +373,13 @@ export function buildSchema(document: unknown, source = 'org schema'): OrgSchema
       relationshipsByLower,
       uniqueFields: fields.filter((f) => f.unique),
       externalIdFields,
+      addresses: [],
+      validationRules: [],
+      duplicateRule: undefined,
     };
+    object.addresses = buildAddresses(object, spec.addresses ?? [], where);
+    object.validationRules = buildValidationRules(object, spec.validationRules ?? [], where);
+    object.duplicateRule = spec.duplicateRule && buildDuplicateRule(object, spec.duplicateRule, where);
     objects.push(object);
     byLower.set(objectName.toLowerCase(), object);
     byPrefix.set(spec.keyPrefix, object);
@@ -290,7 +394,129 @@ export function buildSchema(document: unknown, source = 'org schema'): OrgSchema
       if (field.referenceTo) field.referenceTo = byLower.get(field.referenceTo.toLowerCase())?.name;
     }
   }
-  return { objects, byLower, byPrefix };
+  return { objects, byLower, byPrefix, rules: new OrgRules() };
+}
+
+function picklistOf(
+  f: z.infer<typeof fieldSchema>,
+  at: string,
+): { picklistValues: string[]; restricted: boolean } {
+  if (f.type !== 'picklist' && (f.picklistValues !== undefined || f.restricted !== undefined)) {
+    throw new SchemaError(`${at}: picklistValues and restricted apply to picklists only`);
+  }
+  if (f.restricted && !f.picklistValues) {
+    throw new SchemaError(`${at}: a restricted picklist needs picklistValues`);
+  }
+  for (const value of f.picklistValues ?? []) {
+    if (value.length > (f.length ?? 0)) {
+      throw new SchemaError(`${at}: picklist value '${value}' is longer than the field (${f.length})`);
+    }
+  }
+  return { picklistValues: f.picklistValues ?? [], restricted: f.restricted ?? false };
+}
+
+function fieldOf(object: ObjectDef, name: string, where: string, types: FieldType[]): FieldDef {
+  const field = object.fieldsByLower.get(name.toLowerCase());
+  if (!field || field.system) throw new SchemaError(`${where}: needs a field ${name}`);
+  if (!types.includes(field.type)) {
+    throw new SchemaError(`${where}: field ${name} must be of type ${types.join(' or ')}, not ${field.type}`);
+  }
+  return field;
+}
+
+function buildAddresses(object: ObjectDef, prefixes: string[], where: string): AddressDef[] {
+  return prefixes.map((prefix) => {
+    const at = `${where}, address '${prefix}'`;
+    const address: AddressDef = {
+      country: fieldOf(object, `${prefix}Country`, at, ['string']),
+      countryCode: fieldOf(object, `${prefix}CountryCode`, at, ['picklist']),
+      state: fieldOf(object, `${prefix}State`, at, ['string']),
+      stateCode: fieldOf(object, `${prefix}StateCode`, at, ['picklist']),
+    };
+    if (address.countryCode.picklistValues.length > 0 || address.stateCode.picklistValues.length > 0) {
+      throw new SchemaError(
+        `${at}: state and country code values come from the org's country list, not the schema`,
+      );
+    }
+    address.stateCode.controllerName = address.countryCode.name;
+    return address;
+  });
+}
+
+function buildValidationRules(
+  object: ObjectDef,
+  specs: Array<z.infer<typeof validationRuleSchema>>,
+  where: string,
+): ValidationRule[] {
+  return specs.map((spec) => {
+    const at = `${where}, validation rule ${spec.name}`;
+    const field = fieldOf(object, spec.field, at, [
+      ...TEXT_TYPES,
+      ...NUMBER_TYPES,
+      'boolean',
+      'date',
+      'datetime',
+      'reference',
+    ]).name;
+    const errorDisplayField = spec.errorDisplayField
+      ? fieldOf(object, spec.errorDisplayField, at, [
+          ...TEXT_TYPES,
+          ...NUMBER_TYPES,
+          'boolean',
+          'date',
+          'datetime',
+          'reference',
+        ]).name
+      : undefined;
+    const base = {
+      name: spec.name,
+      errorMessage: spec.errorMessage,
+      errorDisplayField,
+      active: spec.active ?? true,
+      field,
+    };
+    if (spec.kind === 'requiredIf') {
+      const when = {
+        ...spec.when,
+        field: fieldOf(object, spec.when.field, at, [
+          ...TEXT_TYPES,
+          ...NUMBER_TYPES,
+          'boolean',
+          'date',
+          'datetime',
+          'reference',
+        ]).name,
+      };
+      return { ...base, kind: 'requiredIf', when };
+    }
+    if (spec.kind === 'regex') {
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(`^(?:${spec.pattern})$`, 'u');
+      } catch (error) {
+        throw new SchemaError(`${at}: pattern is not a regular expression: ${(error as Error).message}`);
+      }
+      return { ...base, kind: 'regex', pattern };
+    }
+    if (spec.min === undefined && spec.max === undefined)
+      throw new SchemaError(`${at}: a range needs min or max`);
+    return { ...base, kind: 'range', min: spec.min, max: spec.max };
+  });
+}
+
+function buildDuplicateRule(
+  object: ObjectDef,
+  spec: z.infer<typeof duplicateRuleSchema>,
+  where: string,
+): DuplicateRuleDef {
+  const at = `${where}, duplicate rule ${spec.name}`;
+  return {
+    name: spec.name,
+    matchingRule: spec.matchingRule,
+    errorMessage: spec.errorMessage ?? 'Use one of these records?',
+    nameField: fieldOf(object, spec.nameField, at, ['string']),
+    anyOf: spec.anyOf.map((name) => fieldOf(object, name, at, [...TEXT_TYPES])),
+  };
 }
 
 /** Reads and validates a schema file. */

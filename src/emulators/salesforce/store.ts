@@ -6,6 +6,7 @@
  * its previous state so that `rollback()` can undo it (allOrNone). `commit()` persists the net
  * result in one transaction.
  */
+import { duplicateKey } from './duplicates.js';
 import { idSequence, makeId } from './ids.js';
 import type { Persistence, RecordRow } from './persistence.js';
 import type { FieldDef, ObjectDef, OrgSchema } from './schema.js';
@@ -18,6 +19,8 @@ interface Table {
   byId: Map<string, SObjectRecord>;
   /** Field name → index key → record Id. */
   unique: Map<string, Map<string, string>>;
+  /** Duplicate-rule key (normalised company name) → record Ids, for objects with a duplicate rule. */
+  duplicates: Map<string, Set<string>>;
   sequence: number;
 }
 
@@ -30,7 +33,7 @@ export class Store {
     private readonly persistence: Persistence,
   ) {
     for (const def of schema.objects) {
-      const table: Table = { def, byId: new Map(), unique: new Map(), sequence: 0 };
+      const table: Table = { def, byId: new Map(), unique: new Map(), duplicates: new Map(), sequence: 0 };
       for (const f of def.uniqueFields) table.unique.set(f.name, new Map());
       this.tables.set(def.name, table);
       this.byPrefix.set(def.keyPrefix, table);
@@ -72,6 +75,13 @@ export class Store {
       const key = indexKey(def, record[field] ?? null);
       if (key !== undefined) index.set(key, record.Id as string);
     }
+    const rule = table.def.duplicateRule;
+    const key = rule ? duplicateKey(rule, record) : '';
+    if (key !== '') {
+      const ids = table.duplicates.get(key) ?? new Set<string>();
+      ids.add(record.Id as string);
+      table.duplicates.set(key, ids);
+    }
   }
 
   private unindexRecord(table: Table, record: SObjectRecord): void {
@@ -80,6 +90,11 @@ export class Store {
       const key = indexKey(def, record[field] ?? null);
       if (key !== undefined && index.get(key) === record.Id) index.delete(key);
     }
+    const rule = table.def.duplicateRule;
+    const key = rule ? duplicateKey(rule, record) : '';
+    const ids = table.duplicates.get(key);
+    ids?.delete(record.Id as string);
+    if (ids?.size === 0) table.duplicates.delete(key);
   }
 
   count(object: string): number {
@@ -103,6 +118,18 @@ export class Store {
     const key = indexKey(field, value);
     const id = key === undefined ? undefined : table.unique.get(field.name)?.get(key);
     return id === undefined ? undefined : table.byId.get(id);
+  }
+
+  /** Records whose duplicate-rule key (normalised name) is `key`. */
+  duplicateCandidates(object: string, key: string): SObjectRecord[] {
+    const table = this.table(object);
+    const ids = key === '' ? undefined : table.duplicates.get(key);
+    const out: SObjectRecord[] = [];
+    for (const id of ids ?? []) {
+      const record = table.byId.get(id);
+      if (record) out.push(record);
+    }
+    return out;
   }
 
   all(object: string): IterableIterator<SObjectRecord> {

@@ -15,6 +15,8 @@ export interface RecordError {
   statusCode: string;
   message: string;
   fields: string[];
+  /** DUPLICATES_DETECTED only: the rule and the matching records. */
+  duplicateResult?: Record<string, unknown>;
 }
 
 export type Converted =
@@ -37,7 +39,26 @@ function pad(n: number, width = 2): string {
 function validDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
   const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return d <= days && y >= 1700 && y <= 4000;
+  return d <= days && y >= 1;
+}
+
+/** Salesforce stores dates from 1700-01-01 to 4000-12-31 (SOQL reference, "Minimum and Maximum Dates"). */
+const MIN_DATE = '1700-01-01';
+const MAX_DATE = '4000-12-31';
+
+/** A parsed date or datetime (YYYY-MM-DD…) outside the range Salesforce stores: this record fails. */
+function outOfRange(field: FieldDef, stored: string, raw: string): Converted {
+  const day = stored.slice(0, 10);
+  if (day >= MIN_DATE && day <= MAX_DATE) return { ok: true, value: stored };
+  return {
+    ok: false,
+    parser: false,
+    error: recordError(
+      'FIELD_INTEGRITY_EXCEPTION',
+      `${field.label}: value out of range: ${raw} (dates run from ${MIN_DATE} to ${MAX_DATE})`,
+      [field.name],
+    ),
+  };
 }
 
 /** `YYYY-MM-DD` if the text is a real calendar date. */
@@ -190,11 +211,11 @@ export function fromJson(field: FieldDef, value: unknown): Converted {
     }
     case 'date': {
       const date = typeof value === 'string' ? parseDate(value) : undefined;
-      return date ? { ok: true, value: date } : parserError(value);
+      return date ? outOfRange(field, date, value as string) : parserError(value);
     }
     case 'datetime': {
       const datetime = typeof value === 'string' ? parseDatetime(value) : undefined;
-      return datetime ? { ok: true, value: datetime } : parserError(value);
+      return datetime ? outOfRange(field, datetime, value as string) : parserError(value);
     }
   }
 }
@@ -232,11 +253,11 @@ export function fromCsv(field: FieldDef, text: string): Converted {
       return checkRules(field, field.type === 'int' ? Math.trunc(Number(text)) : Number(text));
     case 'date': {
       const date = parseDate(text.trim()) ?? parseDatetime(text.trim())?.slice(0, 10);
-      return date ? { ok: true, value: date } : invalid();
+      return date ? outOfRange(field, date, text) : invalid();
     }
     case 'datetime': {
       const datetime = parseDatetime(text.trim());
-      return datetime ? { ok: true, value: datetime } : invalid();
+      return datetime ? outOfRange(field, datetime, text) : invalid();
     }
     default:
       return checkRules(field, text);

@@ -156,7 +156,7 @@ function stateCountry(entity: string, name: string, object: ObjectDescribe, mapp
       problemError(
         key,
         `state and country picklists are on in this org (${object.name} has ${code.name}): ${name} sent as a name fails FIELD_INTEGRITY_EXCEPTION`,
-        `map ${code.name} instead (ISO codes, e.g. CO-ANT / CO) with its country code field`,
+        `map ${code.name} instead (the org's codes, e.g. ${code.picklistValues[0]?.value ?? '?'}) with its country code field; a "lookup" can translate names to codes`,
       ),
     ];
   }

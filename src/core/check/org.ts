@@ -62,7 +62,7 @@ export function duplicateRulesUnknown(entities: EntityConfig[], reason: string):
       problemWarning(
         `entities.${e.name}.duplicateRules`,
         `cannot tell whether ${e.object} has active duplicate rules: ${reason}`,
-        'give the integration user View Setup, or check Setup > Duplicate Rules yourself',
+        'give the integration user View Setup and Configuration (needed to query DuplicateRule), or check Setup > Duplicate Rules yourself',
       ),
     );
 }

@@ -7,7 +7,7 @@ import { getPool } from '../source/sqlserver.js';
 import type { ObjectDescribe } from './describe.js';
 import { checkObject } from './object.js';
 import { checkApiVersion, checkDuplicateRules, duplicateRuleMode, duplicateRulesUnknown } from './org.js';
-import { checkPicklistValues, mappedValues, restrictedPicklistFields } from './picklist.js';
+import { checkPicklistValues, mappedValues, valueCheckedFields } from './picklist.js';
 import { buildReport, type CheckReport, forCompany, type Problem, problemError } from './problems.js';
 import { OrgReader } from './salesforce.js';
 import { checkSource } from './source.js';
@@ -107,7 +107,7 @@ async function picklistProblems(
   where: string,
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
-  for (const field of restrictedPicklistFields(entity, object)) {
+  for (const field of valueCheckedFields(entity, object)) {
     const mapping = entity.fields[field];
     const columns = Array.isArray(mapping?.from) ? mapping.from : [mapping?.from as string];
     const rows = await distinctRows(pool, source, columns, where);

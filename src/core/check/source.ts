@@ -62,7 +62,8 @@ function lengthProblem(
   fieldName: string,
 ): Problem[] {
   const field = object && findField(object, fieldName);
-  if (!field || !TEXT_FIELD_TYPES.has(field.type) || mapping.ref) return [];
+  // A lookup sends the table's value, not the column's: its length is the table's business.
+  if (!field || !TEXT_FIELD_TYPES.has(field.type) || mapping.ref || mapping.lookup !== undefined) return [];
   const lengths = columns.map(textLength);
   if (lengths.some((l) => l === undefined)) return [];
   const longest = lengths.includes(null)

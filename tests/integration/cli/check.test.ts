@@ -30,6 +30,9 @@ const SHIPPED_WARNINGS = [
   },
 ];
 
+const TYPE_FIX =
+  'add them to the picklist\'s values in Setup, or convert them in the mapping ("case", a "lookup") to one of: "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Other"';
+
 describe('sf-sync check against the emulators', () => {
   let dir: string;
   let configDir: string;
@@ -317,7 +320,62 @@ describe('sf-sync check against the emulators', () => {
         },
       ],
     ],
+    [
+      'source values a restricted picklist refuses (SANTA_REYES, 10 terceros, has no DISTRIBUIDOR)',
+      (c) => {
+        c.entities.terceros.fields.Type = { from: 'tipo_tercero', case: 'upper' };
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.terceros.fields.Type',
+          problem:
+            'the source holds "CLIENTE", "DISTRIBUIDOR", "PROVEEDOR", not values of the restricted picklist Account.Type (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)',
+          fix: TYPE_FIX,
+          companies: ['ITALCOL', 'CASABLANCA'],
+        },
+        {
+          severity: 'error',
+          key: 'entities.terceros.fields.Type',
+          problem:
+            'the source holds "CLIENTE", "PROVEEDOR", not values of the restricted picklist Account.Type (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)',
+          fix: TYPE_FIX,
+          companies: ['SANTA_REYES'],
+        },
+      ],
+    ],
+    [
+      'state names sent while state and country picklists are on',
+      (c) => {
+        delete c.entities.sucursales.fields.StateCode;
+        c.entities.sucursales.fields.State = { from: 'departamento', maxLength: 80 };
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.sucursales.fields.State',
+          problem:
+            'state and country picklists are on in this org (RetailStore has StateCode): State sent as a name fails FIELD_INTEGRITY_EXCEPTION',
+          fix: 'map StateCode instead (the org\'s codes, e.g. AMA) with its country code field; a "lookup" can translate names to codes',
+        },
+      ],
+    ],
   ];
+
+  it('warns that it cannot see duplicate rules when an entity enforces them and the org does not answer', async () => {
+    const { code, report } = await checkWith('enforce', (c) => {
+      c.entities.terceros.duplicateRules = 'enforce';
+    });
+    expect(code).toBe(0);
+    expect(report.warnings[0]).toEqual({
+      severity: 'warning',
+      key: 'entities.terceros.duplicateRules',
+      problem: expect.stringMatching(
+        /^cannot tell whether Account has active duplicate rules: SalesforceRequestError: .*INVALID_TYPE/,
+      ),
+      fix: 'give the integration user View Setup and Configuration (needed to query DuplicateRule), or check Setup > Duplicate Rules yourself',
+    });
+  });
 
   it.each(cases)('reports %s with its config key', async (name, edit, errors) => {
     const { code, report } = await checkWith(name.replace(/\W+/g, '-'), edit);

@@ -6,9 +6,11 @@ import { type EntityConfig, parseConfig, type SyncConfig } from '../../../src/co
 // biome-ignore lint/suspicious/noExplicitAny: tests break the config on purpose
 export type RawJson = Record<string, any>;
 
-export const shippedJson = (): RawJson => JSON.parse(readFileSync('config/sync.config.json', 'utf8'));
+/** The shipped config as of the strict org (a copy, so the tests do not move when the shipped one does). */
+export const shippedJson = (): RawJson =>
+  JSON.parse(readFileSync('tests/fixtures/check/sync.config.json', 'utf8'));
 
-/** The shipped config, changed by `edit` first. */
+/** That config, changed by `edit` first. */
 export function configWith(edit: (c: RawJson) => void = () => undefined): SyncConfig {
   const c = shippedJson();
   edit(c);

@@ -2,7 +2,6 @@ import { checkObject } from '../../../src/core/check/object.js';
 import { describeFixture, entityOf, objectOf } from './fixtures.js';
 
 const account = describeFixture('account-describe');
-const strict = describeFixture('account-describe-strict');
 const retailStore = describeFixture('retailstore-describe');
 
 describe('check: a mapping against its object describe', () => {
@@ -34,16 +33,21 @@ describe('check: a mapping against its object describe', () => {
   });
 
   it('reports a field the integration user cannot create or edit (field-level security)', () => {
-    const entity = entityOf('terceros', (c) => {
-      c.entities.terceros.fields.ti_segmento__c = { from: 'tipo_tercero' };
-    });
-    expect(checkObject(entity, strict, objectOf)).toContainEqual({
-      severity: 'error',
-      key: 'entities.terceros.fields.ti_segmento__c',
-      problem:
-        'the integration user cannot create or edit ti_segmento__c (field-level security: createable false, updateable false)',
-      fix: "give the integration user's profile or permission set Edit access to ti_segmento__c, or remove the mapping",
-    });
+    const locked = {
+      ...account,
+      fields: account.fields.map((f) =>
+        f.name === 'ti_nombre_comercial__c' ? { ...f, createable: false, updateable: false } : f,
+      ),
+    };
+    expect(checkObject(entityOf('terceros'), locked, objectOf)).toEqual([
+      {
+        severity: 'error',
+        key: 'entities.terceros.fields.ti_nombre_comercial__c',
+        problem:
+          'the integration user cannot create or edit ti_nombre_comercial__c (field-level security: createable false, updateable false)',
+        fix: "give the integration user's profile or permission set Edit access to ti_nombre_comercial__c, or remove the mapping",
+      },
+    ]);
   });
 
   it('reports text into a number field, a boolean into text, text into a boolean and a date into a Date/Time field', () => {
@@ -120,20 +124,23 @@ describe('check: a mapping against its object describe', () => {
   });
 
   it('reports state names sent while state and country picklists are on, and a state code without its country', () => {
-    expect(checkObject(entityOf('terceros'), strict, objectOf)).toEqual([
+    const names = entityOf('terceros', (c) => {
+      delete c.entities.terceros.fields.BillingStateCode;
+      c.entities.terceros.fields.BillingState = { from: 'departamento', maxLength: 80 };
+    });
+    expect(checkObject(names, account, objectOf)).toEqual([
       {
         severity: 'error',
         key: 'entities.terceros.fields.BillingState',
         problem:
           'state and country picklists are on in this org (Account has BillingStateCode): BillingState sent as a name fails FIELD_INTEGRITY_EXCEPTION',
-        fix: 'map BillingStateCode instead (ISO codes, e.g. CO-ANT / CO) with its country code field',
+        fix: 'map BillingStateCode instead (the org\'s codes, e.g. AMA) with its country code field; a "lookup" can translate names to codes',
       },
     ]);
-    const codes = entityOf('terceros', (c) => {
-      delete c.entities.terceros.fields.BillingState;
-      c.entities.terceros.fields.BillingStateCode = { from: 'departamento' };
+    const noCountry = entityOf('terceros', (c) => {
+      delete c.entities.terceros.fields.BillingCountryCode;
     });
-    expect(checkObject(codes, strict, objectOf)).toEqual([
+    expect(checkObject(noCountry, account, objectOf)).toEqual([
       {
         severity: 'error',
         key: 'entities.terceros.fields.BillingStateCode',
@@ -144,18 +151,17 @@ describe('check: a mapping against its object describe', () => {
     ]);
   });
 
-  it('reports a constant that the restricted picklist does not allow (inactive values included)', () => {
+  it('reports a constant that the restricted picklist does not allow', () => {
     const entity = entityOf('terceros', (c) => {
-      delete c.entities.terceros.fields.BillingState;
       c.entities.terceros.fields.Type = { const: 'OTRO' };
     });
-    expect(checkObject(entity, strict, objectOf)).toEqual([
+    expect(checkObject(entity, account, objectOf)).toEqual([
       {
         severity: 'error',
         key: 'entities.terceros.fields.Type.const',
         problem:
           '"OTRO" is not a value of the restricted picklist Type (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)',
-        fix: 'use one of: CLIENTE, PROVEEDOR, DISTRIBUIDOR',
+        fix: 'use one of: Prospect, Customer - Direct, Customer - Channel, Channel Partner / Reseller, Installation Partner, Technology Partner, Other',
       },
     ]);
   });

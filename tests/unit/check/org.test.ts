@@ -48,7 +48,7 @@ describe('check: org-wide settings', () => {
         severity: 'warning',
         key: 'entities.terceros.duplicateRules',
         problem: 'cannot tell whether Account has active duplicate rules: INVALID_TYPE',
-        fix: 'give the integration user View Setup, or check Setup > Duplicate Rules yourself',
+        fix: 'give the integration user View Setup and Configuration (needed to query DuplicateRule), or check Setup > Duplicate Rules yourself',
       },
     ]);
   });

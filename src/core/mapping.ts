@@ -1,7 +1,9 @@
 import type { EntityConfig } from './config/load.js';
 import type { FieldMapping } from './config/schema.js';
 import { lookupTable } from './lookups/index.js';
+import { columnValue, exactNumber, valueText } from './values/convert.js';
 import { inSalesforceDateRange, SALESFORCE_MAX_DATE, SALESFORCE_MIN_DATE } from './values/dates.js';
+import { joinKeyParts } from './values/keys.js';
 import { truncateUtf16, utf16Length } from './values/utf16.js';
 
 /** Why a row cannot be sent: Salesforce-style codes so reports read the same as Salesforce's own. */
@@ -39,15 +41,19 @@ function keyPart(value: unknown): string | undefined {
   return text === '' ? undefined : text;
 }
 
-/** A row's source key: its key columns, trimmed, joined with '|'. Undefined when a part is empty. */
+/**
+ * A row's source key: its key columns (names resolved case-insensitively), trimmed; several are
+ * joined with '|' after escaping '\\' and '|' inside them, so keys cannot collide by concatenation.
+ * Undefined when a part is empty.
+ */
 export function sourceKey(row: SourceRow, columns: readonly string[]): string | undefined {
   const parts: string[] = [];
   for (const c of columns) {
-    const p = keyPart(row[c]);
+    const p = keyPart(columnValue(row, c));
     if (p === undefined) return undefined;
     parts.push(p);
   }
-  return parts.join('|');
+  return joinKeyParts(parts);
 }
 
 function columnsOf(from: string | string[]): string[] {
@@ -89,7 +95,9 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
   switch (m.type) {
     case 'string':
     case 'email': {
-      let text = input instanceof Date ? input.toISOString() : String(input);
+      const read = valueText(field, input, m.encoding);
+      if ('reject' in read) return read;
+      let text = read.text;
       if (m.trim) text = text.trim();
       if (m.case === 'upper') text = text.toUpperCase();
       if (m.case === 'lower') text = text.toLowerCase();
@@ -107,20 +115,12 @@ function convert(field: string, m: FieldMapping, input: unknown): Converted {
       return lengthChecked(field, m, text);
     }
     case 'number':
-    case 'integer': {
-      const n = typeof input === 'number' ? input : Number(String(input).trim().replace(',', '.'));
-      if (typeof input === 'boolean' || String(input).trim() === '' || !Number.isFinite(n)) {
-        return {
-          reject: {
-            code: 'INVALID_TYPE_ON_FIELD_IN_RECORD',
-            field,
-            message: `${field}: not a number: ${String(input)}`,
-          },
-        };
-      }
-      if (m.type === 'integer') return { value: Math.round(n) };
-      return { value: m.scale === undefined ? n : Number(n.toFixed(m.scale)) };
-    }
+    case 'integer':
+      return exactNumber(field, input, {
+        integer: m.type === 'integer',
+        scale: m.scale,
+        numberFormat: m.numberFormat,
+      });
     case 'boolean': {
       if (typeof input === 'boolean') return { value: input };
       const t = String(input).trim().toLowerCase();
@@ -214,9 +214,9 @@ export function mapRow(
       const cols = columnsOf(m.from);
       input =
         cols.length === 1
-          ? row[cols[0] as string]
+          ? columnValue(row, cols[0] as string)
           : cols
-              .map((c) => keyPart(row[c]) ?? '')
+              .map((c) => keyPart(columnValue(row, c)) ?? '')
               .join(' ')
               .trim();
     }

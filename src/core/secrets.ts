@@ -38,3 +38,12 @@ export function loadSecrets(): Promise<void> {
   });
   return loaded;
 }
+
+/**
+ * Fetches the secrets again (a password may have been rotated while the container was warm).
+ * Locally, with no SECRETS_ARN, settings are read from the environment on every use anyway.
+ */
+export function refreshSecrets(): Promise<void> {
+  loaded = undefined;
+  return loadSecrets();
+}

@@ -55,6 +55,25 @@ function firstEnvName(value: string | EnvRef | number | undefined): string | und
   return Array.isArray(value.env) ? value.env[0] : value.env;
 }
 
+/**
+ * Points a company's `ca` at the emulator's CA: the PEM for an env ref (as a secret would hold
+ * it), the file path for `{ "file": ... }`.
+ */
+function setCa(
+  ca: string | EnvRef | { file: string | EnvRef } | undefined,
+  tls: SqlServerEmulator['tls'],
+  env: Record<string, string>,
+): void {
+  if (!tls.ca) return;
+  if (ca !== undefined && typeof ca === 'object' && 'file' in ca) {
+    const name = firstEnvName(ca.file);
+    if (name) env[name] = tls.caPath;
+    return;
+  }
+  const name = firstEnvName(ca);
+  if (name) env[name] = tls.ca;
+}
+
 /** Forget everything the handlers cached about services (pools, clients, tokens, context). */
 export async function resetHandlerCaches(): Promise<void> {
   await closePools();
@@ -101,7 +120,8 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
         set(c.database.user, running.user);
         set(c.database.password, running.password);
         if (db) set(c.database.database, db);
-        // The emulator's demo server does not speak TLS; mssql goes on unencrypted when the server says so.
+        // Encrypted, with the emulator's CA: never "trust any certificate", never plain text.
+        setCa(c.database.ca, running.tls, env);
       }
     }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { type DatabaseSettings, resolveDatabase } from './database.js';
 import { configSchema, type EnvRef, type entitySchema, type FieldMapping, type RawConfig } from './schema.js';
 
 export type EntityConfig = z.infer<typeof entitySchema> & {
@@ -184,39 +185,15 @@ export function resolveOptional(
   }
 }
 
-export interface DatabaseSettings {
-  server: string;
-  port: number;
-  database: string;
-  user: string;
-  password: string;
-  encrypt: boolean;
-  trustServerCertificate: boolean;
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
-}
+export type { DatabaseSettings } from './database.js';
 
+/** A company's SQL Server settings, every value resolved (lookup: env overlaid by secrets). */
 export function databaseSettings(config: SyncConfig, company: string, lookup?: Lookup): DatabaseSettings {
   const c = config.raw.companies[company];
   if (!c) throw new ConfigError(`Unknown company "${company}" (known: ${config.companies.join(', ')})`);
-  const key = `config.companies.${company}.database`;
-  const d = c.database;
-  const portText = typeof d.port === 'number' ? String(d.port) : resolveValue(d.port, `${key}.port`, lookup);
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConfigError(`${key}.port: "${portText}" is not a TCP port (1-65535)`);
-  }
-  return {
-    server: resolveValue(d.host, `${key}.host`, lookup),
-    port,
-    database: resolveValue(d.database, `${key}.database`, lookup),
-    user: resolveValue(d.user, `${key}.user`, lookup),
-    password: resolveValue(d.password, `${key}.password`, lookup),
-    encrypt: d.encrypt,
-    trustServerCertificate: d.trustServerCertificate,
-    connectTimeoutMs: d.connectTimeoutMs,
-    requestTimeoutMs: d.requestTimeoutMs,
-  };
+  return resolveDatabase(c.database, `config.companies.${company}.database`, (value, key) =>
+    resolveValue(value, key, lookup),
+  );
 }
 
 export type FieldMappingConfig = FieldMapping;

@@ -13,17 +13,59 @@ export type EnvRef = z.infer<typeof envRefSchema>;
 const text = z.union([z.string().min(1), envRefSchema]);
 const port = z.union([z.number().int().min(1).max(65535), envRefSchema]);
 
+const flag = z.union([z.boolean(), envRefSchema]);
+const millis = z.number().int().positive();
+
+/** How the sync logs in: SQL login (default), Windows (NTLM) or Entra ID, as tedious supports them. */
+export const authenticationTypes = [
+  'sql',
+  'ntlm',
+  'azure-active-directory-password',
+  'azure-active-directory-service-principal-secret',
+  'azure-active-directory-msi-vm',
+  'azure-active-directory-default',
+] as const;
+
+export const isolationLevels = [
+  'READ_UNCOMMITTED',
+  'READ_COMMITTED',
+  'REPEATABLE_READ',
+  'SNAPSHOT',
+  'SERIALIZABLE',
+] as const;
+
 export const databaseSchema = z
   .object({
     host: text,
-    port: port.default(1433),
+    /** Fixed TCP port. Without it, an `instanceName` is looked up through SQL Server Browser (UDP 1434); else 1433. */
+    port: port.optional(),
+    instanceName: text.optional(),
     database: text,
-    user: text,
-    password: text,
-    encrypt: z.boolean().default(true),
-    trustServerCertificate: z.boolean().default(false),
-    connectTimeoutMs: z.number().int().positive().default(15000),
-    requestTimeoutMs: z.number().int().positive().default(120000),
+    authentication: z.enum(authenticationTypes).default('sql'),
+    user: text.optional(),
+    password: text.optional(),
+    domain: text.optional(),
+    clientId: text.optional(),
+    clientSecret: text.optional(),
+    tenantId: text.optional(),
+    /** true (TLS after PRELOGIN), false (plain text, only where the server allows it) or "strict" (TDS 8). */
+    encrypt: z.union([z.boolean(), z.literal('strict'), envRefSchema]).default(true),
+    trustServerCertificate: flag.default(false),
+    /** The CA (PEM) that signed the server's certificate: the PEM itself (from env/secret) or a file. */
+    ca: z.union([z.string().min(1), envRefSchema, z.object({ file: text }).strict()]).optional(),
+    /** The name the server's certificate must carry, when it differs from `host`. */
+    serverName: text.optional(),
+    /** The IANA zone in which the ERP writes DATETIME/DATETIME2/SMALLDATETIME wall-clock times. */
+    timeZone: text.default('America/Bogota'),
+    poolMax: z.number().int().min(1).max(50).default(4),
+    connectTimeoutMs: millis.default(15000),
+    /** How long the server may take to send the first row of a query. */
+    firstRowTimeoutMs: millis.optional(),
+    /** Older name of firstRowTimeoutMs. */
+    requestTimeoutMs: millis.default(120000),
+    /** How long a stream may go without a row before it is cancelled (a stall). */
+    idleRowTimeoutMs: millis.default(60000),
+    isolationLevel: z.enum(isolationLevels).default('READ_COMMITTED'),
   })
   .strict();
 
@@ -42,6 +84,10 @@ export const fieldMappingSchema = z
     maxLength: z.number().int().positive().optional(),
     truncate: z.boolean().default(false),
     scale: z.number().int().min(0).max(18).optional(),
+    /** How a number in text is written: plain (1234567.89, the default) or es-CO (1.234.567,89). */
+    numberFormat: z.enum(['plain', 'es-CO']).optional(),
+    /** How a binary (VARBINARY) column becomes text; without it binary values are rejected. */
+    encoding: z.enum(['base64', 'hex']).optional(),
     required: z.boolean().default(false),
     ref: z
       .object({

@@ -1,55 +1,60 @@
 import sql from 'mssql';
 import type { DatabaseSettings } from '../config/load.js';
-import { SourceLoginError, SourceQueryError, SourceUnavailableError } from '../errors.js';
+import { SourceLoginError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { poolConfig } from './connection.js';
+import { LOGIN_FAILED, sqlErrorNumber, translateSqlError } from './errors.js';
 
-export type Row = Record<string, unknown>;
+export { quoteName } from './describe.js';
+export { translateSqlError } from './errors.js';
+export type { Row } from './rows.js';
+export { type StreamOptions, type StreamStats, streamPages } from './stream.js';
 
 const pools = new Map<string, Promise<sql.ConnectionPool>>();
 
-/** Translates mssql/tedious failures into our named errors. */
-export function translateSqlError(error: unknown, where: string): Error {
-  const e = error as { code?: string; number?: number; message?: string; originalError?: { code?: string } };
-  const code = e.code ?? e.originalError?.code ?? '';
-  const text = `${where}: ${e.message ?? String(error)}`;
-  if (code === 'ELOGIN' || e.number === 18456 || e.number === 4060)
-    return new SourceLoginError(text, { cause: error });
-  if (
-    ['ESOCKET', 'ETIMEOUT', 'ECONNCLOSED', 'ECONNRESET', 'ENOTOPEN', 'EINSTLOOKUP', 'ECONNREFUSED'].includes(
-      code,
-    )
-  ) {
-    return new SourceUnavailableError(text, { cause: error });
-  }
-  if (typeof e.number === 'number' && e.number > 0) return new SourceQueryError(text, { cause: error });
-  return new SourceUnavailableError(text, { cause: error });
+function poolId(company: string, s: DatabaseSettings): string {
+  return [company, s.server, s.port ?? s.instanceName, s.database, s.authentication.type, s.user].join('|');
+}
+
+function where(company: string, s: DatabaseSettings): string {
+  const at = s.port === undefined ? `${s.server}\\${s.instanceName}` : `${s.server}:${s.port}`;
+  return `cannot connect to ${company}'s SQL Server at ${at}`;
 }
 
 /** The company's connection pool, created once per container and reused by later invocations. */
-export async function getPool(company: string, settings: DatabaseSettings): Promise<sql.ConnectionPool> {
-  const id = `${company}|${settings.server}|${settings.port}|${settings.database}|${settings.user}`;
+export async function getPool(
+  company: string,
+  settings: DatabaseSettings,
+  log?: Pick<Logger, 'warn'>,
+): Promise<sql.ConnectionPool> {
+  const id = poolId(company, settings);
   let pool = pools.get(id);
   if (!pool) {
-    const created = new sql.ConnectionPool({
-      server: settings.server,
-      port: settings.port,
-      database: settings.database,
-      user: settings.user,
-      password: settings.password,
-      connectionTimeout: settings.connectTimeoutMs,
-      requestTimeout: settings.requestTimeoutMs,
-      pool: { max: 4, min: 0, idleTimeoutMillis: 30000 },
-      options: { encrypt: settings.encrypt, trustServerCertificate: settings.trustServerCertificate },
+    const created = new sql.ConnectionPool(poolConfig(settings));
+    // A connection that fails later (server gone, socket reset) is reported here: without a
+    // listener the 'error' event would crash the process outside the named-error contract.
+    created.on('error', (error: unknown) => {
+      log?.warn('SQL Server pool error', {
+        company,
+        error: translateSqlError(error, where(company, settings)).message,
+      });
     });
     pool = created.connect().catch((error: unknown) => {
       pools.delete(id);
-      throw translateSqlError(
-        error,
-        `cannot connect to ${company}'s SQL Server at ${settings.server}:${settings.port}`,
-      );
+      void created.close().catch(() => undefined);
+      throw translateSqlError(error, where(company, settings));
     });
     pools.set(id, pool);
   }
   return pool;
+}
+
+/** Closes and forgets the company's pool (e.g. after its password was rotated). */
+export async function closePool(company: string, settings: DatabaseSettings): Promise<void> {
+  const id = poolId(company, settings);
+  const pool = pools.get(id);
+  pools.delete(id);
+  if (pool) await (await pool.catch(() => undefined))?.close().catch(() => undefined);
 }
 
 export async function closePools(): Promise<void> {
@@ -58,73 +63,32 @@ export async function closePools(): Promise<void> {
   await Promise.allSettled(all.map(async (p) => (await p).close()));
 }
 
-/** Quotes a name for T-SQL: `dbo.view` → `[dbo].[view]`. */
-export function quoteName(name: string): string {
-  return name
-    .split('.')
-    .map((part) => `[${part.replace(/]/g, ']]')}]`)
-    .join('.');
+/** Login failed (18456): the password may have been rotated since the secret was read. */
+export function isLoginFailed(error: unknown): boolean {
+  return error instanceof SourceLoginError && sqlErrorNumber(error) === LOGIN_FAILED;
 }
 
 /**
- * Streams a query's rows in pages of `pageSize`, pausing the request while the consumer
- * works on a page, so neither side ever holds more than a page or two.
+ * Runs `work` with the company's pool. When the login fails (18456) — a password rotated while
+ * this container was warm — the secrets are read again once, the pool is rebuilt with the
+ * settings they give, and `work` runs once more.
  */
-export async function* streamPages(
-  pool: sql.ConnectionPool,
-  query: string,
-  pageSize: number,
-  where: string,
-): AsyncGenerator<Row[]> {
-  const request = new sql.Request(pool);
-  request.stream = true;
-  let buffer: Row[] = [];
-  const ready: Row[][] = [];
-  let done = false;
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  request.on('row', (row: Row) => {
-    buffer.push(row);
-    if (buffer.length >= pageSize) {
-      ready.push(buffer);
-      buffer = [];
-      request.pause();
-      notify();
-    }
-  });
-  request.on('error', (error: unknown) => {
-    failure ??= translateSqlError(error, where);
-    notify();
-  });
-  request.on('done', () => {
-    if (buffer.length > 0) ready.push(buffer);
-    buffer = [];
-    done = true;
-    notify();
-  });
-  // In stream mode the rows arrive as events; the returned promise only repeats the error event.
-  const pending = request.query(query) as unknown;
-  if (pending instanceof Promise) pending.catch(() => undefined);
+export async function withPool<T>(
+  company: string,
+  readSettings: () => DatabaseSettings,
+  refreshSecrets: () => Promise<void>,
+  work: (pool: sql.ConnectionPool, settings: DatabaseSettings) => Promise<T>,
+  log?: Pick<Logger, 'warn'>,
+): Promise<T> {
+  const settings = readSettings();
   try {
-    for (;;) {
-      if (failure) throw failure;
-      const page = ready.shift();
-      if (page) {
-        yield page;
-        if (ready.length === 0 && !done) request.resume();
-        continue;
-      }
-      if (done) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  } finally {
-    if (!done && !failure) request.cancel();
+    return await work(await getPool(company, settings, log), settings);
+  } catch (error) {
+    if (!isLoginFailed(error)) throw error;
+    log?.warn('SQL Server login failed; reading the secrets again and rebuilding the pool', { company });
+    await closePool(company, settings);
+    await refreshSecrets();
+    const fresh = readSettings();
+    return work(await getPool(company, fresh, log), fresh);
   }
 }

@@ -1,9 +1,15 @@
+import type sql from 'mssql';
+import type { DatabaseSettings } from '../config/database.js';
 import { databaseSettings, type EntityConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { sourceKey } from '../mapping.js';
-import { getPool, quoteName, type Row, streamPages } from '../source/sqlserver.js';
+import type { Logger } from '../logger.js';
+import { refreshSecrets } from '../secrets.js';
+import { describeSource, findColumn, type SourceColumn } from '../source/describe.js';
+import { describeTarget, extractQuery } from '../source/query.js';
+import { type Row, type StreamStats, streamPages, withPool } from '../source/sqlserver.js';
+import { keyComparison } from '../values/keys.js';
 import type { SyncContext } from './context.js';
-import { DUPLICATE_MARK } from './marks.js';
+import { DuplicateMarker, type KeyedRow } from './duplicates.js';
 
 export interface EntityTask {
   runId: string;
@@ -18,49 +24,65 @@ export interface ExtractResult {
   skipped: boolean;
 }
 
-export function sourceQuery(entity: EntityConfig): string {
-  if (entity.source.query) return entity.source.query;
-  const order = entity.key.map(quoteName).join(', ');
-  return `SELECT * FROM ${quoteName(entity.source.view ?? '')} ORDER BY ${order}`;
+/** The source columns the entity's config names: key and every mapped `from`. */
+function configuredColumns(entity: EntityConfig): string[] {
+  const names = new Set(entity.key);
+  for (const m of Object.values(entity.fields)) {
+    if (m.from === undefined) continue;
+    for (const c of Array.isArray(m.from) ? m.from : [m.from]) names.add(c);
+  }
+  return [...names];
 }
 
-/**
- * Marks rows whose key repeats. The query orders by key, so repeats are neighbours: the last
- * row of a page is held back until the next row shows whether it repeats too.
- */
-class DuplicateMarker {
-  private held: Row | undefined;
-  private heldKey: string | undefined;
-  private heldDuplicate = false;
+const BINARY_TYPES = new Set(['binary', 'varbinary', 'image', 'timestamp', 'rowversion']);
 
-  constructor(private readonly keyColumns: string[]) {}
-
-  push(rows: Row[]): Row[] {
-    const out: Row[] = [];
-    for (const row of rows) {
-      const key = sourceKey(row, this.keyColumns);
-      if (this.held) {
-        const repeat = key !== undefined && key === this.heldKey;
-        if (repeat) {
-          this.heldDuplicate = true;
-          row[DUPLICATE_MARK] = true;
-        }
-        if (this.heldDuplicate) this.held[DUPLICATE_MARK] = true;
-        out.push(this.held);
-        this.heldDuplicate = repeat;
+/** Config that cannot work with the columns the source really has: a permanent error before any row moves. */
+function checkAgainstSource(entity: EntityConfig, columns: readonly SourceColumn[], where: string): void {
+  const problems: string[] = [];
+  for (const k of entity.key) {
+    if (!findColumn(columns, k)) problems.push(`key column "${k}" is not in the source`);
+  }
+  for (const [field, m] of Object.entries(entity.fields)) {
+    if (m.from === undefined || m.ref) continue;
+    for (const name of Array.isArray(m.from) ? m.from : [m.from]) {
+      const c = findColumn(columns, name);
+      if (!c) problems.push(`fields.${field}: column "${name}" is not in the source`);
+      else if (BINARY_TYPES.has(c.type) && (m.type !== 'string' || m.encoding === undefined)) {
+        problems.push(
+          `fields.${field}: column "${c.name}" is ${c.type}; map it as "type": "string" with "encoding": "base64" or "hex"`,
+        );
       }
-      this.held = row;
-      this.heldKey = key;
     }
-    return out;
   }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `${where}: the entity's config does not fit the source (columns: ${columns.map((c) => c.name).join(', ')}):\n  ${problems.join('\n  ')}`,
+    );
+  }
+}
 
-  flush(): Row[] {
-    const last = this.held;
-    this.held = undefined;
-    if (last && this.heldDuplicate) last[DUPLICATE_MARK] = true;
-    return last ? [last] : [];
-  }
+interface PreparedQuery {
+  query: string;
+  keyComparison: ReturnType<typeof keyComparison>;
+}
+
+/** Describes the view or query and builds the ordered, exact-typed query the extract streams. */
+async function prepare(
+  pool: sql.ConnectionPool,
+  entity: EntityConfig,
+  where: string,
+): Promise<PreparedQuery> {
+  const target = describeTarget(entity.source);
+  const columns = await describeSource(pool, target.statement, target.from, where);
+  checkAgainstSource(entity, columns, where);
+  const keys = entity.key
+    .map((k) => findColumn(columns, k))
+    .filter((c): c is SourceColumn => c !== undefined);
+  const accentInsensitive = keys.some((c) => c.accentInsensitive);
+  return {
+    query: extractQuery(entity.source, columns, entity.key, configuredColumns(entity)),
+    keyComparison: keyComparison(keys[0]?.collation, accentInsensitive),
+  };
 }
 
 /** Parents that failed or were skipped in this run make their children skip. */
@@ -78,58 +100,135 @@ async function failedParent(
   return undefined;
 }
 
+function streamOptions(entity: EntityConfig, settings: DatabaseSettings, where: string) {
+  return {
+    pageSize: entity.pageSize,
+    where,
+    timeZone: settings.timeZone,
+    idleRowTimeoutMs: settings.idleRowTimeoutMs,
+  };
+}
+
+/** Counts the rows of an entity that is skipped (its parent failed), for the report. */
+async function countRows(
+  ctx: SyncContext,
+  task: EntityTask,
+  entity: EntityConfig,
+  where: string,
+): Promise<number> {
+  return withPool(
+    task.company,
+    () => databaseSettings(ctx.config, task.company),
+    refreshSecrets,
+    async (pool, settings) => {
+      const prepared = await prepare(pool, entity, where);
+      let rows = 0;
+      for await (const page of streamPages(pool, prepared.query, streamOptions(entity, settings, where))) {
+        rows += page.length;
+      }
+      return rows;
+    },
+  );
+}
+
+async function skip(ctx: SyncContext, task: EntityTask, entity: EntityConfig, parent: string, log: Logger) {
+  let rows = 0;
+  try {
+    rows = await countRows(ctx, task, entity, `${task.company} ${entity.source.view ?? 'query'}`);
+  } catch (error) {
+    log.warn('could not count the rows of a skipped entity', { error: (error as Error).message });
+  }
+  await ctx.store.setEntity(task.runId, {
+    company: task.company,
+    entity: task.entity,
+    status: 'skipped',
+    extracted: rows,
+    skipped: rows,
+    pages: 0,
+    failedPages: 0,
+    error: `parent entity ${parent} failed`,
+  });
+  log.warn('entity skipped: its parent failed', { parent, rows });
+  return { rows, pages: [], skipped: true };
+}
+
+/** Writes marked rows as staged pages of `pageSize`; rewrites earlier pages when a late repeat shows up. */
+class PageWriter {
+  private pending: KeyedRow[] = [];
+  readonly sizes: number[] = [];
+
+  constructor(
+    private readonly ctx: SyncContext,
+    private readonly task: EntityTask,
+    private readonly pageSize: number,
+    private readonly marker: DuplicateMarker,
+  ) {}
+
+  async add(rows: KeyedRow[]): Promise<void> {
+    this.pending.push(...rows);
+    while (this.pending.length >= this.pageSize) {
+      await this.write(this.pending.slice(0, this.pageSize));
+      this.pending = this.pending.slice(this.pageSize);
+    }
+  }
+
+  async finish(): Promise<void> {
+    await this.add(this.marker.flush());
+    if (this.pending.length > 0) await this.write(this.pending);
+    this.pending = [];
+    const { runId, company, entity } = this.task;
+    for (const [page, identities] of this.marker.latePages()) {
+      const rows = await this.ctx.store.getStage<Row>(runId, company, entity, 'IN', page);
+      this.marker.markLate(rows, identities);
+      await this.ctx.store.putStage(runId, company, entity, 'IN', page, rows);
+    }
+  }
+
+  private async write(rows: KeyedRow[]): Promise<void> {
+    const page = this.sizes.length + 1;
+    const { runId, company, entity } = this.task;
+    await this.ctx.store.putStage(
+      runId,
+      company,
+      entity,
+      'IN',
+      page,
+      rows.map((r) => r.row),
+    );
+    await this.ctx.store.setPage(runId, company, entity, page, { rows: rows.length });
+    this.marker.written(rows, page);
+    this.sizes.push(rows.length);
+  }
+}
+
 /** Streams the company's view into staged pages in DynamoDB and returns the page numbers. */
 export async function extract(ctx: SyncContext, task: EntityTask): Promise<ExtractResult> {
   const entity = ctx.config.companyEntity(task.company, task.entity);
   if (!entity)
     throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
   const log = ctx.log.child({ runId: task.runId, company: task.company, entity: task.entity });
-  const settings = databaseSettings(ctx.config, task.company);
   const where = `${task.company} ${entity.source.view ?? 'query'}`;
-
   const parent = await failedParent(ctx, task, entity);
-  if (parent) {
-    let rows = 0;
-    try {
-      const pool = await getPool(task.company, settings);
-      for await (const page of streamPages(pool, sourceQuery(entity), entity.pageSize, where))
-        rows += page.length;
-    } catch (error) {
-      log.warn('could not count the rows of a skipped entity', { error: (error as Error).message });
-    }
-    await ctx.store.setEntity(task.runId, {
-      company: task.company,
-      entity: task.entity,
-      status: 'skipped',
-      extracted: rows,
-      skipped: rows,
-      pages: 0,
-      failedPages: 0,
-      error: `parent entity ${parent} failed`,
-    });
-    log.warn('entity skipped: its parent failed', { parent, rows });
-    return { rows, pages: [], skipped: true };
-  }
+  if (parent) return skip(ctx, task, entity, parent, log);
 
-  const pool = await getPool(task.company, settings);
-  const marker = new DuplicateMarker(entity.key);
-  const sizes: number[] = [];
-  let pending: Row[] = [];
-  const flush = async (rows: Row[]) => {
-    const page = sizes.length + 1;
-    await ctx.store.putStage(task.runId, task.company, task.entity, 'IN', page, rows);
-    await ctx.store.setPage(task.runId, task.company, task.entity, page, { rows: rows.length });
-    sizes.push(rows.length);
-  };
-  for await (const rows of streamPages(pool, sourceQuery(entity), entity.pageSize, where)) {
-    pending.push(...marker.push(rows));
-    while (pending.length >= entity.pageSize) {
-      await flush(pending.slice(0, entity.pageSize));
-      pending = pending.slice(entity.pageSize);
-    }
-  }
-  pending.push(...marker.flush());
-  if (pending.length > 0) await flush(pending);
+  let stats: StreamStats | undefined;
+  const sizes = await withPool(
+    task.company,
+    () => databaseSettings(ctx.config, task.company),
+    refreshSecrets,
+    async (pool, settings) => {
+      const prepared = await prepare(pool, entity, where);
+      const marker = new DuplicateMarker(entity.key, prepared.keyComparison);
+      const writer = new PageWriter(ctx, task, entity.pageSize, marker);
+      const options = streamOptions(entity, settings, where);
+      for await (const rows of streamPages(pool, prepared.query, options, (s) => (stats = s))) {
+        await writer.add(marker.push(rows));
+      }
+      await writer.finish();
+      return writer.sizes;
+    },
+    log,
+  );
 
   const total = sizes.reduce((a, b) => a + b, 0);
   await ctx.store.setEntity(task.runId, {
@@ -141,6 +240,11 @@ export async function extract(ctx: SyncContext, task: EntityTask): Promise<Extra
     pages: sizes.length,
     failedPages: 0,
   });
-  log.info('extracted', { rows: total, pages: sizes.length });
+  log.info('extracted', {
+    rows: total,
+    pages: sizes.length,
+    serverPauses: stats?.pauses ?? 0,
+    longestServerPauseMs: Math.round(stats?.longestPauseMs ?? 0),
+  });
   return { rows: total, pages: sizes.map((_, i) => i + 1), skipped: false };
 }

@@ -8,6 +8,7 @@ import {
   VIEWS,
   type ViewName,
 } from './data/views.js';
+import { TLS_MODES, type TlsMode } from './tls/negotiate.js';
 
 export const DEFAULT_CLI_PORT = 14330;
 
@@ -19,7 +20,8 @@ Usage:
                                                           change rows in the data folder
 
 Once it accepts connections it prints one line of JSON to stdout:
-  {"ready":true,"host":"127.0.0.1","port":14330,"user":"...","password":"...","databases":{...}}
+  {"ready":true,"host":"127.0.0.1","port":14330,"user":"...","password":"...","databases":{...},
+   "tls":{"mode":"on","caPath":"/abs/.data/sqlserver/tls/ca.pem"},"timeZone":"America/Bogota"}
 Progress and problems go to stderr. Ctrl-C (SIGINT) or SIGTERM stops it.
 
 Serve options:
@@ -41,6 +43,14 @@ Serve options:
                            empty field = NULL, dates YYYY-MM-DD, timestamps YYYY-MM-DD HH:MM:SS.fffffff
   --user NAME              login name (default sfsync)
   --password TEXT          login password (default SfSync-Demo-2024!)
+  --tls off|on|required    PRELOGIN encryption (default on): off = no certificate, answers
+                           ENCRYPT_NOT_SUP; on = TLS when the client asks (login-only for
+                           ENCRYPT_OFF); required = Force Encryption, plain clients are refused.
+                           The CA and server certificate live in DATA-DIR/tls (ca.pem, server.pem,
+                           server.key), made on first start; clients trust ca.pem
+  --certificate-name NAME  extra DNS name or IPv4 address for the server certificate (repeatable)
+  --time-zone ZONE         the server's time zone, IANA (default America/Bogota): GETDATE() and
+                           generated DATETIME values are its wall-clock time
   --quiet                  print nothing but the ready line
   --help                   this text
 
@@ -55,6 +65,7 @@ Change options (works whether or not a server runs on the folder):
                            proportions among the changed rows (default 0.7 / 0.2 / 0.1)
   --seed N                 makes the choice of rows and values repeatable
   --data-dir DIR           data folder (default .data/sqlserver)
+  --time-zone ZONE         wall-clock zone of the written timestamps (default America/Bogota)
 Prints {"updated":n,"inserted":n,"deleted":n}.
 
 Connect with any SQL Server client, e.g. FreeTDS:
@@ -85,6 +96,9 @@ export type CliCommand =
       user?: string;
       password?: string;
       quiet: boolean;
+      tls?: TlsMode;
+      certificateNames?: string[];
+      timeZone?: string;
     }
   | {
       command: 'change';
@@ -94,6 +108,7 @@ export type CliCommand =
       kinds?: { updated?: number; inserted?: number; deleted?: number };
       seed?: number;
       dataDir?: string;
+      timeZone?: string;
     };
 
 function viewName(text: string): ViewName {
@@ -141,8 +156,31 @@ export function parseCliArgs(argv: string[]): CliCommand {
   }
   if (switches.has('--help') || switches.has('-h')) return { command: 'help' };
   const allowed = isChange
-    ? ['--company', '--share', '--view', '--updated', '--inserted', '--deleted', '--seed', '--data-dir']
-    : ['--port', '--host', '--data-dir', '--rows', '--scale', '--seed', '--csv-dir', '--user', '--password'];
+    ? [
+        '--company',
+        '--share',
+        '--view',
+        '--updated',
+        '--inserted',
+        '--deleted',
+        '--seed',
+        '--data-dir',
+        '--time-zone',
+      ]
+    : [
+        '--port',
+        '--host',
+        '--data-dir',
+        '--rows',
+        '--scale',
+        '--seed',
+        '--csv-dir',
+        '--user',
+        '--password',
+        '--tls',
+        '--certificate-name',
+        '--time-zone',
+      ];
   for (const flag of flags.keys()) {
     if (!allowed.includes(flag))
       throw new UsageError(`unknown option ${flag}${isChange ? ' for change' : ''}; see --help`);
@@ -162,6 +200,8 @@ export function parseCliArgs(argv: string[]): CliCommand {
           (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32,
           'an integer from 0 to 4294967295',
         );
+  const zoneText = one('--time-zone');
+  const timeZone = zoneText === undefined ? undefined : checkTimeZone(zoneText);
   if (isChange) {
     for (const s of switches) throw new UsageError(`unknown option ${s} for change; see --help`);
     const company = one('--company');
@@ -188,6 +228,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       ...(Object.keys(kinds).length > 0 ? { kinds } : {}),
       ...(seed === undefined ? {} : { seed }),
       ...(dataDir === undefined ? {} : { dataDir }),
+      ...(timeZone === undefined ? {} : { timeZone }),
     };
   }
   const portText = one('--port');
@@ -208,6 +249,10 @@ export function parseCliArgs(argv: string[]): CliCommand {
   const password = one('--password');
   if (csvDir !== undefined && sizes !== undefined)
     throw new UsageError('--rows and --scale apply to generated data, not to --csv-dir');
+  const tlsText = one('--tls');
+  if (tlsText !== undefined && !(TLS_MODES as readonly string[]).includes(tlsText))
+    throw new UsageError(`--tls must be one of ${TLS_MODES.join(', ')}, got '${tlsText}'`);
+  const certificateNames = flags.get('--certificate-name');
   return {
     command: 'serve',
     port,
@@ -220,7 +265,21 @@ export function parseCliArgs(argv: string[]): CliCommand {
     ...(csvDir === undefined ? {} : { csvDir }),
     ...(user === undefined ? {} : { user }),
     ...(password === undefined ? {} : { password }),
+    ...(tlsText === undefined ? {} : { tls: tlsText as TlsMode }),
+    ...(certificateNames === undefined ? {} : { certificateNames }),
+    ...(timeZone === undefined ? {} : { timeZone }),
   };
+}
+
+/** An IANA zone name the runtime knows, e.g. America/Bogota. */
+export function checkTimeZone(text: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
+  } catch {
+    throw new UsageError(
+      `--time-zone must be an IANA time zone such as America/Bogota or UTC, got '${text}'`,
+    );
+  }
 }
 
 function sizesFrom(

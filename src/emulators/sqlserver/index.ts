@@ -3,11 +3,15 @@
  * real `mssql` driver (and other TDS clients) can run the sync's view queries locally.
  */
 import path from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { type ChangeCounts, type ChangeRowsOptions, changeRows as changeRowsImpl } from './data/change.js';
 import { DEFAULT_DATA_DIR, prepareData } from './data/store.js';
 import { COMPANIES, type CompanySizes, isCompany } from './data/views.js';
 import { type DatabaseEntry, PRODUCT_VERSION, type ServerContext } from './server/connection.js';
 import { listenTds } from './server/server.js';
+import { type CertificateOverride, loadTlsFiles } from './tls/certificates.js';
+import { TLS_MODES, type TlsMode } from './tls/negotiate.js';
+import type { TlsContexts } from './tls/transport.js';
 
 export type { ChangeCounts, ChangeRowsOptions } from './data/change.js';
 export { changeRowsSync } from './data/change.js';
@@ -50,6 +54,8 @@ export {
   type ViewName,
 } from './data/views.js';
 export { formatSqlType, type SqlType, type SqlValue } from './sql-type.js';
+export type { CertificateOverride } from './tls/certificates.js';
+export { TLS_MODES, type TlsMode } from './tls/negotiate.js';
 
 export const DEFAULT_USER = 'sfsync';
 /** A fixed demo password: the emulator listens on loopback and holds generated data only. */
@@ -84,6 +90,40 @@ export interface SqlServerEmulatorOptions {
   seed?: number;
   /** Where progress and server problems are reported (default: nowhere). */
   log?: (message: string) => void;
+  /**
+   * PRELOGIN encryption, as SQL Server's certificate and Force Encryption settings (default 'on'):
+   * 'off' = no certificate (answers ENCRYPT_NOT_SUP), 'on' = encrypts when the client asks (login-only
+   * for ENCRYPT_OFF), 'required' = Force Encryption (a client that cannot encrypt is disconnected).
+   */
+  tls?: TlsMode;
+  /** Use this certificate instead of the one issued by the data folder's CA. */
+  certificate?: CertificateOverride;
+  /** Extra DNS names / IPv4 addresses for the server certificate's subjectAltName. */
+  certificateNames?: string[];
+  /**
+   * The server's time zone, IANA (default America/Bogota): GETDATE(), SYSDATETIME() and
+   * CURRENT_TIMESTAMP are its wall-clock time; also passed to the data generator as `timeZone`.
+   */
+  timeZone?: string;
+}
+
+export const DEFAULT_TIME_ZONE = 'America/Bogota';
+
+/** The zone's canonical name, or a RangeError naming what is accepted. */
+export function checkTimeZoneOption(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    throw new RangeError(`timeZone must be an IANA time zone such as America/Bogota or UTC, got '${zone}'`);
+  }
+}
+
+export interface SqlServerEmulatorTls {
+  mode: TlsMode;
+  /** The CA certificate clients must trust ('' when TLS is off or a certificate override has no CA). */
+  caPath: string;
+  /** The same CA certificate, PEM ('' likewise): pass as mssql `options.cryptoCredentialsDetails.ca`. */
+  ca: string;
 }
 
 export interface SqlServerEmulator {
@@ -93,6 +133,9 @@ export interface SqlServerEmulator {
   password: string;
   /** Company -> database name. */
   databases: Record<string, string>;
+  tls: SqlServerEmulatorTls;
+  /** The server's time zone (IANA). */
+  timeZone: string;
   /** Closes the listener and every connection (and with them their SQLite handles). */
   stop(): Promise<void>;
 }
@@ -112,14 +155,20 @@ export async function startSqlServerEmulator(
   const user = options.user ?? DEFAULT_USER;
   const password = options.password ?? DEFAULT_PASSWORD;
   const log = options.log ?? (() => undefined);
-  const companies = prepareData({
-    dataDir: options.dataDir ?? DEFAULT_DATA_DIR,
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const tls = prepareTls(options, dataDir);
+  const timeZone = checkTimeZoneOption(options.timeZone ?? DEFAULT_TIME_ZONE);
+  const dataOptions = {
+    dataDir,
     reset: options.reset === true,
     sizes: options.sizes as Partial<Record<string, Partial<CompanySizes>>> | undefined,
     ...(options.csvDir === undefined ? {} : { csvDir: options.csvDir }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    // The generator writes DATETIME values as this zone's wall-clock time (engineer sqltypes).
+    timeZone,
     log,
-  });
+  };
+  const companies = prepareData(dataOptions);
   const databases = new Map<string, DatabaseEntry>();
   databases.set('master', { name: 'master', file: null, catalog: new Map() });
   for (const c of companies)
@@ -132,7 +181,9 @@ export async function startSqlServerEmulator(
     serverName: 'SFSYNC-SQLSERVER',
     version:
       `Microsoft SQL Server 2022 (RTM) - ${PRODUCT_VERSION.join('.')} (X64) \n\tsf-sync SQL Server emulator ` +
-      `(TDS 7.4 over SQLite, data in ${path.resolve(options.dataDir ?? DEFAULT_DATA_DIR)})`,
+      `(TDS 7.4 over SQLite, data in ${path.resolve(dataDir)})`,
+    tls: { mode: tls.info.mode, ...(tls.contexts === undefined ? {} : { contexts: tls.contexts }) },
+    timeZone,
     log,
   };
   const server = await listenTds(ctx, host, port);
@@ -142,7 +193,29 @@ export async function startSqlServerEmulator(
     user,
     password,
     databases: Object.fromEntries(companies.map((c) => [c.company, c.database])),
+    tls: tls.info,
+    timeZone,
     stop: () => server.close(),
+  };
+}
+
+function prepareTls(
+  options: SqlServerEmulatorOptions,
+  dataDir: string,
+): { info: SqlServerEmulatorTls; contexts?: TlsContexts } {
+  const mode = options.tls ?? 'on';
+  if (!TLS_MODES.includes(mode))
+    throw new RangeError(`tls must be one of ${TLS_MODES.join(', ')}, got ${String(mode)}`);
+  if (mode === 'off') return { info: { mode, caPath: '', ca: '' } };
+  const files =
+    options.certificate === undefined
+      ? loadTlsFiles(dataDir, options.certificateNames ?? [])
+      : { ...options.certificate, ca: options.certificate.ca ?? '', caPath: '' };
+  const context = (maxVersion: 'TLSv1.2' | 'TLSv1.3') =>
+    createSecureContext({ cert: files.cert, key: files.key, minVersion: 'TLSv1.2', maxVersion });
+  return {
+    info: { mode, caPath: files.caPath, ca: files.ca },
+    contexts: { inband: context('TLSv1.2'), strict: context('TLSv1.3') },
   };
 }
 

@@ -40,6 +40,9 @@ async function main(argv: string[]): Promise<number> {
     ...(command.csvDir === undefined ? {} : { csvDir: command.csvDir }),
     ...(command.user === undefined ? {} : { user: command.user }),
     ...(command.password === undefined ? {} : { password: command.password }),
+    ...(command.tls === undefined ? {} : { tls: command.tls }),
+    ...(command.certificateNames === undefined ? {} : { certificateNames: command.certificateNames }),
+    ...(command.timeZone === undefined ? {} : { timeZone: command.timeZone }),
   });
   process.stdout.write(
     `${JSON.stringify({
@@ -49,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       user: emulator.user,
       password: emulator.password,
       databases: emulator.databases,
+      tls: { mode: emulator.tls.mode, caPath: emulator.tls.caPath },
+      timeZone: emulator.timeZone,
     })}\n`,
   );
   await new Promise<void>((resolve) => {

@@ -2,10 +2,30 @@
  * The SQL Server column and parameter types the emulator knows, how they are written in T-SQL,
  * and how a value of each is held in JavaScript.
  *
+ * Each type has a `kind`, the family the SQL layer reasons with (comparison, conversion, SQLite
+ * storage), and, when it is not the family's own type, a `name`: the exact SQL Server type, which
+ * decides the TDS encoding and what `formatSqlType` (and so the catalog and describe) says.
+ *
+ * | kind      | name (exact type)                                         |
+ * |-----------|-----------------------------------------------------------|
+ * | nvarchar  | (NVARCHAR), varchar, char, nchar, text, ntext, uniqueidentifier, varbinary |
+ * | int       | (INT), tinyint, smallint                                  |
+ * | float     | (FLOAT), real                                             |
+ * | decimal   | (DECIMAL), numeric, money, smallmoney                     |
+ * | datetime2 | (DATETIME2), time, datetimeoffset                         |
+ * | datetime  | (DATETIME), smalldatetime                                 |
+ * | bigint, bit, date | -                                                 |
+ *
  * A value in its canonical JavaScript form ("SQL value"):
- * - NVARCHAR: string; INT and FLOAT: number; BIGINT: bigint; BIT: boolean;
- * - DECIMAL(p,s): a string with exactly s decimals ('-1234.50'), so nothing goes through a float;
- * - DATE: 'YYYY-MM-DD'; DATETIME2 and DATETIME: 'YYYY-MM-DD HH:MM:SS.fffffff' (always 7 digits).
+ * - character types: string (CHAR(n)/NCHAR(n) padded with spaces to n; VARCHAR/CHAR/TEXT hold only
+ *   what their code page holds, others became '?' as SQL Server stores them);
+ * - TINYINT/SMALLINT/INT, REAL/FLOAT: number (REAL rounded to single precision); BIGINT: bigint; BIT: boolean;
+ * - DECIMAL/NUMERIC(p,s), MONEY, SMALLMONEY: a string with exactly s decimals ('-1234.50'), so nothing
+ *   goes through a float, up to 38 digits;
+ * - DATE: 'YYYY-MM-DD'; DATETIME2, DATETIME, SMALLDATETIME: 'YYYY-MM-DD HH:MM:SS.fffffff' (always 7
+ *   digits, rounded to the type's precision: 1/300 s for DATETIME, the minute for SMALLDATETIME);
+ * - TIME: 'HH:MM:SS.fffffff'; DATETIMEOFFSET: 'YYYY-MM-DD HH:MM:SS.fffffff +hh:mm' (local time and offset);
+ * - UNIQUEIDENTIFIER: 'XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX' (upper case); VARBINARY: '0x' and upper-case hex.
  */
 import { SqlServerError } from './sql/errors.js';
 
@@ -16,41 +36,89 @@ const toNumber = Number;
 const toText = String;
 const toBigIntValue = BigInt;
 
+/** The collation of character columns that declare none (a Colombian ERP database's default). */
+export const DEFAULT_COLLATION = 'Modern_Spanish_CI_AS';
+
+export type CharacterName =
+  | 'varchar'
+  | 'char'
+  | 'nchar'
+  | 'text'
+  | 'ntext'
+  | 'uniqueidentifier'
+  | 'varbinary';
+
 export type SqlType =
-  | { kind: 'nvarchar'; length: number | 'max' }
-  | { kind: 'int' }
+  | { kind: 'nvarchar'; length: number | 'max'; name?: CharacterName; collation?: string }
+  | { kind: 'int'; name?: 'tinyint' | 'smallint' }
   | { kind: 'bigint' }
-  | { kind: 'float' }
+  | { kind: 'float'; name?: 'real' }
   | { kind: 'bit' }
-  | { kind: 'decimal'; precision: number; scale: number }
+  | { kind: 'decimal'; precision: number; scale: number; name?: 'numeric' | 'money' | 'smallmoney' }
   | { kind: 'date' }
-  | { kind: 'datetime2'; scale: number }
-  | { kind: 'datetime' };
+  | { kind: 'datetime2'; scale: number; name?: 'time' | 'datetimeoffset' }
+  | { kind: 'datetime'; name?: 'smalldatetime' };
 
 export type SqlValue = string | number | bigint | boolean | null;
 
 export const ACCEPTED_TYPES =
-  'NVARCHAR(n) (n 1-4000), NVARCHAR(MAX), INT, BIGINT, FLOAT, BIT, DECIMAL(p,s) (p 1-18), DATE, DATETIME2[(0-7)], DATETIME';
+  'NVARCHAR(n) (n 1-4000), NVARCHAR(MAX), NCHAR(n), VARCHAR(n) (n 1-8000), VARCHAR(MAX), CHAR(n), TEXT, NTEXT ' +
+  '(character types may add COLLATE <name>), TINYINT, SMALLINT, INT, BIGINT, REAL, FLOAT, BIT, ' +
+  'DECIMAL(p,s) and NUMERIC(p,s) (p 1-38), MONEY, SMALLMONEY, DATE, DATETIME2[(0-7)], DATETIME, SMALLDATETIME, ' +
+  'TIME[(0-7)], DATETIMEOFFSET[(0-7)], UNIQUEIDENTIFIER, VARBINARY(n) (n 1-8000), VARBINARY(MAX)';
+
+/** The exact SQL Server type name, lower case ('varchar', 'money', 'nvarchar'). */
+export function exactTypeName(type: SqlType): string {
+  return 'name' in type && type.name !== undefined ? type.name : type.kind;
+}
 
 export function formatSqlType(type: SqlType): string {
+  const name = exactTypeName(type).toUpperCase();
   switch (type.kind) {
     case 'nvarchar':
-      return `NVARCHAR(${type.length === 'max' ? 'MAX' : type.length})`;
+      if (type.name === 'text' || type.name === 'ntext' || type.name === 'uniqueidentifier') return name;
+      return `${name}(${type.length === 'max' ? 'MAX' : type.length})`;
     case 'decimal':
-      return `DECIMAL(${type.precision},${type.scale})`;
+      return type.name === 'money' || type.name === 'smallmoney'
+        ? name
+        : `${name}(${type.precision},${type.scale})`;
     case 'datetime2':
-      return type.scale === 7 ? 'DATETIME2' : `DATETIME2(${type.scale})`;
+      return type.scale === 7 ? name : `${name}(${type.scale})`;
     default:
-      return type.kind.toUpperCase();
+      return name;
   }
 }
 
-const TYPE_PATTERN = /^\s*([a-z0-9_]+)\s*(?:\(\s*([a-z0-9]+)\s*(?:,\s*([0-9]+)\s*)?\))?\s*$/i;
+/** The type as a column declaration writes it, with its collation when it is not the default. */
+export function formatColumnType(type: SqlType): string {
+  const text = formatSqlType(type);
+  return type.kind === 'nvarchar' && type.collation !== undefined && type.collation !== DEFAULT_COLLATION
+    ? `${text} COLLATE ${type.collation}`
+    : text;
+}
+
+/** The collation of a character type (undefined for other types and for binary/GUID columns). */
+export function collationOf(type: SqlType): string | undefined {
+  if (type.kind !== 'nvarchar' || type.name === 'uniqueidentifier' || type.name === 'varbinary')
+    return undefined;
+  return type.collation ?? DEFAULT_COLLATION;
+}
+
+/** True for the character types held in a code page (VARCHAR, CHAR, TEXT), false for Unicode ones. */
+export function isCodePageText(type: SqlType): boolean {
+  return (
+    type.kind === 'nvarchar' && (type.name === 'varchar' || type.name === 'char' || type.name === 'text')
+  );
+}
+
+const TYPE_PATTERN =
+  /^\s*([a-z0-9_]+)\s*(?:\(\s*([a-z0-9]+)\s*(?:,\s*([0-9]+)\s*)?\))?\s*(?:collate\s+([a-z0-9_]+)\s*)?$/i;
 
 /**
- * Parses a type name as T-SQL writes it ('nvarchar(20)', 'DECIMAL(18, 2)', 'datetime2').
- * `lenient` also maps the types a client may declare for a parameter onto the ones above
- * (varchar, tinyint, numeric, money, ...); column declarations are strict.
+ * Parses a type name as T-SQL writes it ('nvarchar(20)', 'DECIMAL(38, 2)', 'varchar(50) COLLATE
+ * Modern_Spanish_CI_AS'). Column declarations get the exact type. `lenient` (the types a client
+ * declares for a parameter) maps them onto their family's own type instead (varchar is nvarchar,
+ * tinyint is int, money is decimal(19,4), ...), as the parameter code expects.
  */
 export function parseSqlType(text: string, options: { lenient?: boolean } = {}): SqlType {
   const match = TYPE_PATTERN.exec(text);
@@ -63,73 +131,114 @@ export function parseSqlType(text: string, options: { lenient?: boolean } = {}):
   };
   if (!match) return fail();
   const name = (match[1] ?? '').toLowerCase();
-  const arg1 = match[2]?.toLowerCase();
-  const arg2 = match[3];
+  const collation = match[4];
+  if (name === 'xml' && options.lenient === true && match[2] === undefined)
+    return { kind: 'nvarchar', length: 'max' };
+  const exact = parseExact(name, match[2]?.toLowerCase(), match[3], fail);
+  if (collation !== undefined) {
+    if (exact.kind !== 'nvarchar' || collationOf(exact) === undefined) return fail();
+    if (collationInfo(collation) === undefined) {
+      throw new SqlServerError(
+        448,
+        `Invalid collation '${collation}'. Supported collations: ${ACCEPTED_COLLATIONS}.`,
+      );
+    }
+    exact.collation = collation;
+  }
+  return options.lenient === true ? familyType(exact) : exact;
+}
+
+/** The family's own type of an exact type (what parameters and the SQL layer used before exact types). */
+export function familyType(type: SqlType): SqlType {
+  switch (type.kind) {
+    case 'nvarchar':
+      if (type.name === 'uniqueidentifier') return { kind: 'nvarchar', length: 36 };
+      if (type.length === 'max' || type.length > 4000) return { kind: 'nvarchar', length: 'max' };
+      return { kind: 'nvarchar', length: type.length };
+    case 'int':
+      return { kind: 'int' };
+    case 'float':
+      return { kind: 'float' };
+    case 'decimal':
+      return { kind: 'decimal', precision: type.precision, scale: type.scale };
+    case 'datetime2':
+      return type.name === undefined ? type : { kind: 'datetime2', scale: type.scale };
+    case 'datetime':
+      return { kind: 'datetime' };
+    default:
+      return type;
+  }
+}
+
+function parseExact(
+  name: string,
+  arg1: string | undefined,
+  arg2: string | undefined,
+  fail: () => never,
+): SqlType {
   const intArg = (value: string | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
     if (!/^[0-9]+$/.test(value)) return fail();
     return toNumber(value);
   };
-  const lenient = options.lenient === true;
+  const noArgs = (type: SqlType): SqlType => (arg1 === undefined ? type : fail());
+  const length = (limit: number, allowMax: boolean): number | 'max' => {
+    if (arg2 !== undefined) return fail();
+    if (arg1 === 'max') return allowMax ? 'max' : fail();
+    const n = intArg(arg1, 1);
+    return n >= 1 && n <= limit ? n : fail();
+  };
+  const scale = (): number => {
+    const s = intArg(arg1, 7);
+    return s <= 7 && arg2 === undefined ? s : fail();
+  };
   switch (name) {
     case 'nvarchar':
+      return { kind: 'nvarchar', length: length(4000, true) };
     case 'nchar':
+      return { kind: 'nvarchar', name, length: length(4000, false) };
     case 'varchar':
-    case 'char': {
-      if (!lenient && (name !== 'nvarchar' || arg2 !== undefined)) return fail();
-      if (arg1 === 'max') return { kind: 'nvarchar', length: 'max' };
-      const length = intArg(arg1, 1);
-      const limit = name.startsWith('n') ? 4000 : 8000;
-      if (length < 1 || length > limit) return fail();
-      return length > 4000 ? { kind: 'nvarchar', length: 'max' } : { kind: 'nvarchar', length };
-    }
-    case 'ntext':
+    case 'varbinary':
+      return { kind: 'nvarchar', name, length: length(8000, true) };
+    case 'char':
+      return { kind: 'nvarchar', name, length: length(8000, false) };
     case 'text':
-    case 'xml':
-      if (!lenient) return fail();
-      return { kind: 'nvarchar', length: 'max' };
+    case 'ntext':
+      return noArgs({ kind: 'nvarchar', name, length: 'max' });
+    case 'uniqueidentifier':
+      return noArgs({ kind: 'nvarchar', name, length: 36 });
     case 'int':
-    case 'smallint':
-    case 'tinyint':
-      if (arg1 !== undefined || (!lenient && name !== 'int')) return fail();
-      return { kind: 'int' };
     case 'bigint':
-      if (arg1 !== undefined) return fail();
-      return { kind: 'bigint' };
     case 'float':
-    case 'real':
-      if (!lenient && (name !== 'float' || arg1 !== undefined)) return fail();
-      return { kind: 'float' };
     case 'bit':
-      if (arg1 !== undefined) return fail();
-      return { kind: 'bit' };
+    case 'date':
+    case 'datetime':
+      return noArgs({ kind: name } as SqlType);
+    case 'tinyint':
+    case 'smallint':
+      return noArgs({ kind: 'int', name });
+    case 'real':
+      return noArgs({ kind: 'float', name });
+    case 'money':
+      return noArgs({ kind: 'decimal', name, precision: 19, scale: 4 });
+    case 'smallmoney':
+      return noArgs({ kind: 'decimal', name, precision: 10, scale: 4 });
+    case 'smalldatetime':
+      return noArgs({ kind: 'datetime', name });
     case 'decimal':
     case 'numeric': {
-      if (!lenient && name !== 'decimal') return fail();
       const precision = intArg(arg1, 18);
-      const scale = intArg(arg2, 0);
-      if (precision < 1 || precision > (lenient ? 38 : 18) || scale > precision) return fail();
-      return { kind: 'decimal', precision, scale };
+      const s = intArg(arg2, 0);
+      if (precision < 1 || precision > 38 || s > precision) return fail();
+      return name === 'numeric'
+        ? { kind: 'decimal', name, precision, scale: s }
+        : { kind: 'decimal', precision, scale: s };
     }
-    case 'money':
-    case 'smallmoney':
-      if (!lenient || arg1 !== undefined) return fail();
-      return { kind: 'decimal', precision: name === 'money' ? 19 : 10, scale: 4 };
-    case 'date':
-      if (arg1 !== undefined) return fail();
-      return { kind: 'date' };
-    case 'datetime2': {
-      const scale = intArg(arg1, 7);
-      if (scale > 7 || arg2 !== undefined) return fail();
-      return { kind: 'datetime2', scale };
-    }
-    case 'datetime':
-    case 'smalldatetime':
-      if (arg1 !== undefined || (!lenient && name !== 'datetime')) return fail();
-      return { kind: 'datetime' };
-    case 'uniqueidentifier':
-      if (!lenient || arg1 !== undefined) return fail();
-      return { kind: 'nvarchar', length: 36 };
+    case 'datetime2':
+      return { kind: 'datetime2', scale: scale() };
+    case 'time':
+    case 'datetimeoffset':
+      return { kind: 'datetime2', name, scale: scale() };
     default:
       return fail();
   }
@@ -221,6 +330,88 @@ export function dateTimeFromJsDate(date: Date): string {
   return formatDateTime(days, (ms - days * 86_400_000) * 10_000);
 }
 
+/** The server time zone when none is given: a Colombian ERP's (UTC-5 all year, no DST). */
+export const DEFAULT_TIME_ZONE = 'America/Bogota';
+
+/** Checks an IANA time zone name, with an error that says what is accepted. */
+export function checkTimeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone }).format(0);
+  } catch {
+    throw new RangeError(
+      `unknown time zone '${timeZone}': give an IANA name such as America/Bogota, America/New_York or UTC`,
+    );
+  }
+  return timeZone;
+}
+
+/** The offset (ms to add to a UTC instant to read the wall clock) of a time zone at an instant. */
+export type ZoneOffset = (epochMs: number) => number;
+
+/**
+ * The offsets of a time zone, read from the platform's time zone data (DST included) and remembered
+ * per hour by the returned function (offsets change on hour boundaries), so a generator can convert
+ * millions of instants cheaply.
+ */
+export function zoneOffsets(timeZone: string): ZoneOffset {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: checkTimeZone(timeZone),
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const byHour = new Map<number, number>();
+  return (epochMs) => {
+    const hour = floor(epochMs / 3_600_000);
+    let offset = byHour.get(hour);
+    if (offset === undefined) {
+      const at = hour * 3_600_000;
+      const parts = format.formatToParts(at);
+      const get = (type: string): number => toNumber(parts.find((p) => p.type === type)?.value ?? '0');
+      const shown =
+        daysFromCivil(get('year'), get('month'), get('day')) * 86_400_000 +
+        ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000;
+      offset = shown - at;
+      byHour.set(hour, offset);
+    }
+    return offset;
+  };
+}
+
+/** 'YYYY-MM-DD HH:MM:SS.fffffff' of an instant read on a wall clock with an offset, plus extra 100 ns ticks. */
+export function formatWallClock(epochMs: number, offset: ZoneOffset, extraTicks = 0): string {
+  const local = epochMs + offset(epochMs);
+  const days = floor(local / 86_400_000);
+  return formatDateTime(days, (local - days * 86_400_000) * 10_000 + extraTicks);
+}
+
+/**
+ * The wall-clock DATETIME2 text ('YYYY-MM-DD HH:MM:SS.fffffff') of an instant in a time zone: what
+ * GETDATE()/SYSDATETIME() return and what an ERP writes into its DATETIME columns.
+ */
+export function wallClockDateTime(instant: Date, timeZone: string): string {
+  return formatWallClock(instant.getTime(), zoneOffsets(timeZone));
+}
+
+/** The UTC instant of a wall-clock DATETIME2 text in a time zone (the earlier one in a DST overlap). */
+export function instantOfWallClock(text: string, timeZone: string): Date {
+  const parsed = parseDateTimeText(text);
+  if (parsed === undefined) throw new RangeError(`not a date and time: '${text}'`);
+  const asUtc = parsed.days * 86_400_000 + floor(parsed.ticks / 10_000);
+  // Two passes of "UTC guess minus the zone's offset at the guess" settle on the instant.
+  let guess = asUtc;
+  for (let i = 0; i < 2; i++) {
+    const shown = parseDateTimeText(wallClockDateTime(new Date(guess), timeZone));
+    if (shown === undefined) break;
+    guess -= shown.days * 86_400_000 + floor(shown.ticks / 10_000) - asUtc;
+  }
+  return new Date(guess);
+}
+
 /* ---------------------------------------------------------------- decimals ---------------------------------------------------------------- */
 
 const DECIMAL_TEXT = /^([+-])?(\d*)(?:\.(\d*))?$/;
@@ -253,4 +444,191 @@ export function decimalTextFromScaled(scaled: bigint, scale: number): string {
 /** Number of digits of a scaled integer, to check it fits a precision. */
 export function digitCount(scaled: bigint): number {
   return (scaled < 0n ? -scaled : scaled).toString().length;
+}
+
+/* ---------------------------------------------------------------- code page 1252 ---------------------------------------------------------------- */
+
+/** The characters of code page 1252 at 0x80-0x9F (undefined: no character there). */
+const CP1252_HIGH = [
+  0x20ac,
+  undefined,
+  0x201a,
+  0x0192,
+  0x201e,
+  0x2026,
+  0x2020,
+  0x2021,
+  0x02c6,
+  0x2030,
+  0x0160,
+  0x2039,
+  0x0152,
+  undefined,
+  0x017d,
+  undefined,
+  undefined,
+  0x2018,
+  0x2019,
+  0x201c,
+  0x201d,
+  0x2022,
+  0x2013,
+  0x2014,
+  0x02dc,
+  0x2122,
+  0x0161,
+  0x203a,
+  0x0153,
+  undefined,
+  0x017e,
+  0x0178,
+] as const;
+
+const CP1252_BYTE = new Map<number, number>(
+  CP1252_HIGH.flatMap((code, i) => (code === undefined ? [] : [[code, 0x80 + i] as [number, number]])),
+);
+
+/** The code page 1252 byte of a UTF-16 code unit, or 0x3F ('?') when the code page has no such character. */
+function cp1252Byte(code: number): number {
+  if (code < 0x80 || (code >= 0xa0 && code <= 0xff)) return code;
+  return CP1252_BYTE.get(code) ?? 0x3f;
+}
+
+/** Text encoded in code page 1252 as SQL Server stores VARCHAR under a Latin collation ('?' for the rest). */
+export function encodeCp1252(text: string): Buffer {
+  const out = Buffer.allocUnsafe(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = cp1252Byte(text.charCodeAt(i));
+  return out;
+}
+
+/** Text as a code page 1252 column holds it: characters outside the code page become '?'. */
+export function toCodePage1252(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    out += cp1252Byte(code) === 0x3f && code !== 0x3f ? '?' : text.charAt(i);
+  }
+  return out;
+}
+
+/* ---------------------------------------------------------------- other texts ---------------------------------------------------------------- */
+
+const TIME_TEXT = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?$/;
+
+/** Parses 'HH:MM[:SS[.fffffff]]' into 100 ns units since midnight, or undefined. */
+export function parseTimeText(text: string): number | undefined {
+  const m = TIME_TEXT.exec(text.trim());
+  if (!m) return undefined;
+  const [hh, mi, ss] = [toNumber(m[1]), toNumber(m[2]), toNumber(m[3] ?? 0)];
+  if (hh > 23 || mi > 59 || ss > 59) return undefined;
+  return (hh * 3600 + mi * 60 + ss) * 10_000_000 + toNumber((m[4] ?? '').padEnd(7, '0'));
+}
+
+/** 'HH:MM:SS.fffffff' of 100 ns units since midnight. */
+export function formatTime(ticks: number): string {
+  return formatDateTime(0, ticks).slice(11);
+}
+
+const OFFSET_TEXT = /^(.*?)\s*(?:([+-])(\d{2}):(\d{2})|Z)$/;
+
+/** Parses 'YYYY-MM-DD HH:MM[:SS[.f]] +hh:mm' (or 'Z') into local days and ticks and the offset in minutes. */
+export function parseDateTimeOffsetText(
+  text: string,
+): { days: number; ticks: number; offsetMinutes: number } | undefined {
+  const m = OFFSET_TEXT.exec(text.trim());
+  if (!m) return undefined;
+  const local = parseDateTimeText(m[1] ?? '');
+  if (local === undefined) return undefined;
+  const offsetMinutes =
+    m[2] === undefined ? 0 : (m[2] === '-' ? -1 : 1) * (toNumber(m[3]) * 60 + toNumber(m[4]));
+  if (Math.abs(offsetMinutes) > 14 * 60) return undefined;
+  return { ...local, offsetMinutes };
+}
+
+/** 'YYYY-MM-DD HH:MM:SS.fffffff +hh:mm' of local days, ticks and an offset in minutes. */
+export function formatDateTimeOffset(days: number, ticks: number, offsetMinutes: number): string {
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `${formatDateTime(days, ticks)} ${sign}${pad(floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+}
+
+const GUID_TEXT = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i;
+
+/** The canonical (upper-case, braces dropped) text of a GUID, or undefined. */
+export function parseGuidText(text: string): string | undefined {
+  const m = GUID_TEXT.exec(text.trim());
+  return m ? m.slice(1, 6).join('-').toUpperCase() : undefined;
+}
+
+/** The bytes of a '0x...' binary text, or undefined. */
+export function parseBinaryText(text: string): Buffer | undefined {
+  const m = /^0x([0-9a-f]*)$/i.exec(text.trim());
+  if (!m || (m[1] ?? '').length % 2 !== 0) return undefined;
+  return Buffer.from(m[1] ?? '', 'hex');
+}
+
+export function formatBinary(bytes: Buffer): string {
+  return `0x${bytes.toString('hex').toUpperCase()}`;
+}
+
+/** Ticks rounded to the precision of a DATETIME (1/300 s, as SQL Server rounds: .000/.003/.007). */
+export function roundToDateTime(ticks: number): number {
+  return Math.round((Math.round((ticks * 3) / 100_000) * 100_000) / 3);
+}
+
+/** Ticks rounded to a SMALLDATETIME's minute (29.998 s and above round up, as SQL Server does). */
+export function roundToSmallDateTime(ticks: number): number {
+  return Math.round(ticks / 600_000_000) * 600_000_000;
+}
+
+/* ---------------------------------------------------------------- collations ---------------------------------------------------------------- */
+
+export interface CollationInfo {
+  /** Windows locale id (0x0C0A Modern_Spanish, 0x0409 Latin1_General, 0x040A Traditional_Spanish). */
+  lcid: number;
+  /** TDS collation flags: 1 ignore case, 2 ignore accents, 4 ignore kana, 8 ignore width, 16 BIN, 32 BIN2, 64 UTF8. */
+  flags: number;
+  /** Collation version: 0 (no suffix), 1 (_90), 2 (_100), 3 (_140). */
+  version: number;
+  /** SQL collations' sort id (52 for SQL_Latin1_General_CP1_CI_AS); 0 for Windows collations. */
+  sortId: number;
+}
+
+const LOCALES: Record<string, number> = {
+  latin1_general: 0x0409,
+  modern_spanish: 0x0c0a,
+  traditional_spanish: 0x040a,
+};
+const VERSIONS: Record<string, number> = { '90': 1, '100': 2, '140': 3 };
+const SQL_COLLATIONS: Record<string, CollationInfo> = {
+  sql_latin1_general_cp1_ci_as: { lcid: 0x0409, flags: 0x0d, version: 0, sortId: 52 },
+  sql_latin1_general_cp1_cs_as: { lcid: 0x0409, flags: 0x0c, version: 0, sortId: 51 },
+};
+
+export const ACCEPTED_COLLATIONS =
+  'Modern_Spanish, Traditional_Spanish or Latin1_General [_90|_100|_140] with _CI/_CS, _AI/_AS [, _KS, _WS, _UTF8] or _BIN/_BIN2 ' +
+  '(e.g. Modern_Spanish_CI_AS, Latin1_General_CS_AS, Latin1_General_BIN2), SQL_Latin1_General_CP1_CI_AS, SQL_Latin1_General_CP1_CS_AS';
+
+/** What a collation name means on the wire, or undefined for a name the emulator does not know. */
+export function collationInfo(name: string): CollationInfo | undefined {
+  const lower = name.toLowerCase();
+  const sql = SQL_COLLATIONS[lower];
+  if (sql !== undefined) return sql;
+  const m = /^(latin1_general|modern_spanish|traditional_spanish)(?:_(90|100|140))?_(.+)$/.exec(lower);
+  if (!m) return undefined;
+  const options = (m[3] ?? '').split('_');
+  const version = m[2] === undefined ? 0 : (VERSIONS[m[2]] ?? 0);
+  const lcid = LOCALES[m[1] ?? ''] ?? 0;
+  if (options.length === 1 && (options[0] === 'bin' || options[0] === 'bin2')) {
+    return { lcid, flags: options[0] === 'bin' ? 0x10 : 0x20, version, sortId: 0 };
+  }
+  const [caseOption, accentOption, ...rest] = options;
+  if ((caseOption !== 'ci' && caseOption !== 'cs') || (accentOption !== 'ai' && accentOption !== 'as'))
+    return undefined;
+  if (rest.some((o) => !['ks', 'ws', 'sc', 'utf8'].includes(o))) return undefined;
+  let flags = (caseOption === 'ci' ? 1 : 0) | (accentOption === 'ai' ? 2 : 0);
+  if (!rest.includes('ks')) flags |= 4;
+  if (!rest.includes('ws')) flags |= 8;
+  if (rest.includes('utf8')) flags |= 64;
+  return { lcid, flags, version, sortId: 0 };
 }

@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sql from 'mssql';
 import { tempDir } from './helpers.js';
@@ -52,8 +53,21 @@ describe('npm run emulator:sqlserver', () => {
         user: string;
         password: string;
         databases: Record<string, string>;
+        tls: { mode: string; caPath: string };
+        timeZone: string;
       };
-      expect(Object.keys(ready)).toEqual(['ready', 'host', 'port', 'user', 'password', 'databases']);
+      expect(Object.keys(ready)).toEqual([
+        'ready',
+        'host',
+        'port',
+        'user',
+        'password',
+        'databases',
+        'tls',
+        'timeZone',
+      ]);
+      expect(ready.tls).toEqual({ mode: 'on', caPath: path.join(folder.dir, 'tls', 'ca.pem') });
+      expect(ready.timeZone).toBe('America/Bogota');
       expect(ready).toMatchObject({ ready: true, host: '127.0.0.1' });
       expect(Object.keys(ready.databases)).toEqual(['ITALCOL', 'CASABLANCA', 'SANTA_REYES']);
 
@@ -63,6 +77,7 @@ describe('npm run emulator:sqlserver', () => {
         user: ready.user,
         password: ready.password,
         database: ready.databases.CASABLANCA,
+        options: { cryptoCredentialsDetails: { ca: readFileSync(ready.tls.caPath, 'utf8') } },
       }).connect();
       const result = await pool.request().query('SELECT COUNT(*) AS n FROM sucursales_view');
       await pool.close();

@@ -5,7 +5,7 @@ import {
   type SqlServerEmulator,
   startSqlServerEmulator,
 } from '../../../src/emulators/sqlserver/index.js';
-import { connect, tempDir } from './helpers.js';
+import { connect, tempDir, trustEmulator } from './helpers.js';
 
 /** The ERROR tokens a login gets, seen with tedious directly (mssql keeps only the last message). */
 function loginErrors(
@@ -22,6 +22,7 @@ function loginErrors(
       },
       options: {
         port: emulator.port,
+        ...trustEmulator(emulator),
         ...(options.database === undefined ? {} : { database: options.database }),
       },
     });
@@ -56,6 +57,7 @@ describe("SQL Server's errors for the usual failures", () => {
     const attempt = new sql.ConnectionPool({
       server: emulator.host,
       port: emulator.port,
+      options: trustEmulator(emulator),
       user: emulator.user,
       password: 'not-the-password',
       database: DATABASE_NAMES.ITALCOL,
@@ -72,6 +74,7 @@ describe("SQL Server's errors for the usual failures", () => {
     const attempt = new sql.ConnectionPool({
       server: emulator.host,
       port: emulator.port,
+      options: trustEmulator(emulator),
       user: 'intruso',
       password: emulator.password,
     }).connect();
@@ -86,6 +89,7 @@ describe("SQL Server's errors for the usual failures", () => {
     const attempt = new sql.ConnectionPool({
       server: emulator.host,
       port: emulator.port,
+      options: trustEmulator(emulator),
       user: emulator.user,
       password: emulator.password,
       database: 'ERP_NADIE',
@@ -107,9 +111,29 @@ describe("SQL Server's errors for the usual failures", () => {
       ),
     ],
     [
-      'SELECT TOP 1 nit FROM terceros_view t JOIN sucursales_view s ON s.nit_tercero = t.nit',
+      'SELECT TOP 1 activo FROM terceros_view t JOIN sucursales_view s ON s.nit_tercero = t.nit',
+      209,
+      "Ambiguous column name 'activo'.",
+    ],
+    [
+      'SELECT TOP 1 t.nit FROM terceros_view t FULL JOIN sucursales_view s ON s.nit_tercero = t.nit',
       40517,
-      expect.stringContaining("'JOIN'"),
+      expect.stringContaining("'FULL JOIN'"),
+    ],
+    [
+      "SELECT nit FROM terceros_view WHERE nit COLLATE Klingon_CI_AS = N'x'",
+      448,
+      expect.stringContaining("Invalid collation 'Klingon_CI_AS'."),
+    ],
+    [
+      'SELECT CONVERT(NVARCHAR(30), fecha_modificacion, 999) FROM terceros_view',
+      281,
+      '999 is not a valid style number when converting from datetime2 to a character string.',
+    ],
+    [
+      'SELECT CAST(nit AS INT) FROM terceros_view',
+      245,
+      expect.stringContaining('Conversion failed when converting the nvarchar value'),
     ],
   ])('%s fails with Msg %i', async (query, number, message) => {
     const failure = pool.request().query(query);
@@ -131,6 +155,7 @@ describe("SQL Server's errors for the usual failures", () => {
     const master = new sql.ConnectionPool({
       server: emulator.host,
       port: emulator.port,
+      options: trustEmulator(emulator),
       user: emulator.user,
       password: emulator.password,
     });

@@ -11,7 +11,10 @@ export function tempDir(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** An `mssql` pool with the driver's default options: only where to connect and who to be. */
+/**
+ * An `mssql` pool with the driver's default options (encrypt: true, the certificate verified): only
+ * where to connect, who to be, and the emulator's CA to trust.
+ */
 export function connect(
   emulator: SqlServerEmulator,
   database: string,
@@ -24,7 +27,13 @@ export function connect(
     password: emulator.password,
     database,
     ...extra,
+    options: { ...trustEmulator(emulator), ...extra.options },
   }).connect();
+}
+
+/** Client options that trust the emulator's CA (tedious/mssql `options`). */
+export function trustEmulator(emulator: SqlServerEmulator): { cryptoCredentialsDetails: { ca: string } } {
+  return { cryptoCredentialsDetails: { ca: emulator.tls.ca } };
 }
 
 /** What `mssql` returns for a generated value of a declared type. */

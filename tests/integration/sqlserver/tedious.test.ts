@@ -4,7 +4,7 @@ import {
   type SqlServerEmulator,
   startSqlServerEmulator,
 } from '../../../src/emulators/sqlserver/index.js';
-import { tempDir } from './helpers.js';
+import { tempDir, trustEmulator } from './helpers.js';
 
 /** Protocol paths mssql rarely takes, driven through tedious directly. */
 describe('tedious connection features', () => {
@@ -30,7 +30,12 @@ describe('tedious connection features', () => {
     connection = new Connection({
       server: emulator.host,
       authentication: { type: 'default', options: { userName: emulator.user, password: emulator.password } },
-      options: { port: emulator.port, database: DATABASE_NAMES.CASABLANCA, packetSize: 512 },
+      options: {
+        port: emulator.port,
+        database: DATABASE_NAMES.CASABLANCA,
+        packetSize: 512,
+        ...trustEmulator(emulator),
+      },
     });
     await new Promise<void>((resolve, reject) =>
       connection.connect((error) => (error ? reject(error) : resolve())),

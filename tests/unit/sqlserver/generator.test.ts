@@ -1,9 +1,11 @@
+import { localTimeRows } from '../../../src/emulators/sqlserver/data/generator.js';
 import {
   COMPANIES,
   DIRTY_TERCERO_INDEX,
   dirtyRows,
   generateCompany,
   nitCheckDigit,
+  nitForIndex,
   ORPHAN_SUCURSAL_INDEX,
   orphanNit,
   resolveSizes,
@@ -59,7 +61,12 @@ describe('demo data generator', () => {
       const kinds = dirtyRows(company).map((d) => `${d.view}:${d.kind}`);
 
       expect(kinds.sort()).toEqual([
+        'sucursales_view:accent-case-variant-key',
+        'sucursales_view:accent-distinct-key',
+        'sucursales_view:case-variant-key',
+        'sucursales_view:leading-space-key',
         'sucursales_view:orphan-parent',
+        'sucursales_view:trailing-space-key',
         'terceros_view:duplicate-key',
         'terceros_view:invalid-email',
         'terceros_view:missing-required',
@@ -86,6 +93,60 @@ describe('demo data generator', () => {
     expect(terceros[t.duplicateSecond]).not.toEqual(terceros[t.duplicateFirst]);
     expect(sucursales[ORPHAN_SUCURSAL_INDEX]?.nit_tercero).toBe(orphanNit('CASABLANCA'));
     expect(terceros.some((row) => row.nit === orphanNit('CASABLANCA'))).toBe(false);
+  });
+
+  it('holds key variants as SQL Server compares them: case, Ñ/ñ, trailing and leading spaces, accents', () => {
+    const g = generateCompany('SANTA_REYES');
+    const sucursales = [...g.sucursales()];
+    const variants = dirtyRows('SANTA_REYES').filter((d) => d.keys !== undefined);
+
+    expect(
+      variants.map((d) => [d.kind, d.keys, d.indexes.map((i) => sucursales[i]?.codigo_sucursal)]),
+    ).toEqual([
+      ['case-variant-key', ['ab-1', 'AB-1'], ['ab-1', 'AB-1']],
+      ['accent-case-variant-key', ['MUÑOZ-1', 'muñoz-1'], ['MUÑOZ-1', 'muñoz-1']],
+      ['trailing-space-key', ['L-WS', 'L-WS '], ['L-WS', 'L-WS ']],
+      ['leading-space-key', [' L-WS2', 'L-WS2'], [' L-WS2', 'L-WS2']],
+      ['accent-distinct-key', ['CAFE-1', 'CAFÉ-1'], ['CAFE-1', 'CAFÉ-1']],
+    ]);
+    expect(variants.every((d) => d.view === 'sucursales_view' && d.column === 'codigo_sucursal')).toBe(true);
+    expect(dirtyRows('SANTA_REYES', { sucursales: 50 }).filter((d) => d.keys !== undefined)).toHaveLength(3);
+  });
+
+  it('writes DATETIME2 values as the wall clock of the server time zone, with one known Bogotá row per company', () => {
+    for (const company of COMPANIES) {
+      const [row] = localTimeRows(company);
+
+      expect(row).toEqual({
+        company,
+        view: 'terceros_view',
+        key: nitForIndex(company, 7),
+        index: 7,
+        column: 'fecha_modificacion',
+        wallClock: '2026-03-01 08:00:00.0000000',
+        instant: new Date('2026-03-01T13:00:00.000Z'),
+      });
+      expect(terceroRow(company, 7).fecha_modificacion).toBe('2026-03-01 08:00:00.0000000');
+    }
+    expect(localTimeRows('ITALCOL', {}, undefined, 'America/New_York')[0]?.instant).toEqual(
+      new Date('2026-03-01T13:00:00.000Z'),
+    );
+    expect(localTimeRows('ITALCOL', {}, undefined, 'Europe/Madrid')[0]?.instant).toEqual(
+      new Date('2026-03-01T07:00:00.000Z'),
+    );
+    expect(localTimeRows('ITALCOL', { terceros: 5 })).toEqual([]);
+    // The same instants, read on another zone's clock: Bogotá is UTC-5 all year, UTC shows 5 hours more.
+    const bogota = [...generateCompany('ITALCOL', { terceros: 20 }, undefined, 'America/Bogota').terceros()];
+    const utc = [...generateCompany('ITALCOL', { terceros: 20 }, undefined, 'UTC').terceros()];
+    const instant = (text: string, zoneHours: number) =>
+      Date.parse(`${text.slice(0, 23).replace(' ', 'T')}Z`) - zoneHours * 3_600_000;
+    expect(bogota[0]?.fecha_modificacion).not.toBe(utc[0]?.fecha_modificacion);
+    expect(instant(bogota[0]?.fecha_modificacion as string, -5)).toBe(
+      instant(utc[0]?.fecha_modificacion as string, 0),
+    );
+    expect(() => generateCompany('ITALCOL', {}, undefined, 'Mars/Olympus')).toThrow(
+      "unknown time zone 'Mars/Olympus': give an IANA name such as America/Bogota, America/New_York or UTC",
+    );
   });
 
   it('keeps every other row clean: keys unique, required values, names within 255, valid emails, parents that exist', () => {
@@ -115,13 +176,18 @@ describe('demo data generator', () => {
         if (row.email !== null) expect(row.email).toMatch(EMAIL);
         expect(['CLIENTE', 'PROVEEDOR', 'DISTRIBUIDOR']).toContain(row.tipo_tercero);
       });
+      const variants = new Set(
+        dirty.filter((d) => d.view === 'sucursales_view' && d.keys !== undefined).flatMap((d) => d.indexes),
+      );
       sucursales.forEach((row, i) => {
-        expect(row.codigo_sucursal).toMatch(/^SUC-\d{6}$/);
+        if (!variants.has(i)) expect(row.codigo_sucursal).toMatch(/^SUC-\d{6}$/);
         if (i !== ORPHAN_SUCURSAL_INDEX) expect(nits.has(row.nit_tercero)).toBe(true);
         expect(row.nombre?.length).toBeGreaterThan(0);
         expect(row.nombre?.length).toBeLessThanOrEqual(255);
       });
+      const variantCodes = new Set(dirty.flatMap((d) => d.keys ?? []));
       for (const row of acuerdos) {
+        expect(variantCodes.has(row.codigo_sucursal ?? '')).toBe(false);
         expect(nits.has(row.nit_tercero)).toBe(true);
         if (row.codigo_sucursal !== null) expect(codes.get(row.codigo_sucursal)).toBe(row.nit_tercero);
         if (row.fecha_fin !== null) expect(row.fecha_fin > row.fecha_inicio).toBe(true);

@@ -6,17 +6,24 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { quoteIdent } from '../sql/translate.js';
-import { fromStorage, toStorage } from '../sql/values.js';
-import { dateTimeFromJsDate, type SqlValue } from '../sql-type.js';
+import {
+  DEFAULT_TIME_ZONE,
+  formatWallClock,
+  type SqlValue,
+  type ZoneOffset,
+  zoneOffsets,
+} from '../sql-type.js';
 import {
   acuerdoRow,
   DEFAULT_SEED,
   dirtyRows,
+  localTimeRows,
   Rng,
   resolveSizes,
   sucursalRow,
   terceroRow,
 } from './generator.js';
+import { valueFromStorage as fromStorage, storageValue as toStorage } from './storage.js';
 import { DEFAULT_DATA_DIR, readManifest } from './store.js';
 import {
   type CompanySizes,
@@ -37,8 +44,13 @@ export interface ChangeRowsOptions {
   /** Proportions of updates, inserts and deletes among the changed rows (default 70/20/10). */
   kinds?: { updated?: number; inserted?: number; deleted?: number };
   seed?: number;
-  /** The fecha_modificacion written on updated and new rows (default: now). */
+  /** The instant written as fecha_modificacion on updated and new rows (default: now). */
   at?: Date;
+  /**
+   * The server's time zone (IANA, default America/Bogota): fecha_modificacion is written as the
+   * wall-clock time there, as an ERP's GETDATE() does (2026-03-01T13:00Z is '2026-03-01 08:00:00' in Bogotá).
+   */
+  timeZone?: string;
 }
 
 export interface ChangeCounts {
@@ -87,12 +99,19 @@ export function changeRowsSync(options: ChangeRowsOptions): ChangeCounts {
     throw new RangeError('kinds must be non-negative proportions, at least one above 0, e.g. { updated: 1 }');
   }
   const seed = options.seed ?? DEFAULT_SEED;
-  const at = dateTimeFromJsDate(options.at ?? new Date());
+  const offset = zoneOffsets(options.timeZone ?? DEFAULT_TIME_ZONE);
+  const at = formatWallClock((options.at ?? new Date()).getTime(), offset);
   const generatedSeed = entry.seed ?? DEFAULT_SEED;
   const sizes = resolveSizes(options.company, entry.sizes ?? {});
+  // Dirty rows, key variants and the known local-time row stay as generated.
   const protectedKeys = new Set(
     entry.source === 'generated'
-      ? dirtyRows(options.company, sizes, generatedSeed).map((d) => `${d.view}:${d.key}`)
+      ? [
+          ...dirtyRows(options.company, sizes, generatedSeed).flatMap((d) =>
+            (d.keys ?? [d.key]).map((k) => `${d.view}:${k}`),
+          ),
+          ...localTimeRows(options.company, sizes, generatedSeed).map((r) => `${r.view}:${r.key}`),
+        ]
       : [],
   );
 
@@ -113,6 +132,7 @@ export function changeRowsSync(options: ChangeRowsOptions): ChangeCounts {
           rng: new Rng((seed ^ Math.imul(run, 0x9e3779b1) ^ VIEWS.indexOf(view)) >>> 0),
           run,
           at,
+          offset,
           sizes,
           generatedSeed,
           protectedKeys,
@@ -136,6 +156,7 @@ interface ViewChange {
   rng: Rng;
   run: number;
   at: string;
+  offset: ZoneOffset;
   sizes: CompanySizes;
   generatedSeed: number;
   protectedKeys: Set<string>;
@@ -293,10 +314,11 @@ function generatedSize(c: ViewChange): number {
 }
 
 function generatedValues(c: ViewChange, index: number, version: number): Record<string, SqlValue> {
-  if (c.view === 'terceros_view') return { ...terceroRow(c.company, index, c.generatedSeed, version) };
+  if (c.view === 'terceros_view')
+    return { ...terceroRow(c.company, index, c.generatedSeed, version, c.offset) };
   if (c.view === 'sucursales_view')
-    return { ...sucursalRow(c.company, index, c.sizes, c.generatedSeed, version) };
-  return { ...acuerdoRow(c.company, index, c.sizes, c.generatedSeed, version) };
+    return { ...sucursalRow(c.company, index, c.sizes, c.generatedSeed, version, c.offset) };
+  return { ...acuerdoRow(c.company, index, c.sizes, c.generatedSeed, version, c.offset) };
 }
 
 /** A different value when the generated one happens to equal the current one (or is NULL). */

@@ -15,14 +15,25 @@
  * (found from the header), quoted with '"' when they hold a separator, a quote or a line break.
  * An empty unquoted field is NULL; "" is an empty string. Values: numbers with '.' (or ',' when it is
  * the only separator) for decimals and no thousands separator, BIT as 1/0/true/false/sí/no, DATE
- * as YYYY-MM-DD, DATETIME2 as YYYY-MM-DD HH:MM[:SS[.fffffff]] (a 'T' and a trailing 'Z' are accepted).
+ * as YYYY-MM-DD, DATETIME2/DATETIME/SMALLDATETIME as YYYY-MM-DD HH:MM[:SS[.fffffff]] (a 'T' and a
+ * trailing 'Z' are accepted; rounded as the type stores them), TIME as HH:MM[:SS[.fffffff]],
+ * DATETIMEOFFSET as YYYY-MM-DD HH:MM[:SS[.fffffff]] +hh:mm, UNIQUEIDENTIFIER as a GUID, VARBINARY as
+ * 0x and hex. Every type of sql-type.ts can be declared (VARCHAR/CHAR hold code page 1252: other
+ * characters become '?', as SQL Server stores them; CHAR/NCHAR are padded with spaces).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SqlServerError } from '../sql/errors.js';
 import type { ColumnDef } from '../sql/translate.js';
-import { convertValue } from '../sql/values.js';
-import { ACCEPTED_TYPES, formatSqlType, parseSqlType, type SqlType, type SqlValue } from '../sql-type.js';
+import {
+  ACCEPTED_TYPES,
+  exactTypeName,
+  formatSqlType,
+  parseSqlType,
+  type SqlType,
+  type SqlValue,
+} from '../sql-type.js';
+import { typedValue } from './storage.js';
 import { isView, VIEW_COLUMNS } from './views.js';
 
 export class CsvError extends Error {
@@ -271,10 +282,26 @@ const FORMATS: Record<SqlType['kind'], string> = {
   datetime: 'YYYY-MM-DD HH:MM:SS.fff',
 };
 
+const EXACT_FORMATS: Record<string, string> = {
+  uniqueidentifier: 'a GUID such as 6F9619FF-8B86-D011-B42D-00C04FC964FF',
+  varbinary: 'hex bytes such as 0x0A1B',
+  tinyint: 'an integer from 0 to 255',
+  smallint: 'an integer from -32768 to 32767',
+  money: 'a number with up to 4 decimals such as 1500000.5025',
+  smallmoney: 'a number from -214748.3648 to 214748.3647',
+  smalldatetime: 'YYYY-MM-DD HH:MM (1900-01-01 to 2079-06-06)',
+  time: 'HH:MM:SS.fffffff',
+  datetimeoffset: 'YYYY-MM-DD HH:MM:SS.fffffff +hh:mm',
+};
+
+function expectedFormat(type: SqlType): string {
+  return EXACT_FORMATS[exactTypeName(type)] ?? FORMATS[type.kind];
+}
+
 function parseField(field: string | null, column: ColumnDef, file: string, line: number): SqlValue {
   const fail = (why: string): never => {
     throw new CsvError(
-      `${file}:${line}: column ${column.name} (${formatSqlType(column.type)}) ${why}; expected ${FORMATS[column.type.kind]}`,
+      `${file}:${line}: column ${column.name} (${formatSqlType(column.type)}) ${why}; expected ${expectedFormat(column.type)}`,
     );
   };
   if (field === null) {
@@ -287,9 +314,9 @@ function parseField(field: string | null, column: ColumnDef, file: string, line:
   try {
     switch (type.kind) {
       case 'nvarchar':
-        if (type.length !== 'max' && field.length > type.length)
+        if (type.name === undefined && type.length !== 'max' && field.length > type.length)
           fail(`has ${field.length} characters, more than ${type.length}`);
-        return field;
+        return typedValue(field, type);
       case 'bit': {
         const t = text.toLowerCase();
         if (['1', 'true', 'sí', 'si', 'yes'].includes(t)) return true;
@@ -300,13 +327,13 @@ function parseField(field: string | null, column: ColumnDef, file: string, line:
       case 'float':
         if (/^[+-]?\d+,\d+$/.test(text)) text = text.replace(',', '.');
         if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) fail(`has '${field}'`);
-        return convertValue(text, { kind: 'nvarchar', length: 'max' }, type);
+        return typedValue(text, type);
       case 'int':
       case 'bigint':
         if (!/^[+-]?\d+$/.test(text)) fail(`has '${field}'`);
-        return convertValue(text, { kind: 'nvarchar', length: 'max' }, type);
+        return typedValue(text, type);
       default:
-        return convertValue(text, { kind: 'nvarchar', length: 'max' }, type);
+        return typedValue(text, type);
     }
   } catch (error) {
     if (error instanceof CsvError) throw error;

@@ -7,7 +7,16 @@
  * other rows are clean: required values present, names of at most 255 characters, valid emails,
  * parents that exist, unique keys.
  */
-import { decimalTextFromScaled, formatDate, formatDateTime, type SqlValue } from '../sql-type.js';
+import {
+  DEFAULT_TIME_ZONE,
+  decimalTextFromScaled,
+  formatDate,
+  formatWallClock,
+  instantOfWallClock,
+  type SqlValue,
+  type ZoneOffset,
+  zoneOffsets,
+} from '../sql-type.js';
 import {
   ADDRESS_EXTRAS,
   AGREEMENT_TYPES,
@@ -90,7 +99,12 @@ export type DirtyKind =
   | 'stray-whitespace'
   | 'invalid-email'
   | 'duplicate-key'
-  | 'orphan-parent';
+  | 'orphan-parent'
+  | 'case-variant-key'
+  | 'accent-case-variant-key'
+  | 'trailing-space-key'
+  | 'leading-space-key'
+  | 'accent-distinct-key';
 
 export interface DirtyRow {
   company: string;
@@ -103,6 +117,8 @@ export interface DirtyRow {
   /** The column that is dirty. */
   column: string;
   description: string;
+  /** For the key variants: each row's spelling of the key, in `indexes` order. */
+  keys?: string[];
 }
 
 /** Row positions of the dirty terceros (a view needs at least 32 rows to hold them all). */
@@ -116,6 +132,94 @@ export const DIRTY_TERCERO_INDEX = {
 } as const;
 /** Row position of the sucursal whose tercero does not exist. */
 export const ORPHAN_SUCURSAL_INDEX = 5;
+
+/**
+ * Sucursales whose codigo_sucursal is a variant spelling of another's (a view needs at least 56
+ * sucursales to hold them all). Under Modern_Spanish_CI_AS, as SQL Server compares them:
+ * - case: 'ab-1' = 'AB-1', and 'MUÑOZ-1' = 'muñoz-1' (Ñ/ñ differ only in case);
+ * - trailing spaces are ignored: 'L-WS' = 'L-WS ';
+ * - leading spaces are not: ' L-WS2' <> 'L-WS2' in SQL Server, but the two are one key once trimmed
+ *   (the sync trims keys, and Salesforce trims text), so the broader rule makes them a collision;
+ * - accents count: 'CAFE-1' <> 'CAFÉ-1', two distinct keys (a control: neither is a duplicate).
+ * Salesforce external IDs are case-insensitive too, so each pair but the last is one key there.
+ */
+export const VARIANT_KEY_SUCURSALES = [
+  { kind: 'case-variant-key', indexes: [37, 39], keys: ['ab-1', 'AB-1'] },
+  { kind: 'accent-case-variant-key', indexes: [41, 43], keys: ['MUÑOZ-1', 'muñoz-1'] },
+  { kind: 'trailing-space-key', indexes: [45, 47], keys: ['L-WS', 'L-WS '] },
+  { kind: 'leading-space-key', indexes: [49, 51], keys: [' L-WS2', 'L-WS2'] },
+  { kind: 'accent-distinct-key', indexes: [53, 55], keys: ['CAFE-1', 'CAFÉ-1'] },
+] as const satisfies readonly { kind: DirtyKind; indexes: readonly number[]; keys: readonly string[] }[];
+
+const VARIANT_DESCRIPTIONS: Record<(typeof VARIANT_KEY_SUCURSALES)[number]['kind'], string> = {
+  'case-variant-key': 'codes differing only in case: one key under Modern_Spanish_CI_AS and in Salesforce',
+  'accent-case-variant-key': 'codes differing only in the case of Ñ/ñ: one key under a _CI_ collation',
+  'trailing-space-key':
+    'codes differing by a trailing space: one key in SQL Server (trailing spaces are ignored)',
+  'leading-space-key':
+    'codes differing by a leading space: two keys in SQL Server, one once trimmed (the sync and Salesforce trim)',
+  'accent-distinct-key':
+    'codes differing by an accent: two distinct keys under an accent-sensitive (_AS) collation',
+};
+
+/** The code of a sucursal at a variant-key position, if it is one. */
+function variantCode(index: number): string | undefined {
+  for (const v of VARIANT_KEY_SUCURSALES) {
+    const at = (v.indexes as readonly number[]).indexOf(index);
+    if (at >= 0) return v.keys[at];
+  }
+  return undefined;
+}
+
+/** Sucursales an acuerdo never points at: the orphan and the variant keys (they may be rejected). */
+const NOT_A_PARENT = new Set<number>([
+  ORPHAN_SUCURSAL_INDEX,
+  ...VARIANT_KEY_SUCURSALES.flatMap((v) => v.indexes),
+]);
+
+/**
+ * The tercero whose fecha_modificacion is a known wall-clock time of the server's time zone, so a
+ * test can check the instant the sync derives: '2026-03-01 08:00:00' in Bogotá is 2026-03-01T13:00:00Z.
+ */
+export const LOCAL_TIME_TERCERO = {
+  index: 7,
+  column: 'fecha_modificacion',
+  wallClock: '2026-03-01 08:00:00.0000000',
+} as const;
+
+export interface LocalTimeRow {
+  company: string;
+  view: ViewName;
+  key: string;
+  index: number;
+  column: string;
+  /** The DATETIME2 value as stored: the server time zone's wall clock. */
+  wallClock: string;
+  /** The instant it stands for in the given time zone (13:00Z for Bogotá). */
+  instant: Date;
+}
+
+/** The rows with a known local time in a company generated with these sizes. */
+export function localTimeRows(
+  company: string,
+  sizes: Partial<CompanySizes> = {},
+  seed = DEFAULT_SEED,
+  timeZone = DEFAULT_TIME_ZONE,
+): LocalTimeRow[] {
+  const t = LOCAL_TIME_TERCERO;
+  if (resolveSizes(company, sizes).terceros <= t.index) return [];
+  return [
+    {
+      company,
+      view: 'terceros_view',
+      key: nitForIndex(company, t.index, seed),
+      index: t.index,
+      column: t.column,
+      wallClock: t.wallClock,
+      instant: instantOfWallClock(t.wallClock, timeZone),
+    },
+  ];
+}
 
 const DIRTY_TERCEROS = new Set<number>(Object.values(DIRTY_TERCERO_INDEX));
 
@@ -179,6 +283,19 @@ export function dirtyRows(
     },
     'sucursales_view',
   );
+  for (const v of VARIANT_KEY_SUCURSALES) {
+    add(
+      {
+        kind: v.kind,
+        key: v.keys[0],
+        keys: [...v.keys],
+        indexes: [...v.indexes],
+        column: 'codigo_sucursal',
+        description: VARIANT_DESCRIPTIONS[v.kind],
+      },
+      'sucursales_view',
+    );
+  }
   return out;
 }
 
@@ -358,10 +475,16 @@ function address(rng: Rng): string {
   return `${rng.pick(STREETS)} ${rng.int(1, 180)}${letter}${bis} # ${rng.int(1, 120)}${rng.chance(0.15) ? rng.pick(['A', 'B']) : ''}-${rng.int(1, 99)}${rng.pick(ADDRESS_EXTRAS)}`;
 }
 
-function modified(rng: Rng): string {
+/** A modification time: a random instant from 2023 on, as the server time zone's wall clock shows it. */
+function modified(rng: Rng, offset: ZoneOffset): string {
   const days = DAY_2023 + rng.int(0, 900);
-  const ticks = rng.int(0, 86_399) * 10_000_000 + rng.int(0, 9_999_999);
-  return formatDateTime(days, ticks);
+  const seconds = rng.int(0, 86_399);
+  return formatWallClock((days * 86_400 + seconds) * 1000, offset, rng.int(0, 9_999_999));
+}
+
+/** Bogotá's offsets, for callers of the row functions that do not give a time zone's. */
+function defaultOffsets(): ZoneOffset {
+  return zoneOffsets(DEFAULT_TIME_ZONE);
 }
 
 function money(rng: Rng, min: number, max: number): string {
@@ -399,7 +522,13 @@ function companyName(rng: Rng): CompanyName {
 }
 
 /** The values of a tercero at an index (version > 0: the values of an update). */
-export function terceroRow(company: string, index: number, seed = DEFAULT_SEED, version = 0): TerceroRow {
+export function terceroRow(
+  company: string,
+  index: number,
+  seed = DEFAULT_SEED,
+  version = 0,
+  offset: ZoneOffset = defaultOffsets(),
+): TerceroRow {
   const rng = rowRng(company, 'terceros_view', index, seed, version);
   const name = companyName(rng);
   const tipo = rng.weighted([
@@ -423,11 +552,14 @@ export function terceroRow(company: string, index: number, seed = DEFAULT_SEED, 
     email: rng.chance(0.07) ? null : `${user}@${domain}`,
     cupo_credito: tipo === 'PROVEEDOR' ? (rng.chance(0.7) ? null : '0.00') : creditLimit(rng),
     activo: !rng.chance(0.08),
-    fecha_modificacion: modified(rng),
+    fecha_modificacion: modified(rng, offset),
   };
   if (version > 0) return row;
   const t = DIRTY_TERCERO_INDEX;
   switch (index) {
+    case LOCAL_TIME_TERCERO.index:
+      row.fecha_modificacion = LOCAL_TIME_TERCERO.wallClock;
+      break;
     case t.missingName:
       row.razon_social = null;
       break;
@@ -461,12 +593,13 @@ export function sucursalRow(
   sizes: CompanySizes,
   seed = DEFAULT_SEED,
   version = 0,
+  offset: ZoneOffset = defaultOffsets(),
 ): SucursalRow {
   const rng = rowRng(company, 'sucursales_view', index, seed, version);
   const c = city(rng, company);
   const located = !rng.chance(0.04);
   const row: SucursalRow = {
-    codigo_sucursal: sucursalCode(index),
+    codigo_sucursal: (version === 0 ? variantCode(index) : undefined) ?? sucursalCode(index),
     nit_tercero: nitForIndex(company, sucursalParentIndex(company, index, seed, sizes.terceros), seed),
     nombre: `${rng.pick(BRANCH_KINDS)} ${rng.pick(NEIGHBOURHOODS)}`,
     direccion: rng.chance(0.03) ? null : address(rng),
@@ -477,7 +610,7 @@ export function sucursalRow(
     longitud: located ? round((c.lon + (rng.next() - 0.5) * 0.1) * 1e6) / 1e6 : null,
     fecha_apertura: rng.chance(0.06) ? null : formatDate(7305 + rng.int(0, 12_783)),
     activo: !rng.chance(0.1),
-    fecha_modificacion: modified(rng),
+    fecha_modificacion: modified(rng, offset),
   };
   if (version === 0 && index === ORPHAN_SUCURSAL_INDEX) row.nit_tercero = orphanNit(company, seed);
   return row;
@@ -500,6 +633,7 @@ export function acuerdoRow(
   sizes: CompanySizes,
   seed = DEFAULT_SEED,
   version = 0,
+  offset: ZoneOffset = defaultOffsets(),
 ): AcuerdoRow {
   const rng = rowRng(company, 'acuerdos_view', index, seed, version);
   const parents = rowRng(company, 'acuerdos_view', index, seed, 0xffff);
@@ -507,7 +641,8 @@ export function acuerdoRow(
   let nit: string;
   if (sizes.sucursales > 0 && parents.chance(0.6)) {
     let s = parents.int(0, sizes.sucursales - 1);
-    if (s === ORPHAN_SUCURSAL_INDEX) s = (s + 1) % sizes.sucursales;
+    for (let guard = 0; NOT_A_PARENT.has(s) && guard < NOT_A_PARENT.size + 1; guard++)
+      s = (s + 1) % sizes.sucursales;
     sucursal = sucursalCode(s);
     nit = nitForIndex(company, sucursalParentIndex(company, s, seed, sizes.terceros), seed);
   } else {
@@ -529,7 +664,7 @@ export function acuerdoRow(
     cantidad_minima: tipo === 'VOLUMEN' || tipo === 'REBATE' ? rng.int(10, 5000) : null,
     descripcion: rng.chance(0.03) ? null : description(rng, index, tipo),
     activo: !rng.chance(0.15),
-    fecha_modificacion: modified(rng),
+    fecha_modificacion: modified(rng, offset),
   };
 }
 
@@ -539,6 +674,8 @@ export interface GeneratedCompany {
   company: string;
   sizes: CompanySizes;
   seed: number;
+  /** The server time zone whose wall clock the DATETIME2 values show. */
+  timeZone: string;
   rows(view: ViewName): Iterable<Row>;
   terceros(): Iterable<TerceroRow>;
   sucursales(): Iterable<SucursalRow>;
@@ -550,21 +687,24 @@ export function generateCompany(
   company: Company | string,
   sizes: Partial<CompanySizes> = {},
   seed = DEFAULT_SEED,
+  timeZone = DEFAULT_TIME_ZONE,
 ): GeneratedCompany {
   const s = resolveSizes(company, sizes);
+  const offset = zoneOffsets(timeZone);
   function* terceros(): Generator<TerceroRow> {
-    for (let i = 0; i < s.terceros; i++) yield terceroRow(company, i, seed);
+    for (let i = 0; i < s.terceros; i++) yield terceroRow(company, i, seed, 0, offset);
   }
   function* sucursales(): Generator<SucursalRow> {
-    for (let i = 0; i < s.sucursales; i++) yield sucursalRow(company, i, s, seed);
+    for (let i = 0; i < s.sucursales; i++) yield sucursalRow(company, i, s, seed, 0, offset);
   }
   function* acuerdos(): Generator<AcuerdoRow> {
-    for (let i = 0; i < s.acuerdos; i++) yield acuerdoRow(company, i, s, seed);
+    for (let i = 0; i < s.acuerdos; i++) yield acuerdoRow(company, i, s, seed, 0, offset);
   }
   return {
     company,
     sizes: s,
     seed,
+    timeZone,
     terceros,
     sucursales,
     acuerdos,
@@ -582,8 +722,9 @@ export function generatedRow(
   sizes: CompanySizes,
   seed = DEFAULT_SEED,
   version = 0,
+  offset: ZoneOffset = defaultOffsets(),
 ): Row {
-  if (view === 'terceros_view') return terceroRow(company, index, seed, version);
-  if (view === 'sucursales_view') return sucursalRow(company, index, sizes, seed, version);
-  return acuerdoRow(company, index, sizes, seed, version);
+  if (view === 'terceros_view') return terceroRow(company, index, seed, version, offset);
+  if (view === 'sucursales_view') return sucursalRow(company, index, sizes, seed, version, offset);
+  return acuerdoRow(company, index, sizes, seed, version, offset);
 }

@@ -8,10 +8,17 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type ColumnDef, type ObjectDef, quoteIdent } from '../sql/translate.js';
-import { toStorage } from '../sql/values.js';
-import { formatSqlType, parseSqlType, type SqlType, type SqlValue } from '../sql-type.js';
+import {
+  checkTimeZone,
+  DEFAULT_TIME_ZONE,
+  formatColumnType,
+  parseSqlType,
+  type SqlValue,
+} from '../sql-type.js';
 import { type CsvCompany, csvFingerprint, listCsvCompanies } from './csv.js';
 import { DEFAULT_SEED, generateCompany, resolveSizes } from './generator.js';
+import { sqliteColumnType, storageValue } from './storage.js';
+import { TYPES_TABLE, TYPES_VIEW, TYPES_VIEW_COLUMNS, typesViewRows } from './tipos.js';
 import {
   COMPANIES,
   type CompanySizes,
@@ -25,7 +32,7 @@ import {
 } from './views.js';
 
 /** Bump when the generator or the file layout changes: older files are then regenerated. */
-export const STORE_VERSION = 4;
+export const STORE_VERSION = 5;
 export const DEFAULT_DATA_DIR = '.data/sqlserver';
 
 export interface CompanyManifest {
@@ -34,6 +41,8 @@ export interface CompanyManifest {
   source: 'generated' | 'csv';
   sizes?: CompanySizes;
   seed?: number;
+  /** The server time zone whose wall clock the generated DATETIME2 values show. */
+  timeZone?: string;
   csvFingerprint?: string;
 }
 
@@ -55,6 +64,8 @@ export interface PrepareOptions {
   sizes?: Partial<Record<string, Partial<CompanySizes>>>;
   csvDir?: string;
   seed?: number;
+  /** The server time zone (IANA, default America/Bogota): generated DATETIME2 values are its wall clock. */
+  timeZone?: string;
   /** Told what is being generated or loaded (the CLI prints it to stderr). */
   log?: (message: string) => void;
 }
@@ -80,21 +91,6 @@ function writeManifest(dataDir: string, manifest: Manifest): void {
   renameSync(`${file}.tmp`, file);
 }
 
-function sqliteType(type: SqlType): string {
-  switch (type.kind) {
-    case 'nvarchar':
-      return 'TEXT COLLATE NOCASE';
-    case 'float':
-      return 'REAL';
-    case 'date':
-    case 'datetime2':
-    case 'datetime':
-      return 'TEXT';
-    default:
-      return 'INTEGER';
-  }
-}
-
 function createSchema(db: Database.Database): void {
   db.exec(`
     CREATE TABLE _catalog (object TEXT NOT NULL, sqlite_name TEXT NOT NULL, ordinal INTEGER NOT NULL,
@@ -104,14 +100,14 @@ function createSchema(db: Database.Database): void {
 }
 
 function createView(db: Database.Database, view: string, table: string, columns: ColumnDef[]): void {
-  const defs = columns.map((c) => `${quoteIdent(c.name)} ${sqliteType(c.type)}`).join(', ');
+  const defs = columns.map((c) => `${quoteIdent(c.name)} ${sqliteColumnType(c.type)}`).join(', ');
   db.exec(`CREATE TABLE ${quoteIdent(table)} (${defs})`);
   db.exec(
     `CREATE VIEW ${quoteIdent(view)} AS SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table)}`,
   );
   const insert = db.prepare('INSERT INTO _catalog VALUES (?, ?, ?, ?, ?, ?)');
   columns.forEach((c, i) => {
-    insert.run(view, view, i, c.name, formatSqlType(c.type), c.nullable ? 1 : 0);
+    insert.run(view, view, i, c.name, formatColumnType(c.type), c.nullable ? 1 : 0);
   });
 }
 
@@ -134,7 +130,7 @@ function fillTable(
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as ColumnDef;
-      values[i] = toStorage(row[i] ?? null, column.type);
+      values[i] = storageValue(row[i] ?? null, column.type);
     }
     insert.run(values);
     count++;
@@ -163,8 +159,14 @@ function buildFile(file: string, fill: (db: Database.Database) => void): void {
   ready.close();
 }
 
-function generateFile(file: string, company: string, sizes: CompanySizes, seed: number): void {
-  const generated = generateCompany(company, sizes, seed);
+function generateFile(
+  file: string,
+  company: string,
+  sizes: CompanySizes,
+  seed: number,
+  timeZone: string,
+): void {
+  const generated = generateCompany(company, sizes, seed, timeZone);
   buildFile(file, (db) => {
     for (const view of VIEWS) {
       const columns = VIEW_COLUMNS[view];
@@ -176,6 +178,8 @@ function generateFile(file: string, company: string, sizes: CompanySizes, seed: 
       fillTable(db, VIEW_TABLES[view], columns, rows);
       createIndex(db, VIEW_TABLES[view], VIEW_KEYS[view]);
     }
+    createView(db, TYPES_VIEW, TYPES_TABLE, TYPES_VIEW_COLUMNS);
+    fillTable(db, TYPES_TABLE, TYPES_VIEW_COLUMNS, typesViewRows());
     // Parent look-ups for changeRows (which never deletes a row that has children).
     createIndex(db, 'sucursales', 'nit_tercero');
     createIndex(db, 'acuerdos', 'nit_tercero');
@@ -211,6 +215,7 @@ function sameSizes(a: CompanySizes | undefined, b: CompanySizes): boolean {
 export function prepareData(options: PrepareOptions): CompanyDatabase[] {
   const dataDir = path.resolve(options.dataDir);
   const log = options.log ?? (() => undefined);
+  const timeZone = checkTimeZone(options.timeZone ?? DEFAULT_TIME_ZONE);
   if (options.reset) {
     for (const file of [manifestPath(dataDir), ...COMPANIES.map((c) => path.join(dataDir, `${c}.sqlite`))]) {
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
@@ -254,6 +259,7 @@ export function prepareData(options: PrepareOptions): CompanyDatabase[] {
         before?.source === 'generated' &&
         before.sizes !== undefined &&
         existsSync(file) &&
+        (before.timeZone ?? DEFAULT_TIME_ZONE) === timeZone &&
         (options.seed === undefined || before.seed === options.seed) &&
         (requested === undefined || sameSizes(before.sizes, resolveSizes(company, requested)));
       const sizes =
@@ -263,7 +269,7 @@ export function prepareData(options: PrepareOptions): CompanyDatabase[] {
         log(
           `generating ${company}: ${sizes.terceros} terceros, ${sizes.sucursales} sucursales, ${sizes.acuerdos} acuerdos`,
         );
-        generateFile(file, company, sizes, seed);
+        generateFile(file, company, sizes, seed, timeZone);
       }
       manifest.companies[company] = {
         database: databaseNameFor(company),
@@ -271,6 +277,7 @@ export function prepareData(options: PrepareOptions): CompanyDatabase[] {
         source: 'generated',
         sizes,
         seed,
+        timeZone,
       };
     }
   }

@@ -12,7 +12,7 @@ import { convertValue } from '../sql/values.js';
 import { parseSqlType, type SqlValue } from '../sql-type.js';
 import { ProtocolError } from '../tds/buffers.js';
 import { buildPreloginResponse, parseLogin7, parsePrelogin, TdsVersion } from '../tds/login.js';
-import { type ClientMessage, MessageWriter, PacketReader, PacketType, Status } from '../tds/packets.js';
+import { type ClientMessage, MessageWriter, PacketType, Status } from '../tds/packets.js';
 import { PROC_NAMES, ProcId, parseRpc, parseSqlBatch, type RpcParameter } from '../tds/requests.js';
 import {
   COLLATION,
@@ -29,6 +29,13 @@ import {
   writeReturnStatus,
 } from '../tds/tokens.js';
 import { type ResultColumn, rowEncoder, writeColMetadata } from '../tds/types.js';
+import {
+  type EncryptionOutcome,
+  encryptionName,
+  negotiateEncryption,
+  type TlsMode,
+} from '../tls/negotiate.js';
+import { TdsTransport, type TlsContexts } from '../tls/transport.js';
 import { registerFunctions } from './functions.js';
 
 export interface DatabaseEntry {
@@ -46,7 +53,47 @@ export interface ServerContext {
   defaultDatabase: string;
   serverName: string;
   version: string;
+  /** PRELOGIN encryption setting; contexts are absent when mode is 'off' (no certificate). */
+  tls: { mode: TlsMode; contexts?: TlsContexts };
+  /** IANA zone whose wall-clock time GETDATE() returns. */
+  timeZone: string;
   log(message: string): void;
+}
+
+/**
+ * The zone's wall-clock time at `instant`, as a Date whose UTC fields read that wall-clock time (the
+ * way a DATETIME carries it: no zone), and the zone's offset from UTC in minutes.
+ */
+export function wallClock(
+  instant: Date,
+  format: Intl.DateTimeFormat,
+): { local: Date; offsetMinutes: number } {
+  const parts: Record<string, number> = {};
+  for (const p of format.formatToParts(instant)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const whole = Date.UTC(
+    parts.year ?? 1970,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
+  const offsetMinutes = Math.round((whole - (instant.getTime() - instant.getUTCMilliseconds())) / 60000);
+  return { local: new Date(whole + instant.getUTCMilliseconds()), offsetMinutes };
+}
+
+/** What wallClock() needs: the zone's date and time fields, 24-hour. */
+export function zoneFormat(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
 }
 
 export const PRODUCT_VERSION: [number, number, number, number] = [16, 0, 1000, 6];
@@ -66,7 +113,10 @@ interface Execution {
 
 export class TdsConnection {
   private state: State = 'prelogin';
-  private readonly reader = new PacketReader();
+  private readonly transport: TdsTransport;
+  /** What PRELOGIN negotiated: LOGIN7 must then come through TLS. */
+  private encryption: EncryptionOutcome = 'none';
+  private readonly zone: Intl.DateTimeFormat;
   private readonly queue: ClientMessage[] = [];
   private processing = false;
   private packetSize = DEFAULT_PACKET_SIZE;
@@ -85,20 +135,31 @@ export class TdsConnection {
   });
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly ctx: ServerContext,
     readonly spid: number,
   ) {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.wake());
+    this.zone = zoneFormat(ctx.timeZone);
+    this.transport = new TdsTransport(
+      socket,
+      {
+        message: (message) => this.onMessage(message),
+        drain: () => this.wake(),
+        failure: (reason) => {
+          this.ctx.log(`connection ${this.spid}: ${reason}; closing it`);
+          this.destroy();
+        },
+      },
+      ctx.tls.contexts,
+    );
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => this.onClose());
   }
 
   /** Closes the socket; the SQLite handle is closed once the request in progress has let go of it. */
   destroy(): void {
-    this.socket.destroy();
+    this.transport.destroy();
     this.onClose();
   }
 
@@ -136,23 +197,13 @@ export class TdsConnection {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  private onData(chunk: Buffer): void {
-    let messages: ClientMessage[];
-    try {
-      messages = this.reader.push(chunk);
-    } catch (error) {
-      this.ctx.log(`connection ${this.spid}: ${(error as Error).message}; closing it`);
-      this.destroy();
-      return;
-    }
-    for (const message of messages) {
-      if (message.type === PacketType.ATTENTION) {
-        if (this.state !== 'ready') continue;
-        this.attentionPending = true;
-        this.wake();
-      } else {
-        this.queue.push(message);
-      }
+  private onMessage(message: ClientMessage): void {
+    if (message.type === PacketType.ATTENTION) {
+      if (this.state !== 'ready') return;
+      this.attentionPending = true;
+      this.wake();
+    } else {
+      this.queue.push(message);
     }
     void this.pump();
   }
@@ -184,7 +235,7 @@ export class TdsConnection {
   }
 
   private writer(): MessageWriter {
-    return new MessageWriter(this.socket, this.packetSize, this.spid);
+    return new MessageWriter(this.transport, this.packetSize, this.spid);
   }
 
   private sendAttentionAck(): void {
@@ -198,14 +249,12 @@ export class TdsConnection {
     switch (this.state) {
       case 'prelogin':
         if (message.type === PacketType.PRELOGIN) {
-          parsePrelogin(message.payload);
-          const w = new MessageWriter(this.socket, this.packetSize, 0);
-          w.out.bytes(buildPreloginResponse(PRODUCT_VERSION));
-          w.end();
-          this.state = 'login';
+          this.prelogin(message);
           return;
         }
         if (message.type === PacketType.LOGIN7) {
+          if (this.ctx.tls.mode === 'required' && !this.transport.encrypted)
+            throw new ProtocolError('LOGIN7 without PRELOGIN while the server requires encryption');
           this.login(message);
           return;
         }
@@ -226,14 +275,40 @@ export class TdsConnection {
 
   /* ------------------------------------------------------------ login ------------------------------------------------------------ */
 
+  /** Answers PRELOGIN with the negotiated encryption and starts the in-band TLS handshake if any. */
+  private prelogin(message: ClientMessage): void {
+    const prelogin = parsePrelogin(message.payload);
+    const negotiated = this.transport.strict
+      ? { answer: 0x01, outcome: 'none' as const } // TDS 8: already inside TLS
+      : negotiateEncryption(this.ctx.tls.mode, prelogin.encryption);
+    const w = new MessageWriter(this.transport, this.packetSize, 0);
+    w.out.bytes(buildPreloginResponse(PRODUCT_VERSION, negotiated.answer));
+    w.end();
+    this.encryption = negotiated.outcome;
+    if (negotiated.outcome === 'refuse') {
+      this.ctx.log(
+        `connection ${this.spid}: the client sent ${encryptionName(prelogin.encryption)} but the server requires encryption (--tls required); closing it`,
+      );
+      this.transport.end();
+      this.state = 'closed';
+      return;
+    }
+    if (negotiated.outcome !== 'none') this.transport.startHandshake();
+    this.state = 'login';
+  }
+
   private login(message: ClientMessage): void {
+    if (this.encryption !== 'none' && !this.transport.encrypted) {
+      throw new ProtocolError('LOGIN7 arrived in plain text although PRELOGIN negotiated encryption');
+    }
+    if (this.encryption === 'login') this.transport.dropTls();
     const login = parseLogin7(message.payload);
     const w = this.writer();
     const fail = (errors: { number: number; severity: number; state: number; message: string }[]): void => {
       for (const e of errors) writeError(w.out, { ...e, serverName: this.ctx.serverName, line: 1 });
       writeDone(w.out, Token.DONE, DoneStatus.ERROR, CurCmd.NONE, 0);
       w.end();
-      this.socket.end();
+      this.transport.end();
       this.state = 'closed';
     };
     const loginFailed = (state: number) => ({
@@ -549,16 +624,24 @@ export class TdsConnection {
     more: number,
   ): Promise<boolean> {
     const database = this.database as DatabaseEntry;
-    const compiled = compileSelect(statement, {
+    const instant = new Date();
+    const clock = wallClock(instant, this.zone);
+    const bind = {
       database: database.name,
-      lookup: (name) => database.catalog.get(name.toLowerCase()),
+      lookup: (name: string) => database.catalog.get(name.toLowerCase()),
       params: exec.params,
       missingParams: exec.missing,
-      now: new Date(),
+      // GETDATE()/SYSDATETIME()/CURRENT_TIMESTAMP: the server zone's wall-clock time. The UTC
+      // instant and the offset are there for GETUTCDATE()/SYSUTCDATETIME()/SYSDATETIMEOFFSET().
+      now: clock.local,
+      utcNow: instant,
+      timeZone: this.ctx.timeZone,
+      offsetMinutes: clock.offsetMinutes,
       version: this.ctx.version,
       spid: this.spid,
       serverName: this.ctx.serverName,
-    });
+    };
+    const compiled = compileSelect(statement, bind);
     const prepared = this.prepare(compiled.sql);
     prepared.raw(true);
     prepared.safeIntegers(compiled.safeIntegers);

@@ -14,7 +14,10 @@ export type Expr =
   | { k: 'column'; parts: string[]; text: string }
   | { k: 'func'; name: string; args: Expr[]; star: boolean; distinct: boolean }
   | { k: 'unary'; op: '-' | '+'; expr: Expr }
-  | { k: 'binary'; op: '+' | '-' | '*' | '/' | '%'; left: Expr; right: Expr };
+  | { k: 'binary'; op: '+' | '-' | '*' | '/' | '%'; left: Expr; right: Expr }
+  | { k: 'case'; whens: { cond: Condition; result: Expr }[]; else?: Expr }
+  | { k: 'cast'; expr: Expr; type: string; style?: Expr; fn: 'CAST' | 'CONVERT' }
+  | { k: 'collate'; expr: Expr; collation: string };
 
 export type CompareOp = '=' | '<>' | '<' | '>' | '<=' | '>=';
 
@@ -30,10 +33,18 @@ export type Condition =
 export type SelectItem = { k: 'star'; qualifier?: string } | { k: 'expr'; expr: Expr; alias?: string };
 
 export interface TableRef {
-  /** Name parts as written: [name], [schema, name] or [database, schema, name]. */
+  /** Name parts as written: [name], [schema, name] or [database, schema, name]; empty for a subquery. */
   parts: string[];
   text: string;
   alias?: string;
+  /** FROM (SELECT ...) AS alias. */
+  subquery?: SelectStatement;
+}
+
+export interface JoinClause {
+  type: 'inner' | 'left';
+  table: TableRef;
+  on: Condition;
 }
 
 export interface OrderItem {
@@ -47,10 +58,13 @@ export interface SelectStatement {
   top?: Expr;
   items: SelectItem[];
   from?: TableRef;
+  joins?: JoinClause[];
   where?: Condition;
   orderBy?: OrderItem[];
   offset?: Expr;
   fetch?: Expr;
+  /** EXEC sp_describe_first_result_set @tsql, @params: the statement is described, not run. */
+  describe?: { tsql: Expr; params?: Expr };
 }
 
 export type Statement =
@@ -113,7 +127,7 @@ const UNSUPPORTED_STATEMENTS = new Set(
 
 /** Clauses and operators inside a SELECT that the emulator does not run. */
 const UNSUPPORTED_IN_SELECT = new Set(
-  'JOIN INNER LEFT RIGHT FULL CROSS OUTER GROUP HAVING UNION EXCEPT INTERSECT INTO FOR OPTION PIVOT UNPIVOT TABLESAMPLE CASE EXISTS OVER COLLATE'.split(
+  'RIGHT FULL CROSS GROUP HAVING UNION EXCEPT INTERSECT INTO FOR OPTION PIVOT UNPIVOT TABLESAMPLE EXISTS OVER APPLY'.split(
     ' ',
   ),
 );
@@ -237,10 +251,66 @@ class Parser {
       this.i++;
       return { k: 'use', database: name.value };
     }
+    if (isKeyword(t, 'EXEC', 'EXECUTE') && this.isDescribe()) return this.describe();
     if (t.kind === 'word' && UNSUPPORTED_STATEMENTS.has(t.value.toUpperCase()))
       throw notSupported(t.value.toUpperCase());
     if (t.kind === 'op' && t.text === '(') throw notSupported('(subquery)');
     return this.fail();
+  }
+
+  /** EXEC [sys.]sp_describe_first_result_set ... */
+  private isDescribe(): boolean {
+    const names: string[] = [];
+    let j = 1;
+    for (;;) {
+      const t = this.peek(j);
+      if (t.kind !== 'word' && t.kind !== 'quoted') break;
+      names.push(t.value.toLowerCase());
+      if (this.peek(j + 1).text !== '.') break;
+      j += 2;
+    }
+    const last = names[names.length - 1];
+    return (
+      last === 'sp_describe_first_result_set' &&
+      names.slice(0, -1).every((n) => ['sys', 'master'].includes(n))
+    );
+  }
+
+  private describe(): SelectStatement {
+    this.i++;
+    while (this.peek().text === '.') this.i += 2;
+    this.i++;
+    const args: { name?: string; value: Expr }[] = [];
+    while (this.t.kind !== 'eof' && this.t.text !== ';' && !this.startsStatement(this.t)) {
+      if (this.t.kind === 'param' && this.peek().text === '=') {
+        const name = this.t.value.toLowerCase();
+        this.i += 2;
+        args.push({ name, value: this.expr() });
+      } else args.push({ value: this.expr() });
+      if (!this.op(',')) break;
+    }
+    const named = (name: string, index: number): Expr | undefined =>
+      args.find((a) => a.name === name)?.value ??
+      (args[index]?.name === undefined ? args[index]?.value : undefined);
+    for (const a of args) {
+      if (a.name !== undefined && !['@tsql', '@params', '@browse_information_mode'].includes(a.name)) {
+        throw new SqlServerError(
+          8145,
+          `${a.name} is not a parameter for procedure sp_describe_first_result_set.`,
+        );
+      }
+    }
+    const tsql = named('@tsql', 0);
+    if (tsql === undefined) {
+      throw new SqlServerError(
+        201,
+        "Procedure or function 'sp_describe_first_result_set' expects parameter '@tsql', which was not supplied.",
+        { state: 4 },
+      );
+    }
+    const params = named('@params', 1);
+    const describe = params === undefined ? { tsql } : { tsql, params };
+    return { k: 'select', distinct: false, items: [], describe };
   }
 
   private set(): Statement {
@@ -321,8 +391,10 @@ class Parser {
     this.checkUnsupported();
     if (this.keyword('FROM')) {
       statement.from = this.tableRef();
+      const joins = this.joins();
+      if (joins.length > 0) statement.joins = joins;
       this.checkUnsupported();
-      if (this.t.text === ',') throw notSupported('JOIN');
+      if (this.t.text === ',') throw notSupported('comma-separated tables in FROM (write INNER JOIN ... ON)');
     }
     if (this.keyword('WHERE')) statement.where = this.condition();
     this.checkUnsupported();
@@ -354,6 +426,30 @@ class Parser {
       });
     }
     return statement;
+  }
+
+  /** [INNER] JOIN t [AS] a ON ..., LEFT [OUTER] JOIN ...; RIGHT, FULL and CROSS are refused. */
+  private joins(): JoinClause[] {
+    const joins: JoinClause[] = [];
+    for (;;) {
+      let type: 'inner' | 'left';
+      if (this.keyword('JOIN')) type = 'inner';
+      else if (isKeyword(this.t, 'INNER') && isKeyword(this.peek(), 'JOIN')) {
+        this.i += 2;
+        type = 'inner';
+      } else if (isKeyword(this.t, 'LEFT')) {
+        this.i++;
+        this.keyword('OUTER');
+        this.expectKeyword('JOIN');
+        type = 'left';
+      } else if (isKeyword(this.t, 'RIGHT', 'FULL', 'CROSS')) {
+        throw notSupported(`${this.t.value.toUpperCase()} JOIN`);
+      } else return joins;
+      if (isKeyword(this.t, 'LOOP', 'HASH', 'MERGE', 'REMOTE')) throw notSupported('join hints');
+      const table = this.tableRef();
+      this.expectKeyword('ON');
+      joins.push({ type, table, on: this.condition() });
+    }
   }
 
   private checkUnsupported(): void {
@@ -413,7 +509,7 @@ class Parser {
 
   private tableRef(): TableRef {
     const start = this.t.pos;
-    if (this.t.text === '(') throw notSupported('(subquery)');
+    if (this.t.text === '(') return this.derivedTable();
     const parts: string[] = [];
     for (;;) {
       const t = this.t;
@@ -433,6 +529,23 @@ class Parser {
     const alias = this.alias();
     if (isKeyword(this.t, 'WITH') && this.peek().text === '(') throw notSupported('table hints');
     return alias === undefined ? { parts, text } : { parts, text, alias };
+  }
+
+  /** (SELECT ...) AS alias: the alias is required, and ORDER BY only with TOP or OFFSET. */
+  private derivedTable(): TableRef {
+    this.i++;
+    if (!isKeyword(this.t, 'SELECT')) this.fail();
+    const subquery = this.select();
+    this.expectOp(')');
+    if (subquery.orderBy !== undefined && subquery.top === undefined && subquery.offset === undefined) {
+      throw new SqlServerError(
+        1033,
+        'The ORDER BY clause is invalid in views, inline functions, derived tables, subqueries, and common table expressions, unless TOP, OFFSET or FOR XML is also specified.',
+      );
+    }
+    const alias = this.alias();
+    if (alias === undefined) this.fail(this.tokens[this.i - 1]);
+    return { parts: [], text: alias, alias, subquery };
   }
 
   private textBetween(start: number, end: Token): string {
@@ -566,7 +679,14 @@ class Parser {
       this.i++;
       return { k: 'unary', op: t.text, expr: this.unary() };
     }
-    return this.primary();
+    const expr = this.primary();
+    if (this.keyword('COLLATE')) {
+      const name = this.t;
+      if (name.kind !== 'word') this.fail();
+      this.i++;
+      return { k: 'collate', expr, collation: name.value };
+    }
+    return expr;
   }
 
   private primary(): Expr {
@@ -605,7 +725,9 @@ class Parser {
             this.i++;
             return { k: 'func', name: 'GETDATE', args: [], star: false, distinct: false };
           }
-          if (upper === 'CASE' || upper === 'EXISTS') throw notSupported(upper);
+          if (upper === 'EXISTS') throw notSupported(upper);
+          if (upper === 'CASE') return this.caseExpr();
+          if ((upper === 'CAST' || upper === 'CONVERT') && this.peek().text === '(') return this.cast(upper);
           const callable = this.peek().text === '(' && CALLABLE_KEYWORDS.has(upper);
           if (isReserved(t) && !callable) this.fail();
           if (this.peek().text === '(') return this.call(t);
@@ -615,6 +737,60 @@ class Parser {
       default:
         return this.fail();
     }
+  }
+
+  /** CASE [operand] WHEN ... THEN ... [ELSE ...] END; a simple CASE becomes operand = value tests. */
+  private caseExpr(): Expr {
+    this.i++;
+    const operand = isKeyword(this.t, 'WHEN') ? undefined : this.expr();
+    const whens: { cond: Condition; result: Expr }[] = [];
+    while (this.keyword('WHEN')) {
+      const cond: Condition =
+        operand === undefined
+          ? this.condition()
+          : { k: 'compare', op: '=', left: operand, right: this.expr() };
+      this.expectKeyword('THEN');
+      whens.push({ cond, result: this.expr() });
+    }
+    if (whens.length === 0) this.fail();
+    const otherwise = this.keyword('ELSE') ? this.expr() : undefined;
+    this.expectKeyword('END');
+    return otherwise === undefined ? { k: 'case', whens } : { k: 'case', whens, else: otherwise };
+  }
+
+  /** CAST(expr AS type) and CONVERT(type, expr [, style]). */
+  private cast(fn: 'CAST' | 'CONVERT'): Expr {
+    this.i += 2;
+    if (fn === 'CAST') {
+      const expr = this.expr();
+      this.expectKeyword('AS');
+      const type = this.typeName();
+      this.expectOp(')');
+      return { k: 'cast', expr, type, fn };
+    }
+    const type = this.typeName();
+    this.expectOp(',');
+    const expr = this.expr();
+    const style = this.op(',') ? this.expr() : undefined;
+    this.expectOp(')');
+    return style === undefined ? { k: 'cast', expr, type, fn } : { k: 'cast', expr, type, style, fn };
+  }
+
+  /** A data type as written: NVARCHAR(50), DECIMAL(18, 2), VARCHAR(MAX), INT. */
+  private typeName(): string {
+    const name = this.t;
+    if (name.kind !== 'word' && name.kind !== 'quoted') this.fail();
+    this.i++;
+    if (!this.op('(')) return name.value;
+    const args: string[] = [];
+    do {
+      const t = this.t;
+      if (t.kind !== 'number' && !isKeyword(t, 'MAX')) this.fail();
+      args.push(t.text.toUpperCase());
+      this.i++;
+    } while (this.op(','));
+    this.expectOp(')');
+    return `${name.value}(${args.join(',')})`;
   }
 
   private call(name: Token): Expr {

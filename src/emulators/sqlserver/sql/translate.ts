@@ -3,15 +3,34 @@
  * type from the catalog (declared column types), the parameter declarations or the literal, never
  * from the values the query returns.
  */
-import { dateTimeFromJsDate, type SqlType, type SqlValue, sameType } from '../sql-type.js';
+import {
+  dateTimeFromJsDate,
+  formatSqlType,
+  parseSqlType,
+  type SqlType,
+  type SqlValue,
+  sameType,
+} from '../sql-type.js';
+import { DEFAULT_COLLATION, parseCollation } from './collation.js';
+import { describeRows } from './describe.js';
 import { invalidColumn, invalidObject, notSupported, SqlServerError } from './errors.js';
-import type { CompareOp, Condition, Expr, SelectStatement } from './parser.js';
-import { clash, convertValue, type StorageValue, toStorage } from './values.js';
+import {
+  type CompareOp,
+  type Condition,
+  type Expr,
+  parseBatch,
+  parseParamDeclarations,
+  type SelectStatement,
+  type TableRef,
+} from './parser.js';
+import { clash, convertExplicit, convertValue, type StorageValue, toStorage } from './values.js';
 
 export interface ColumnDef {
   name: string;
   type: SqlType;
   nullable: boolean;
+  /** Character columns: the column's collation; the database's default when absent. */
+  collation?: string;
 }
 
 export interface ObjectDef {
@@ -39,12 +58,20 @@ export interface BindContext {
   version: string;
   spid: number;
   serverName: string;
+  /** The database's default collation (literals, parameters, CAST results, columns without one). */
+  collation?: string;
+  /** Seed of the order in which ORDER BY returns rows it leaves tied (default DEFAULT_TIE_SEED). */
+  tieSeed?: number;
 }
+
+export const DEFAULT_TIE_SEED = 1;
 
 export interface OutputColumn {
   name: string;
   type: SqlType;
   nullable: boolean;
+  /** Character outputs: the collation the value carries. */
+  collation?: string;
 }
 
 export interface CompiledSelect {
@@ -67,7 +94,33 @@ interface Typed {
   columnName?: string;
   /** Arithmetic over DECIMAL values, computed in floating point: fine to compare, not to return. */
   approximate?: boolean;
+  /** Character values: their collation, explicit (COLLATE) or implicit (a column's); none is the default. */
+  coll?: { name: string; explicit: boolean };
 }
+
+/** A table, view or derived table in FROM, with the name its columns are qualified by. */
+interface Source {
+  parts: string[];
+  alias?: string;
+  sqlAlias: string;
+  columns: { name: string; sql: string; type: SqlType; nullable: boolean; collation: string }[];
+}
+
+/** Bind values shared by a query and its derived tables. */
+class BindState {
+  readonly binds: Record<string, StorageValue> = {};
+  count = 0;
+}
+
+const OPERATION_NAMES: Record<string, string> = {
+  '=': 'equal to',
+  '<>': 'not equal to',
+  '<': 'less than',
+  '>': 'greater than',
+  '<=': 'less than or equal to',
+  '>=': 'greater than or equal to',
+  like: 'like',
+};
 
 const PRECEDENCE: Record<SqlType['kind'], number> = {
   datetime2: 9,
@@ -101,50 +154,27 @@ const KNOWN_BUILTINS = new Set(
 );
 
 export function compileSelect(statement: SelectStatement, ctx: BindContext): CompiledSelect {
-  return new Binder(ctx).select(statement);
+  return new Binder(ctx, new BindState()).select(statement);
 }
 
 class Binder {
-  private readonly binds: Record<string, StorageValue> = {};
-  private bindCount = 0;
-  private object: ObjectDef | undefined;
-  private tableParts: string[] = [];
-  private alias: string | undefined;
+  private readonly binds: Record<string, StorageValue>;
+  private readonly sources: Source[] = [];
   private readonly scope: { where: boolean } = { where: false };
+  private readonly defaultCollation: string;
 
-  constructor(private readonly ctx: BindContext) {}
+  constructor(
+    private readonly ctx: BindContext,
+    private readonly state: BindState,
+  ) {
+    this.binds = state.binds;
+    this.defaultCollation = parseCollation(ctx.collation ?? DEFAULT_COLLATION).name;
+  }
 
   select(s: SelectStatement): CompiledSelect {
-    if (s.from !== undefined) {
-      this.bindFrom(s.from.parts, s.from.text);
-      this.alias = s.from.alias;
-    }
-    const outputs: { typed: Typed; name: string }[] = [];
-    for (const item of s.items) {
-      if (item.k === 'star') {
-        if (this.object === undefined) {
-          throw new SqlServerError(263, 'Must specify table to select from.');
-        }
-        if (item.qualifier !== undefined && !this.qualifierMatches([item.qualifier])) {
-          throw new SqlServerError(4104, `The multi-part identifier "${item.qualifier}" could not be bound.`);
-        }
-        for (const column of this.object.columns) {
-          outputs.push({
-            typed: {
-              sql: `t.${quoteIdent(column.name)}`,
-              type: column.type,
-              nullable: column.nullable,
-              usesColumns: true,
-            },
-            name: column.name,
-          });
-        }
-        continue;
-      }
-      const typed = this.expr(item.expr);
-      if (typed.approximate === true) throw notSupported('arithmetic on DECIMAL values in the select list');
-      outputs.push({ typed, name: item.alias ?? typed.columnName ?? '' });
-    }
+    if (s.describe !== undefined) return this.describe(s.describe);
+    const from = this.fromClause(s);
+    const outputs = this.selectList(s);
     const hasAggregate = outputs.some((o) => o.typed.aggregate === true);
     if (hasAggregate) {
       const bad = outputs.find((o) => o.typed.usesColumns === true);
@@ -155,42 +185,158 @@ class Binder {
         );
       }
     }
-
-    const columns: OutputColumn[] = outputs.map((o) => {
-      if (o.typed.type === null) return { name: o.name, type: { kind: 'int' }, nullable: true };
-      return { name: o.name, type: o.typed.type, nullable: o.typed.nullable };
-    });
-
-    let sql = `SELECT ${s.distinct ? 'DISTINCT ' : ''}${outputs.map((o, i) => `${o.typed.sql} AS c${i}`).join(', ')}`;
-    if (this.object !== undefined) sql += ` FROM ${quoteIdent(this.object.sqliteName)} AS t`;
+    const columns: OutputColumn[] = outputs.map((o) => this.outputColumn(o));
+    const distinctByKey = s.distinct && !hasAggregate;
+    let sql = `SELECT ${s.distinct && !distinctByKey ? 'DISTINCT ' : ''}${outputs.map((o, i) => `${o.typed.sql} AS c${i}`).join(', ')}`;
+    sql += from;
     if (s.where !== undefined) {
       this.scope.where = true;
       sql += ` WHERE ${this.condition(s.where)}`;
       this.scope.where = false;
     }
-    if (s.orderBy !== undefined && s.orderBy.length > 0) {
-      const parts = s.orderBy.map((item) => {
-        const expr = this.orderExpr(item.expr, outputs, s.distinct);
-        if (hasAggregate && expr.usesColumns === true) {
-          throw new SqlServerError(
-            8127,
-            `Column "${expr.columnName ?? ''}" is invalid in the ORDER BY clause because it is not contained in either an aggregate function or the GROUP BY clause.`,
-          );
-        }
-        return `${expr.sql}${item.desc ? ' DESC' : ''}`;
-      });
-      sql += ` ORDER BY ${parts.join(', ')}`;
+    if (distinctByKey) {
+      // DISTINCT under the collations: one row per group of values equal under them.
+      sql += ` GROUP BY ${columns.map((c, i) => this.keySql(`c${i}`, c.type, c.collation)).join(', ')}`;
     }
-    if (s.top !== undefined) {
-      const top = this.rowCount(s.top, 'TOP');
-      sql += ` LIMIT ${top}`;
-    } else if (s.offset !== undefined) {
-      const offset = this.rowCount(s.offset, 'OFFSET');
-      const fetch = s.fetch === undefined ? -1n : this.rowCount(s.fetch, 'FETCH');
-      sql += ` LIMIT ${fetch} OFFSET ${offset}`;
-    }
+    sql += this.orderBy(s, outputs, columns, hasAggregate);
+    sql += this.limit(s);
     const safeIntegers = columns.some((c) => c.type.kind === 'bigint' || c.type.kind === 'decimal');
     return { sql, binds: this.binds, columns, safeIntegers };
+  }
+
+  private outputColumn(o: { typed: Typed; name: string }): OutputColumn {
+    if (o.typed.type === null) return { name: o.name, type: { kind: 'int' }, nullable: true };
+    const column: OutputColumn = { name: o.name, type: o.typed.type, nullable: o.typed.nullable };
+    if (o.typed.type.kind === 'nvarchar') column.collation = o.typed.coll?.name ?? this.defaultCollation;
+    return column;
+  }
+
+  /** SQL comparing values of a type as SQL Server does: character values by their collation key. */
+  private keySql(sql: string, type: SqlType | null, collation: string | undefined): string {
+    if (type?.kind !== 'nvarchar') return sql;
+    return `tsql_ck(${sql}, '${collation ?? this.defaultCollation}')`;
+  }
+
+  private fromClause(s: SelectStatement): string {
+    if (s.from === undefined) return '';
+    let sql = ` FROM ${this.addSource(s.from)}`;
+    for (const join of s.joins ?? []) {
+      const source = this.addSource(join.table);
+      if (join.type === 'left') {
+        const added = this.sources[this.sources.length - 1] as Source;
+        for (const column of added.columns) column.nullable = true;
+      }
+      sql += ` ${join.type === 'left' ? 'LEFT JOIN' : 'JOIN'} ${source} ON ${this.condition(join.on)}`;
+    }
+    return sql;
+  }
+
+  private selectList(s: SelectStatement): { typed: Typed; name: string }[] {
+    const outputs: { typed: Typed; name: string }[] = [];
+    for (const item of s.items) {
+      if (item.k === 'star') {
+        if (this.sources.length === 0) throw new SqlServerError(263, 'Must specify table to select from.');
+        const sources =
+          item.qualifier === undefined
+            ? this.sources
+            : this.sources.filter((x) => this.matches(x, [item.qualifier ?? '']));
+        if (sources.length === 0) {
+          throw new SqlServerError(4104, `The multi-part identifier "${item.qualifier}" could not be bound.`);
+        }
+        for (const source of sources) {
+          for (const column of source.columns) {
+            outputs.push({ typed: this.columnTyped(column), name: column.name });
+          }
+        }
+        continue;
+      }
+      const typed = this.expr(item.expr);
+      if (typed.approximate === true) throw notSupported('arithmetic on DECIMAL values in the select list');
+      outputs.push({ typed, name: item.alias ?? typed.columnName ?? '' });
+    }
+    return outputs;
+  }
+
+  private orderBy(
+    s: SelectStatement,
+    outputs: { typed: Typed; name: string }[],
+    columns: OutputColumn[],
+    hasAggregate: boolean,
+  ): string {
+    if (s.orderBy === undefined || s.orderBy.length === 0) return '';
+    const parts = s.orderBy.map((item) => {
+      const expr = this.orderExpr(item.expr, outputs, s.distinct);
+      if (hasAggregate && expr.usesColumns === true) {
+        throw new SqlServerError(
+          8127,
+          `Column "${expr.columnName ?? ''}" is invalid in the ORDER BY clause because it is not contained in either an aggregate function or the GROUP BY clause.`,
+        );
+      }
+      const collation = expr.coll?.name ?? this.defaultCollation;
+      return `${this.keySql(expr.sql, expr.type, collation)}${item.desc ? ' DESC' : ''}`;
+    });
+    // Rows the ORDER BY leaves tied come back in no particular order, as on SQL Server.
+    if (!hasAggregate) {
+      parts.push(
+        `tsql_tie(${this.ctx.tieSeed ?? DEFAULT_TIE_SEED}, ${columns.map((_, i) => `c${i}`).join(', ')})`,
+      );
+    }
+    return ` ORDER BY ${parts.join(', ')}`;
+  }
+
+  private limit(s: SelectStatement): string {
+    if (s.top !== undefined) return ` LIMIT ${this.rowCount(s.top, 'TOP')}`;
+    if (s.offset !== undefined) {
+      const offset = this.rowCount(s.offset, 'OFFSET');
+      const fetch = s.fetch === undefined ? -1n : this.rowCount(s.fetch, 'FETCH');
+      return ` LIMIT ${fetch} OFFSET ${offset}`;
+    }
+    return '';
+  }
+
+  /** sp_describe_first_result_set: the columns the first SELECT of @tsql would return, as rows. */
+  private describe(d: NonNullable<SelectStatement['describe']>): CompiledSelect {
+    const text = this.constantText(d.tsql, '@tsql');
+    const declared = d.params === undefined ? '' : this.constantText(d.params, '@params');
+    const params = new Map<string, BoundParam>();
+    for (const p of parseParamDeclarations(declared ?? '')) {
+      params.set(p.name.toLowerCase(), {
+        name: p.name,
+        type: parseSqlType(p.type, { lenient: true }),
+        value: null,
+      });
+    }
+    const first = parseBatch(text ?? '').find((st) => st.k === 'select');
+    const described =
+      first === undefined || first.k !== 'select'
+        ? []
+        : new Binder({ ...this.ctx, params, missingParams: new Set() }, new BindState()).select(first)
+            .columns;
+    const { columns, rows } = describeRows(described);
+    const values = rows.map(
+      (row) => `(${row.map((v, i) => this.bindOrNull(v, (columns[i] as OutputColumn).type)).join(', ')})`,
+    );
+    const select = columns.map((_, i) => `column${i + 1} AS c${i}`).join(', ');
+    const sql =
+      values.length === 0
+        ? `SELECT ${columns.map((_, i) => `NULL AS c${i}`).join(', ')} WHERE 0`
+        : `SELECT ${select} FROM (VALUES ${values.join(', ')})`;
+    return { sql, binds: this.binds, columns, safeIntegers: false };
+  }
+
+  private bindOrNull(value: SqlValue, type: SqlType): string {
+    return value === null ? 'NULL' : this.bind(value, type);
+  }
+
+  private constantText(e: Expr, name: string): string | null {
+    const typed = this.expr(e);
+    if (typed.constant === undefined || (typed.type !== null && typed.type.kind !== 'nvarchar')) {
+      throw new SqlServerError(214, `Procedure expects parameter '${name}' of type 'nvarchar(max)'.`, {
+        state: 1,
+      });
+    }
+    const value = typed.constant.value;
+    return value === null ? null : String(value);
   }
 
   private rowCount(expr: Expr, clause: 'TOP' | 'OFFSET' | 'FETCH'): bigint {
@@ -226,7 +372,54 @@ class Binder {
     return value;
   }
 
-  private bindFrom(parts: string[], text: string): void {
+  /** Adds a table, view or derived table to FROM; returns its SQL. */
+  private addSource(ref: TableRef): string {
+    const sqlAlias = `t${this.sources.length}`;
+    const exposed = (ref.alias ?? ref.parts[ref.parts.length - 1] ?? '').toLowerCase();
+    const clash = this.sources.find(
+      (x) => (x.alias ?? x.parts[x.parts.length - 1] ?? '').toLowerCase() === exposed,
+    );
+    if (clash !== undefined) {
+      throw new SqlServerError(
+        1013,
+        `The objects "${ref.alias ?? ref.text}" and "${clash.alias ?? clash.parts.join('.')}" in the FROM clause have the same exposed names. Use correlation names to distinguish them.`,
+      );
+    }
+    if (ref.subquery !== undefined) {
+      const inner = new Binder(this.ctx, this.state).select(ref.subquery);
+      const alias = ref.alias ?? '';
+      const seen = new Set<string>();
+      const columns = inner.columns.map((c, i) => {
+        if (c.name === '') {
+          throw new SqlServerError(8155, `No column name was specified for column ${i + 1} of '${alias}'.`);
+        }
+        if (seen.has(c.name.toLowerCase())) {
+          throw new SqlServerError(
+            8156,
+            `The column '${c.name}' was specified multiple times for '${alias}'.`,
+          );
+        }
+        seen.add(c.name.toLowerCase());
+        return { ...c, sql: `${sqlAlias}.c${i}`, collation: c.collation ?? this.defaultCollation };
+      });
+      this.sources.push({ parts: [], alias, sqlAlias, columns });
+      return `(${inner.sql}) AS ${sqlAlias}`;
+    }
+    const object = this.lookupObject(ref.parts, ref.text);
+    const columns = object.columns.map((c) => ({
+      name: c.name,
+      sql: `${sqlAlias}.${quoteIdent(c.name)}`,
+      type: c.type,
+      nullable: c.nullable,
+      collation: parseCollation(c.collation ?? this.defaultCollation).name,
+    }));
+    const source: Source = { parts: ref.parts, sqlAlias, columns };
+    if (ref.alias !== undefined) source.alias = ref.alias;
+    this.sources.push(source);
+    return `${quoteIdent(object.sqliteName)} AS ${sqlAlias}`;
+  }
+
+  private lookupObject(parts: string[], text: string): ObjectDef {
     const name = parts[parts.length - 1] ?? '';
     if (parts.length >= 2) {
       const schema = parts[parts.length - 2] ?? '';
@@ -240,14 +433,14 @@ class Binder {
     }
     const object = this.ctx.lookup(name);
     if (object === undefined) throw invalidObject(text);
-    this.object = object;
-    this.tableParts = parts;
+    return object;
   }
 
-  private qualifierMatches(qualifier: string[]): boolean {
+  /** Whether a qualifier (alias, or [db.][schema.]name without an alias) names a source. */
+  private matches(source: Source, qualifier: string[]): boolean {
     const q = qualifier.map((p) => p.toLowerCase());
-    if (this.alias !== undefined) return q.length === 1 && q[0] === this.alias.toLowerCase();
-    const table = this.tableParts.map((p) => p.toLowerCase());
+    if (source.alias !== undefined) return q.length === 1 && q[0] === source.alias.toLowerCase();
+    const table = source.parts.map((p) => p.toLowerCase());
     const name = table[table.length - 1];
     if (q.length === 1) return q[0] === name;
     if (q.length === 2) return q[1] === name && q[0] === 'dbo';
@@ -255,8 +448,20 @@ class Binder {
     return false;
   }
 
+  private columnTyped(column: Source['columns'][number], written?: string): Typed {
+    const typed: Typed = {
+      sql: column.sql,
+      type: column.type,
+      nullable: column.nullable,
+      usesColumns: true,
+      columnName: written ?? column.name,
+    };
+    if (column.type.kind === 'nvarchar') typed.coll = { name: column.collation, explicit: false };
+    return typed;
+  }
+
   private bind(value: SqlValue, type: SqlType): string {
-    const name = `b${this.bindCount++}`;
+    const name = `b${this.state.count++}`;
     this.binds[name] = toStorage(value, type);
     return `@${name}`;
   }
@@ -264,7 +469,16 @@ class Binder {
   private constant(value: SqlValue, type: SqlType | null): Typed {
     if (value === null || type === null)
       return { sql: 'NULL', type, nullable: true, constant: { value: null } };
-    return { sql: this.bind(value, type), type, nullable: false, constant: { value } };
+    let sql: string;
+    try {
+      sql = this.bind(value, type);
+    } catch (error) {
+      // A value the storage cannot hold (a DECIMAL beyond 64 bits) fails only if it is ever read
+      // from SQLite, not when an outer CAST folds it (CAST(CAST(N'...' AS DECIMAL(38,2)) AS NVARCHAR)).
+      if (!(error instanceof SqlServerError)) throw error;
+      sql = `tsql_raise(${error.number}, ${this.bind(error.message, { kind: 'nvarchar', length: 'max' })})`;
+    }
+    return { sql, type, nullable: false, constant: { value } };
   }
 
   /* ------------------------------------------------------------ expressions ------------------------------------------------------------ */
@@ -333,7 +547,97 @@ class Binder {
         return this.arithmetic(e.op, this.expr(e.left), this.expr(e.right));
       case 'func':
         return this.call(e);
+      case 'case':
+        return this.caseExpr(e);
+      case 'cast':
+        return this.cast(e);
+      case 'collate': {
+        const inner = this.expr(e.expr);
+        if (inner.type !== null && inner.type.kind !== 'nvarchar') {
+          throw new SqlServerError(
+            447,
+            `Expression type ${formatSqlType(inner.type).toLowerCase().replace(/\(.*$/, '')} is invalid for COLLATE clause.`,
+          );
+        }
+        return { ...inner, coll: { name: parseCollation(e.collation).name, explicit: true } };
+      }
     }
+  }
+
+  /** CASE WHEN ... THEN ... ELSE ... END: the result type is the THENs' and ELSE's of highest precedence. */
+  private caseExpr(e: Extract<Expr, { k: 'case' }>): Typed {
+    const conditions = e.whens.map((w) => this.condition(w.cond));
+    const branches = e.whens.map((w) => this.expr(w.result));
+    if (e.else !== undefined) branches.push(this.expr(e.else));
+    const result = this.resultOf(branches);
+    const sqls = branches.map((b) => this.convertSql(b, result.type));
+    let sql = 'CASE';
+    conditions.forEach((c, i) => {
+      sql += ` WHEN ${c} THEN ${sqls[i]}`;
+    });
+    sql += e.else === undefined ? ' END' : ` ELSE ${sqls[sqls.length - 1]} END`;
+    return { ...result, sql, nullable: e.else === undefined || branches.some((b) => b.nullable) };
+  }
+
+  /** The type of CASE / COALESCE branches: highest precedence, widest length; the collation they share. */
+  private resultOf(branches: Typed[]): Typed & { type: SqlType } {
+    const typed = branches.filter((b): b is Typed & { type: SqlType } => b.type !== null);
+    let type: SqlType = typed[0]?.type ?? { kind: 'int' };
+    for (const b of typed) {
+      if (PRECEDENCE[b.type.kind] > PRECEDENCE[type.kind]) type = b.type;
+    }
+    if (type.kind === 'nvarchar') {
+      const lengths = typed.map((b) => (b.type.kind === 'nvarchar' ? b.type.length : 30));
+      type = {
+        kind: 'nvarchar',
+        length: lengths.includes('max') ? 'max' : Math.max(...(lengths as number[])),
+      };
+    } else if (type.kind === 'decimal') {
+      const decimals = typed.flatMap((b) => (b.type.kind === 'decimal' ? [b.type] : []));
+      const scale = Math.max(...decimals.map((d) => d.scale));
+      const whole = Math.max(...decimals.map((d) => d.precision - d.scale));
+      type = { kind: 'decimal', precision: Math.min(38, whole + scale), scale };
+    }
+    const result: Typed & { type: SqlType } = {
+      sql: '',
+      type,
+      nullable: branches.every((b) => b.nullable),
+      usesColumns: branches.some((b) => b.usesColumns === true),
+      aggregate: branches.some((b) => b.aggregate === true),
+    };
+    if (type.kind === 'nvarchar') {
+      const coll = this.resolveCollation(branches, 'CASE');
+      if (coll !== undefined) result.coll = coll;
+    }
+    return result;
+  }
+
+  /** CAST(x AS type) / CONVERT(type, x, style): exact conversions, done by tsql_conv row by row. */
+  private cast(e: Extract<Expr, { k: 'cast' }>): Typed {
+    const written = /^\s*n?(var)?char\s*$/i.test(e.type) ? `${e.type}(30)` : e.type;
+    const to = parseSqlType(written, { lenient: true });
+    const inner = this.expr(e.expr);
+    let style: number | undefined;
+    if (e.style !== undefined) {
+      const s = this.expr(e.style);
+      if (s.constant === undefined || s.type?.kind !== 'int')
+        throw notSupported('CONVERT with a style that is not an integer literal');
+      style = s.constant.value === null ? undefined : Number(s.constant.value);
+    }
+    const base = {
+      type: to,
+      nullable: inner.nullable,
+      usesColumns: inner.usesColumns === true,
+      aggregate: inner.aggregate === true,
+    };
+    if (inner.type === null) return { ...base, sql: 'NULL' };
+    if (inner.constant !== undefined) {
+      const value = convertExplicit(inner.constant.value, inner.type, to, style);
+      return { ...this.constant(value, to), ...base, constant: { value } };
+    }
+    if (sameType(inner.type, to)) return { ...inner, ...base, sql: inner.sql, columnName: undefined };
+    const sql = `tsql_conv(${inner.sql}, '${formatSqlType(inner.type)}', '${formatSqlType(to)}', ${style ?? 'NULL'})`;
+    return { ...base, sql };
   }
 
   private numberLiteral(text: string): Typed {
@@ -371,20 +675,21 @@ class Binder {
   }
 
   private column(parts: string[], text: string): Typed {
-    const name = parts[parts.length - 1] ?? '';
-    if (this.object === undefined) throw invalidColumn(name);
-    if (parts.length > 1 && !this.qualifierMatches(parts.slice(0, -1))) {
-      throw new SqlServerError(4104, `The multi-part identifier "${text}" could not be bound.`);
+    const name = (parts[parts.length - 1] ?? '').toLowerCase();
+    if (parts.length > 1) {
+      const source = this.sources.find((x) => this.matches(x, parts.slice(0, -1)));
+      if (source === undefined) {
+        throw new SqlServerError(4104, `The multi-part identifier "${text}" could not be bound.`);
+      }
+      const column = source.columns.find((c) => c.name.toLowerCase() === name);
+      if (column === undefined) throw invalidColumn(parts[parts.length - 1] ?? '');
+      return this.columnTyped(column, parts[parts.length - 1]);
     }
-    const column = this.object.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
-    if (column === undefined) throw invalidColumn(name);
-    return {
-      sql: `t.${quoteIdent(column.name)}`,
-      type: column.type,
-      nullable: column.nullable,
-      usesColumns: true,
-      columnName: name,
-    };
+    const found = this.sources.flatMap((x) => x.columns.filter((c) => c.name.toLowerCase() === name));
+    if (found.length > 1) throw new SqlServerError(209, `Ambiguous column name '${parts[0]}'.`);
+    const column = found[0];
+    if (column === undefined) throw invalidColumn(parts[0] ?? '');
+    return this.columnTyped(column, parts[0]);
   }
 
   private orderExpr(e: Expr, outputs: { typed: Typed; name: string }[], distinct: boolean): Typed {
@@ -429,12 +734,14 @@ class Binder {
       const l = length(left.type);
       const r = length(right.type);
       const total = l === 'max' || r === 'max' || l + r > 4000 ? 'max' : l + r;
+      const coll = this.resolveCollation([left, right], 'add');
       return {
         sql: `(${left.sql} || ${right.sql})`,
         type: { kind: 'nvarchar', length: total },
         nullable: true,
         usesColumns,
         aggregate,
+        ...(coll === undefined ? {} : { coll }),
       };
     }
     for (const side of [left, right]) {
@@ -530,8 +837,9 @@ class Binder {
         argCount(1);
         const a = this.expr(e.args[0] as Expr);
         this.checkNotNestedAggregate(a);
+        const counted = e.distinct ? this.keySql(a.sql, a.type, a.coll?.name) : a.sql;
         return {
-          sql: `COUNT(${e.distinct ? 'DISTINCT ' : ''}${a.sql})`,
+          sql: `COUNT(${e.distinct ? 'DISTINCT ' : ''}${counted})`,
           type,
           nullable: false,
           aggregate: true,
@@ -543,7 +851,57 @@ class Binder {
         argCount(1);
         const a = this.expr(e.args[0] as Expr);
         this.checkNotNestedAggregate(a);
+        if (a.type?.kind === 'nvarchar') {
+          // The smallest / largest under the collation, not by code points.
+          const collation = a.coll?.name ?? this.defaultCollation;
+          const sql = `tsql_${name.toLowerCase()}(${a.sql}, '${collation}')`;
+          return { sql, type: a.type, nullable: true, aggregate: true, ...(a.coll ? { coll: a.coll } : {}) };
+        }
         return { sql: `${name}(${a.sql})`, type: a.type, nullable: true, aggregate: true };
+      }
+      case 'COALESCE': {
+        if (e.args.length < 2) {
+          throw new SqlServerError(189, 'The coalesce function requires 2 to 254 arguments.', {
+            severity: 15,
+          });
+        }
+        const args = e.args.map((arg) => this.expr(arg));
+        const result = this.resultOf(args);
+        const sql = `COALESCE(${args.map((a) => this.convertSql(a, result.type)).join(', ')})`;
+        return { ...result, sql, nullable: args.every((a) => a.nullable) };
+      }
+      case 'NULLIF': {
+        argCount(2);
+        const [a, b] = e.args.map((arg) => this.expr(arg)) as [Typed, Typed];
+        return {
+          ...a,
+          sql: `CASE WHEN ${this.compare('=', a, b)} THEN NULL ELSE ${a.sql} END`,
+          nullable: true,
+          constant: undefined,
+          columnName: undefined,
+        };
+      }
+      case 'SUBSTRING':
+      case 'LEFT':
+      case 'RIGHT':
+        return this.substringCall(name, e);
+      case 'REPLACE': {
+        argCount(3);
+        const args = e.args.map((arg) => this.expr(arg));
+        for (const a of args) {
+          if (a.type !== null && a.type.kind !== 'nvarchar')
+            throw notSupported('REPLACE on a non-character value');
+        }
+        const collation = this.resolveCollation(args, 'replace');
+        const result: Typed = {
+          sql: `tsql_replace(${args.map((a) => a.sql).join(', ')}, '${collation?.name ?? this.defaultCollation}')`,
+          type: { kind: 'nvarchar', length: 'max' },
+          nullable: args.some((a) => a.nullable),
+          usesColumns: args.some((a) => a.usesColumns === true),
+          aggregate: args.some((a) => a.aggregate === true),
+        };
+        if (collation !== undefined) result.coll = collation;
+        return result;
       }
       default:
         if (KNOWN_BUILTINS.has(name)) throw notSupported(`${name} function`);
@@ -552,6 +910,29 @@ class Binder {
           state: 10,
         });
     }
+  }
+
+  /** SUBSTRING(s, start, length), LEFT(s, n), RIGHT(s, n) on character values. */
+  private substringCall(name: string, e: Extract<Expr, { k: 'func' }>): Typed {
+    const count = name === 'SUBSTRING' ? 3 : 2;
+    if (e.args.length !== count || e.star) {
+      throw new SqlServerError(174, `The ${name.toLowerCase()} function requires ${count} argument(s).`, {
+        severity: 15,
+      });
+    }
+    const [text, ...numbers] = e.args.map((arg) => this.expr(arg)) as [Typed, ...Typed[]];
+    if (text.type !== null && text.type.kind !== 'nvarchar')
+      throw notSupported(`${name} on a non-character value`);
+    const ints = numbers.map((n) => this.convertSql(n, { kind: 'bigint' }));
+    return {
+      ...text,
+      sql: `tsql_${name.toLowerCase()}(${text.sql}, ${ints.join(', ')})`,
+      type: text.type ?? { kind: 'nvarchar', length: 1 },
+      nullable: true,
+      constant: undefined,
+      columnName: undefined,
+      usesColumns: [text, ...numbers].some((a) => a.usesColumns === true),
+    };
   }
 
   /** SQL Server's Msg 147: aggregates belong in the select list, not in WHERE. */
@@ -677,7 +1058,8 @@ class Binder {
             throw notSupported('LIKE on a non-character value');
         }
         const escapeSql = c.escape === undefined ? 'NULL' : this.expr(c.escape).sql;
-        return `(${c.not ? 'NOT ' : ''}tsql_like(${e.sql}, ${p.sql}, ${escapeSql}))`;
+        const collation = this.resolveCollation([e, p], 'like')?.name ?? this.defaultCollation;
+        return `(${c.not ? 'NOT ' : ''}tsql_like(${e.sql}, ${p.sql}, ${escapeSql}, '${collation}'))`;
       }
       case 'in': {
         const e = this.expr(c.expr);
@@ -694,7 +1076,41 @@ class Binder {
 
   private compare(op: CompareOp, left: Typed, right: Typed): string {
     const [l, r] = this.unify(left, right);
+    if (left.type?.kind === 'nvarchar' && right.type?.kind === 'nvarchar') {
+      const collation = this.resolveCollation([left, right], OPERATION_NAMES[op] ?? op)?.name;
+      return `(${this.keySql(l, left.type, collation)} ${op} ${this.keySql(r, right.type, collation)})`;
+    }
     return `(${l} ${op} ${r})`;
+  }
+
+  /**
+   * SQL Server's collation precedence: an explicit COLLATE wins, then a column's collation, then the
+   * database default; two different explicit, or two different column collations, are Msg 468.
+   */
+  private resolveCollation(
+    operands: Typed[],
+    operation: string,
+  ): { name: string; explicit: boolean } | undefined {
+    const labels = operands.flatMap((o) =>
+      o.type?.kind === 'nvarchar' && o.coll !== undefined ? [o.coll] : [],
+    );
+    const explicit = labels.filter((l) => l.explicit);
+    const pool = explicit.length > 0 ? explicit : labels;
+    const first = pool[0];
+    const other = pool.find((l) => l.name !== first?.name);
+    if (first !== undefined && other !== undefined) {
+      if (explicit.length > 0) {
+        throw new SqlServerError(
+          451,
+          `Cannot resolve collation conflict between "${first.name}" and "${other.name}" in ${operation} operator for ${operation} operation.`,
+        );
+      }
+      throw new SqlServerError(
+        468,
+        `Cannot resolve the collation conflict between "${first.name}" and "${other.name}" in the ${operation} operation.`,
+      );
+    }
+    return first;
   }
 }
 

@@ -195,3 +195,128 @@ export function fromStorage(value: unknown, type: SqlType): SqlValue {
       return String(value);
   }
 }
+
+/* ------------------------------------------------------- CAST and CONVERT ------------------------------------------------------- */
+
+const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
+/** CONVERT style codes accepted from a date/time type to a character string. */
+export const DATE_STYLES = [0, 100, 23, 101, 103, 108, 112, 120, 121, 126, 127];
+
+/** A float as CAST(f AS NVARCHAR) writes it: 6 significant digits, exponent with 3 digits ('1.23457e+006'). */
+export function floatToText(value: number): string {
+  if (value === 0) return '0';
+  if (!Number.isFinite(value)) return String(value);
+  const exponent = Math.floor(Math.log10(Math.abs(value)));
+  if (exponent < -4 || exponent >= 6) {
+    const [mantissa = '', exp = '0'] = value.toExponential(5).split('e');
+    const m = mantissa.replace(/\.?0+$/, '');
+    const e = Number(exp);
+    return `${m}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(3, '0')}`;
+  }
+  const fixed = value.toPrecision(6);
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+function styleError(style: number, from: string, toText: boolean): SqlServerError {
+  return new SqlServerError(
+    281,
+    toText
+      ? `${style} is not a valid style number when converting from ${from} to a character string.`
+      : `${style} is not a valid style number when converting to ${from}.`,
+  );
+}
+
+/** A date/time value ('YYYY-MM-DD[ HH:MM:SS.fffffff]') written in a CONVERT style. */
+export function temporalToText(value: string, from: SqlType, style: number | undefined): string {
+  const date = value.slice(0, 10);
+  const [yyyy = '', mm = '', dd = ''] = date.split('-');
+  const time = from.kind === 'date' ? '00:00:00.0000000' : value.slice(11);
+  const digits = from.kind === 'datetime2' ? from.scale : from.kind === 'datetime' ? 3 : 0;
+  const fraction = time.slice(9, 9 + digits);
+  const hms = time.slice(0, 8);
+  const withFraction = digits > 0 ? `${hms}.${fraction}` : hms;
+  const s = style ?? (from.kind === 'datetime' ? 0 : 121);
+  if (!DATE_STYLES.includes(s)) throw styleError(s, typeName(from), true);
+  const dateOnly = from.kind === 'date';
+  switch (s) {
+    case 0:
+    case 100: {
+      const hour = Number(hms.slice(0, 2));
+      const h12 = hour % 12 === 0 ? 12 : hour % 12;
+      const month = MONTHS[Number(mm) - 1] ?? '';
+      return `${month} ${String(Number(dd)).padStart(2, ' ')} ${yyyy} ${String(h12).padStart(2, ' ')}:${hms.slice(3, 5)}${hour < 12 ? 'AM' : 'PM'}`;
+    }
+    case 23:
+      return date;
+    case 101:
+      return `${mm}/${dd}/${yyyy}`;
+    case 103:
+      return `${dd}/${mm}/${yyyy}`;
+    case 108:
+      return hms;
+    case 112:
+      return `${yyyy}${mm}${dd}`;
+    case 120:
+      return dateOnly ? date : `${date} ${hms}`;
+    case 121:
+      return dateOnly ? date : `${date} ${withFraction}`;
+    default: {
+      // 126, 127: ISO 8601 with a 'T'; no fraction when it is zero.
+      if (dateOnly) return date;
+      return /^0*$/.test(fraction) ? `${date}T${hms}` : `${date}T${withFraction}`;
+    }
+  }
+}
+
+/** Parses a character string as a date/time in a CONVERT style (ISO forms are always accepted). */
+export function textToTemporal(text: string, style: number | undefined, to: SqlType): string {
+  const trimmed = text.trim();
+  let iso = trimmed;
+  const dmy = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(.*)$/.exec(trimmed);
+  if (style !== undefined && ![0, 100, 23, 101, 103, 112, 120, 121, 126, 127].includes(style)) {
+    throw styleError(style, typeName(to), false);
+  }
+  if (dmy !== null && (style === 103 || style === 101)) {
+    const [first = '', second = '', year = '', rest = ''] = dmy.slice(1);
+    const [day, month] = style === 103 ? [first, second] : [second, first];
+    iso = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}${rest}`;
+  } else if (/^\d{8}$/.test(trimmed)) {
+    iso = `${trimmed.slice(0, 4)}-${trimmed.slice(4, 6)}-${trimmed.slice(6, 8)}`;
+  }
+  return String(convertValue(iso, { kind: 'nvarchar', length: 'max' }, to));
+}
+
+function textFits(text: string, to: SqlType, from: SqlType | null): string {
+  if (to.kind !== 'nvarchar' || to.length === 'max' || text.length <= to.length) return text;
+  if (from === null || from.kind === 'nvarchar') return text.slice(0, to.length);
+  throw new SqlServerError(
+    8115,
+    `Arithmetic overflow error converting expression to data type ${typeName(to)}.`,
+  );
+}
+
+/** CAST(value AS to) or CONVERT(to, value, style): explicit conversion, SQL Server's rules. */
+export function convertExplicit(
+  value: SqlValue,
+  from: SqlType | null,
+  to: SqlType,
+  style?: number,
+): SqlValue {
+  if (value === null) return null;
+  if (to.kind === 'nvarchar') {
+    let text: string;
+    if (from !== null && (from.kind === 'date' || from.kind === 'datetime' || from.kind === 'datetime2')) {
+      text = temporalToText(String(value), from, style);
+    } else if (typeof value === 'number' && from?.kind === 'float') text = floatToText(value);
+    else if (typeof value === 'boolean') text = value ? '1' : '0';
+    else text = String(value);
+    return textFits(text, to, from);
+  }
+  if (
+    (to.kind === 'date' || to.kind === 'datetime' || to.kind === 'datetime2') &&
+    typeof value === 'string'
+  ) {
+    if (from === null || from.kind === 'nvarchar') return textToTemporal(value, style, to);
+  }
+  return convertValue(value, from, to);
+}

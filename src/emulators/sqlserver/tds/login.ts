@@ -1,4 +1,5 @@
 /** PRELOGIN and LOGIN7 ([MS-TDS] 2.2.6.4 and 2.2.6.5). */
+import { Encryption } from '../tls/negotiate.js';
 import { BufferReader, BufferWriter, ProtocolError } from './buffers.js';
 
 const PreloginOption = {
@@ -12,7 +13,7 @@ const PreloginOption = {
   TERMINATOR: 0xff,
 } as const;
 
-export const Encryption = { OFF: 0x00, ON: 0x01, NOT_SUP: 0x02, REQ: 0x03 } as const;
+export { Encryption };
 
 export interface Prelogin {
   encryption?: number;
@@ -37,10 +38,13 @@ export function parsePrelogin(payload: Buffer): Prelogin {
 }
 
 /**
- * The server's PRELOGIN answer: version, encryption NOT_SUP (the emulator speaks plain TDS on
- * loopback), no instance, no thread id, MARS off.
+ * The server's PRELOGIN answer: version, the negotiated encryption (see tls/negotiate.ts), no
+ * instance, no thread id, MARS off.
  */
-export function buildPreloginResponse(version: [number, number, number, number]): Buffer {
+export function buildPreloginResponse(
+  version: [number, number, number, number],
+  encryption: number = Encryption.NOT_SUP,
+): Buffer {
   const options: [number, Buffer][] = [
     [
       PreloginOption.VERSION,
@@ -53,7 +57,7 @@ export function buildPreloginResponse(version: [number, number, number, number])
         version[3] & 0xff,
       ]),
     ],
-    [PreloginOption.ENCRYPTION, Buffer.from([Encryption.NOT_SUP])],
+    [PreloginOption.ENCRYPTION, Buffer.from([encryption])],
     [PreloginOption.INSTOPT, Buffer.from([0x00])],
     [PreloginOption.THREADID, Buffer.alloc(0)],
     [PreloginOption.MARS, Buffer.from([0x00])],

@@ -3,7 +3,6 @@
  * negotiated size ([MS-TDS] 2.2.3). The header is 8 bytes: type, status, length (big-endian, header
  * included), SPID (big-endian), packet id, window.
  */
-import type { Socket } from 'node:net';
 import { BufferWriter, ProtocolError } from './buffers.js';
 
 export const PacketType = {
@@ -30,6 +29,12 @@ export const HEADER_LENGTH = 8;
 const MAX_PACKET = 32768;
 /** A client message larger than this is refused (the largest real one is a long query text). */
 const MAX_MESSAGE = 64 * 1024 * 1024;
+
+/** Where a message's packets go: the socket, or the TLS session over it. */
+export interface PacketSink {
+  write(data: Buffer): boolean;
+  readonly destroyed: boolean;
+}
 
 export interface ClientMessage {
   type: number;
@@ -106,7 +111,7 @@ export class MessageWriter {
   private readonly payloadSize: number;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: PacketSink,
     packetSize: number,
     private readonly spid: number,
     private readonly type: number = PacketType.TABULAR_RESULT,

@@ -1,4 +1,5 @@
 /** Encoders for the reply tokens the emulator sends ([MS-TDS] 2.2.7). */
+import { ACCEPTED_COLLATIONS, collationInfo, DEFAULT_COLLATION } from '../sql-type.js';
 import type { BufferWriter } from './buffers.js';
 
 export const Token = {
@@ -37,10 +38,25 @@ export const EnvChangeType = {
 } as const;
 
 /**
- * SQL_Latin1_General_CP1_CI_AS, SQL Server's default: LCID 0x0409, flags ignore-case/kana/width
- * (0xD0 in the third byte), version 0, sort id 52 (code page 1252).
+ * The 5-byte TDS COLLATION ([MS-TDS] 2.2.5.1.2) of a collation name: LCID (20 bits), flags (ignore
+ * case, accent, kana, width, BIN, BIN2, UTF8), version (4 bits), sort id. Modern_Spanish_CI_AS is
+ * 0A 0C D0 00 00 (LCID 0x0C0A, ignore case/kana/width); tedious picks the code page (1252) from the LCID.
  */
-export const COLLATION = Buffer.from([0x09, 0x04, 0xd0, 0x00, 0x34]);
+export function collationBytes(name: string): Buffer {
+  const info = collationInfo(name);
+  if (info === undefined)
+    throw new RangeError(`unknown collation '${name}'; supported: ${ACCEPTED_COLLATIONS}`);
+  return Buffer.from([
+    info.lcid & 0xff,
+    (info.lcid >>> 8) & 0xff,
+    ((info.lcid >>> 16) & 0x0f) | ((info.flags & 0x0f) << 4),
+    ((info.flags & 0xf0) >>> 4) | ((info.version & 0x0f) << 4),
+    info.sortId & 0xff,
+  ]);
+}
+
+/** The database's default collation (sent in the login's ENVCHANGE): Modern_Spanish_CI_AS. */
+export const COLLATION = collationBytes(DEFAULT_COLLATION);
 
 export function writeLoginAck(
   w: BufferWriter,

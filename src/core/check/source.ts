@@ -4,8 +4,14 @@
  */
 import type { EntityConfig } from '../config/load.js';
 import type { FieldMapping } from '../config/schema.js';
-import { columnCaseSensitive, formatColumnType, type SourceColumn, textLength } from './columns.js';
-import { findField, type ObjectDescribe, TEXT_FIELD_TYPES } from './describe.js';
+import {
+  columnCaseSensitive,
+  formatColumnType,
+  type SourceColumn,
+  sqlFamily,
+  textLength,
+} from './columns.js';
+import { findField, NUMBER_FIELD_TYPES, type ObjectDescribe, TEXT_FIELD_TYPES } from './describe.js';
 import { type Problem, problemError, problemWarning } from './problems.js';
 import { sourceIntoMapping } from './types.js';
 
@@ -72,6 +78,36 @@ function lengthProblem(
   ];
 }
 
+const INTEGER_DIGITS: Record<string, number> = { tinyint: 3, smallint: 5, int: 10, bigint: 19 };
+
+/** Digits left of the decimal point a column can hold; undefined when unknown (FLOAT, MONEY...). */
+function integerDigits(column: SourceColumn): number | undefined {
+  const family = sqlFamily(column.type);
+  if (family === 'integer') return INTEGER_DIGITS[column.type.toLowerCase()];
+  if (family === 'decimal' && column.precision !== undefined) return column.precision - (column.scale ?? 0);
+  return undefined;
+}
+
+function rangeProblem(
+  key: string,
+  column: SourceColumn,
+  object: ObjectDescribe | undefined,
+  name: string,
+): Problem[] {
+  const field = object && findField(object, name);
+  if (!field || !NUMBER_FIELD_TYPES.has(field.type)) return [];
+  const digits = integerDigits(column);
+  const room = field.type === 'int' ? field.digits : field.precision - field.scale;
+  if (digits === undefined || room <= 0 || digits <= room) return [];
+  return [
+    problemWarning(
+      key,
+      `${column.name} ${formatColumnType(column)} can hold ${digits} digits before the decimal point; ${field.name} takes ${room}: larger values fail NUMBER_OUTSIDE_VALID_RANGE`,
+      `widen ${field.name} in Salesforce, or check that the data stays within ${room} digits`,
+    ),
+  ];
+}
+
 function mappedField(
   entity: EntityConfig,
   name: string,
@@ -91,6 +127,7 @@ function mappedField(
     if (verdict.level !== 'ok') {
       problems.push({ severity: verdict.level, key, problem: verdict.problem, fix: verdict.fix });
     }
+    problems.push(...rangeProblem(key, only, object, name));
   }
   problems.push(...lengthProblem(key, mapping, columns, object, name));
   return problems;

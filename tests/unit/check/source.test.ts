@@ -115,4 +115,19 @@ describe("check: a mapping against a company's view", () => {
       },
     ]);
   });
+
+  it('warns when a number column can hold more integer digits than the field', () => {
+    const columns = terceros.map((c) => (c.name === 'cupo_credito' ? { ...c, precision: 38, scale: 2 } : c));
+    expect(checkSource(entityOf('terceros'), 'ITALCOL', view(columns), account)).toEqual([
+      nameTooLong,
+      emailTooLong,
+      {
+        severity: 'warning',
+        key: 'entities.terceros.fields.ti_cupo_credito__c',
+        problem:
+          'cupo_credito DECIMAL(38,2) can hold 36 digits before the decimal point; ti_cupo_credito__c takes 16: larger values fail NUMBER_OUTSIDE_VALID_RANGE',
+        fix: 'widen ti_cupo_credito__c in Salesforce, or check that the data stays within 16 digits',
+      },
+    ]);
+  });
 });

@@ -5,7 +5,7 @@
 import got, { type Response } from 'got';
 import type { ZodType } from 'zod';
 import type { SyncConfig } from '../config/load.js';
-import { SalesforceRequestError } from '../errors.js';
+import { ConfigError, SalesforceRequestError } from '../errors.js';
 import { requestToken, responseError, type SalesforceAuthSettings } from '../salesforce/client.js';
 import type { Token } from '../store/sync-store.js';
 import { authSettings } from '../sync/auth.js';
@@ -21,11 +21,13 @@ export type Described =
   | { ok: true; describe: ObjectDescribe }
   | { ok: false; status: number; message: string };
 
+/** The sync's auth settings with its SF_AUTH_FLOW override (as sync/auth.ts's settingsWithOverride, not exported). */
 function checkSettings(config: SyncConfig): SalesforceAuthSettings {
-  const settings = authSettings(config);
   const flow = process.env.SF_AUTH_FLOW;
-  if (flow === 'jwt' || flow === 'client_credentials' || flow === 'password') settings.flow = flow;
-  return settings;
+  if (flow === undefined || flow === '') return authSettings(config);
+  if (flow === 'jwt' || flow === 'client_credentials' || flow === 'password')
+    return authSettings(config, flow);
+  throw new ConfigError(`SF_AUTH_FLOW: "${flow}" is not a flow (jwt, client_credentials, password)`);
 }
 
 export class OrgReader {

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { jest } from '@jest/globals';
 import { main } from '../../../src/cli/main.js';
 import type { CheckReport } from '../../../src/core/check/problems.js';
+import { runCheck } from '../../../src/core/check/run.js';
+import { loadConfig } from '../../../src/core/config/load.js';
+import { startLocalEnvironment } from '../../../src/local/environment.js';
 
 const tsx = path.resolve('node_modules/.bin/tsx');
 // biome-ignore lint/suspicious/noExplicitAny: tests break the config on purpose
@@ -397,6 +400,34 @@ describe('sf-sync check against the emulators', () => {
       ),
       fix: 'give the integration user View Setup and Configuration (needed to query DuplicateRule), or check Setup > Duplicate Rules yourself',
     });
+  });
+
+  it('reports a field the integration user cannot edit, from an org whose schema sets field-level security', async () => {
+    const config = loadConfig('config/sync.config.json');
+    const env = await startLocalEnvironment({
+      config,
+      dataDir: path.join(dir, 'fls'),
+      dynamodb: 'real', // starts nothing: the check never touches DynamoDB
+      salesforceOptions: { schemaPath: 'tests/fixtures/check/org-schema-fls.json' },
+    });
+    try {
+      const report = await runCheck(config, { companies: ['SANTA_REYES'], entities: ['terceros'] });
+      expect(report.errors).toEqual([
+        {
+          severity: 'error',
+          key: 'entities.terceros.fields.ti_nombre_comercial__c',
+          problem:
+            'the integration user cannot create or edit ti_nombre_comercial__c (field-level security: createable false, updateable false)',
+          fix: "give the integration user's profile or permission set Edit access to ti_nombre_comercial__c, or remove the mapping",
+        },
+      ]);
+      expect(report.warnings.map((w) => [w.key, w.companies])).toEqual([
+        ['entities.terceros.fields.Name', ['SANTA_REYES']],
+        ['entities.terceros.fields.ti_email__c', ['SANTA_REYES']],
+      ]);
+    } finally {
+      await env.stop();
+    }
   });
 
   it.each(cases)('reports %s with its config key', async (name, edit, errors) => {

@@ -1,3 +1,4 @@
+import type { CheckReport } from '../core/check/problems.js';
 import { BUCKETS } from '../core/store/sync-store.js';
 import type { Counts } from '../core/sync/report.js';
 import type { LocalRunResult } from '../local/run.js';
@@ -61,4 +62,50 @@ export function summaryJson(result: LocalRunResult): Record<string, unknown> {
     salesforce: result.salesforce,
     dynamodb: result.dynamodb,
   };
+}
+
+const CHECK_HEADER = ['severity', 'config key', 'problem', 'what to do'];
+const PROBLEM_WIDTH = 70;
+const FIX_WIDTH = 50;
+
+/** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/** The check report as a table for people: severity, config key, problem, what to do. */
+export function formatCheck(report: CheckReport): string {
+  const problems = [...report.errors, ...report.warnings];
+  const counts = `${report.errors.length} error${report.errors.length === 1 ? '' : 's'}, ${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}`;
+  if (problems.length === 0) return 'sf-sync check: no problems found.';
+  const cells = problems.map((p) => [
+    [p.severity],
+    [p.key],
+    wrapText(`${p.companies ? `[${p.companies.join(', ')}] ` : ''}${p.problem}`, PROBLEM_WIDTH),
+    wrapText(p.fix, FIX_WIDTH),
+  ]);
+  const widths = CHECK_HEADER.map((h, i) =>
+    Math.max(h.length, ...cells.flatMap((c) => (c[i] ?? []).map((l) => l.length))),
+  );
+  const fmt = (r: string[]) =>
+    r
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const lines = [fmt(CHECK_HEADER), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const c of cells) {
+    const height = Math.max(...c.map((col) => col.length));
+    for (let i = 0; i < height; i++) lines.push(fmt(c.map((col) => col[i] ?? '')));
+  }
+  lines.push('', `sf-sync check: ${counts}${report.ok ? '' : ' (exit 1: fix the errors before syncing)'}.`);
+  return lines.join('\n');
 }

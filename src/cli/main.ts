@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../core/config/load.js';
+import { runCheck } from '../core/check/run.js';
+import { loadConfig, type SyncConfig } from '../core/config/load.js';
 import { ConfigError, SyncError } from '../core/errors.js';
 import { defaultContext } from '../core/sync/context.js';
 import type { RunSummary } from '../core/sync/report.js';
 import { type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
 import { runSync } from '../local/run.js';
-import { formatSummary, summaryJson } from './format.js';
+import { formatCheck, formatSummary, summaryJson } from './format.js';
 import { progressReporter } from './progress.js';
 
 const HELP = `sf-sync: sync SQL Server views of each company into Salesforce.
@@ -16,6 +17,8 @@ Usage:
   npm run sf-sync -- show [RUN_ID]    show a local run's summary and its rejected/failed rows (default: latest)
   npm run sf-sync -- replay RUN_ID    run again, in delta mode, the companies and entities whose rows failed in RUN_ID
   npm run sf-sync -- aws start [options]  start an execution in AWS (needs STATE_MACHINE_ARN and AWS credentials)
+  npm run sf-sync -- check [options]  preflight: the org's describes and the views' columns against the config;
+                                      every problem with its config key (--json: {ok, errors, warnings})
 
 Run options:
   --company NAME      a company to sync (repeatable; default: all)
@@ -32,10 +35,15 @@ Run options:
   --sqlserver local|real    real: use DB_* from the environment instead of the emulator
   --salesforce local|real   real: use SF_* from the environment instead of the emulator
   --dynamodb local|real     real: use AWS credentials and TABLE_NAME instead of dynalite
+  --check             run \`check\` first and stop (exit 1) if it finds errors; its table goes to stderr
   --quiet             no progress lines
   -h, --help          this help
 
-Exit codes: 0 succeeded, 1 completed with failures or failed, 2 bad command line.`;
+Check options: --company, --entity, --json, --data-dir, --reset, --demo-rows, --sqlserver, --salesforce
+  (as for run; the check reads, never writes, and needs no DynamoDB).
+
+Exit codes: 0 succeeded (check: no errors; warnings are listed either way), 1 completed with failures
+or failed (check: errors found), 2 bad command line.`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -89,7 +97,11 @@ export function demoSizes(
   return { ITALCOL: size(1), CASABLANCA: size(0.5), SANTA_REYES: size(0.25) };
 }
 
-async function withEnvironment<T>(values: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
+async function withEnvironment<T>(
+  values: Record<string, unknown>,
+  work: (config: SyncConfig) => Promise<T>,
+  needs: { dynamodb: boolean } = { dynamodb: true },
+): Promise<T> {
   const config = loadConfig();
   const latency = values.latency === undefined ? 0 : Number(values.latency);
   if (!Number.isFinite(latency) || latency < 0)
@@ -100,12 +112,13 @@ async function withEnvironment<T>(values: Record<string, unknown>, work: () => P
     reset: values.reset === true,
     sqlserver: choice(values.sqlserver as string | undefined, 'sqlserver'),
     salesforce: choice(values.salesforce as string | undefined, 'salesforce'),
-    dynamodb: choice(values.dynamodb as string | undefined, 'dynamodb'),
+    // 'real' starts nothing: a command that never touches DynamoDB (check) needs no dynalite.
+    dynamodb: needs.dynamodb ? choice(values.dynamodb as string | undefined, 'dynamodb') : 'real',
     faults: latency > 0 ? { latencyMs: latency } : undefined,
     sizes: demoSizes(values['demo-rows']),
   });
   try {
-    return await work();
+    return await work(config);
   } finally {
     await env.stop();
   }
@@ -118,7 +131,12 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
   const log = (line: string) => {
     if (!quiet) process.stderr.write(`${line}\n`);
   };
-  return withEnvironment(values, async () => {
+  return withEnvironment(values, async (config) => {
+    if (values.check === true) {
+      const report = await runCheck(config, selection(values, config));
+      process.stderr.write(`${formatCheck(report)}\n`);
+      if (!report.ok) return 1;
+    }
     log(
       'sf-sync: running statemachines/sync.asl.yml locally (SQL Server emulator, Salesforce emulator, dynalite)',
     );
@@ -140,6 +158,44 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
     }
     return result.status === 'SUCCEEDED' ? 0 : 1;
   });
+}
+
+/** --company and --entity for check, each a name the config knows. */
+function selection(
+  values: Record<string, unknown>,
+  config: SyncConfig,
+): { companies: string[]; entities: string[] } {
+  const pick = (flag: string, known: string[]) => {
+    const names = (values[flag] as string[] | undefined) ?? [];
+    const unknown = names.filter((n) => !known.includes(n));
+    if (unknown.length > 0)
+      throw new UsageError(`--${flag} ${unknown.join(', ')}: not in the config (known: ${known.join(', ')})`);
+    return names;
+  };
+  return {
+    companies: pick('company', config.companies),
+    entities: pick(
+      'entity',
+      config.entities.map((e) => e.name),
+    ),
+  };
+}
+
+async function checkCommand(values: Record<string, unknown>): Promise<number> {
+  if (values.input !== undefined || values.mode !== undefined || values.check !== undefined)
+    throw new UsageError(
+      'check takes --company, --entity, --json and the service flags, not --input, --mode or --check',
+    );
+  return withEnvironment(
+    values,
+    async (config) => {
+      const report = await runCheck(config, selection(values, config));
+      if (values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(`${formatCheck(report)}\n`);
+      return report.ok ? 0 : 1;
+    },
+    { dynamodb: false },
+  );
 }
 
 async function showCommand(values: Record<string, unknown>, runId: string | undefined): Promise<number> {
@@ -237,11 +293,14 @@ export async function main(argv: string[]): Promise<number> {
         return await showCommand(values, rest[0]);
       case 'replay':
         return await replayCommand(values, rest[0]);
+      case 'check':
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        return await checkCommand(values);
       case 'aws':
         if (rest[0] !== 'start') throw new UsageError('aws takes one subcommand: start');
         return await awsStart(values);
       default:
-        throw new UsageError(`unknown command "${command}" (commands: run, show, replay, aws start)`);
+        throw new UsageError(`unknown command "${command}" (commands: run, check, show, replay, aws start)`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -275,6 +334,7 @@ function parse(argv: string[]) {
       salesforce: { type: 'string' },
       dynamodb: { type: 'string' },
       quiet: { type: 'boolean' },
+      check: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,0 +1,68 @@
+/** Org-wide checks: the configured API version, and duplicate rules against entities that enforce them. */
+import type { EntityConfig } from '../config/load.js';
+import type { DuplicateRule } from './describe.js';
+import { type Problem, problemError, problemWarning } from './problems.js';
+
+/** sObject Collections upsert by external ID needs v46.0 (Salesforce REST API docs). */
+export const MIN_API_VERSION = 46;
+
+export function checkApiVersion(configured: string, available: string[]): Problem[] {
+  const key = 'salesforce.apiVersion';
+  const latest = [...available].sort((a, b) => Number(b) - Number(a))[0] ?? '(none)';
+  if (!available.includes(configured)) {
+    return [
+      problemError(
+        key,
+        `this org does not serve API version ${configured} (it serves ${available[0] ?? '?'} to ${latest})`,
+        `set "apiVersion": "${latest}"`,
+      ),
+    ];
+  }
+  if (Number(configured) < MIN_API_VERSION) {
+    return [
+      problemError(
+        key,
+        `API version ${configured} has no sObject Collections upsert (it needs ${MIN_API_VERSION}.0 or later)`,
+        `set "apiVersion": "${latest}"`,
+      ),
+    ];
+  }
+  return [];
+}
+
+/** The entity's duplicate-rule setting; `allowSave` unless the config says `enforce`. */
+export function duplicateRuleMode(entity: EntityConfig): 'allowSave' | 'enforce' {
+  return (entity as { duplicateRules?: unknown }).duplicateRules === 'enforce' ? 'enforce' : 'allowSave';
+}
+
+/** Active duplicate rules on the objects of entities that do not send allowSave. */
+export function checkDuplicateRules(entities: EntityConfig[], rules: DuplicateRule[]): Problem[] {
+  return entities
+    .filter((e) => duplicateRuleMode(e) === 'enforce')
+    .flatMap((e) => {
+      const active = rules.filter(
+        (r) => r.IsActive && r.SobjectType.toLowerCase() === e.object.toLowerCase(),
+      );
+      if (active.length === 0) return [];
+      return [
+        problemWarning(
+          `entities.${e.name}.duplicateRules`,
+          `${e.object} has active duplicate rules (${active.map((r) => r.DeveloperName).join(', ')}) and this entity enforces them: records Salesforce thinks are duplicates fail DUPLICATES_DETECTED every run`,
+          `set "duplicateRules": "allowSave" (the records' identity is the external ID), or deactivate the rules`,
+        ),
+      ];
+    });
+}
+
+/** When the rules cannot be read but some entity enforces them. */
+export function duplicateRulesUnknown(entities: EntityConfig[], reason: string): Problem[] {
+  return entities
+    .filter((e) => duplicateRuleMode(e) === 'enforce')
+    .map((e) =>
+      problemWarning(
+        `entities.${e.name}.duplicateRules`,
+        `cannot tell whether ${e.object} has active duplicate rules: ${reason}`,
+        'give the integration user View Setup and Configuration (needed to query DuplicateRule), or check Setup > Duplicate Rules yourself',
+      ),
+    );
+}

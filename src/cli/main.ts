@@ -3,8 +3,14 @@ import { loadConfig } from '../core/config/load.js';
 import { ConfigError, SyncError } from '../core/errors.js';
 import { defaultContext } from '../core/sync/context.js';
 import type { RunSummary } from '../core/sync/report.js';
-import { type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
-import { runSync } from '../local/run.js';
+import { type LocalEnvironment, type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
+import { type LocalRunResult, runSync } from '../local/run.js';
+import { saveApiCalls } from '../report/data.js';
+import { defaultReportPath, writeReport } from '../report/write.js';
+import { failuresCommand } from './commands/failures.js';
+import { processOutput } from './commands/output.js';
+import { reportCommand } from './commands/report.js';
+import { runsCommand, showCommand } from './commands/runs.js';
 import { formatSummary, summaryJson } from './format.js';
 import { progressReporter } from './progress.js';
 
@@ -13,7 +19,12 @@ const HELP = `sf-sync: sync SQL Server views of each company into Salesforce.
 Usage:
   npm start [-- <options>]            run the sync locally (same as: npm run sf-sync -- run)
   npm run sf-sync -- run [options]    run the state machine locally against the stand-ins
-  npm run sf-sync -- show [RUN_ID]    show a local run's summary and its rejected/failed rows (default: latest)
+  npm run sf-sync -- show [RUN_ID]    a local run's summary and its rejected/failed rows (default: latest; --json: raw)
+  npm run sf-sync -- runs             recent runs: status, duration, buckets (--json)
+  npm run sf-sync -- report [RUN_ID] [--out FILE]
+                                      write a run's HTML report (default: latest run, .data/reports/<runId>.html)
+  npm run sf-sync -- failures RUN_ID --csv FILE
+                                      a run's rejected and failed rows as a Data Loader-style error file (--json)
   npm run sf-sync -- replay RUN_ID    run again, in delta mode, the companies and entities whose rows failed in RUN_ID
   npm run sf-sync -- aws start [options]  start an execution in AWS (needs STATE_MACHINE_ARN and AWS credentials)
 
@@ -89,7 +100,10 @@ export function demoSizes(
   return { ITALCOL: size(1), CASABLANCA: size(0.5), SANTA_REYES: size(0.25) };
 }
 
-async function withEnvironment<T>(values: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
+async function withEnvironment<T>(
+  values: Record<string, unknown>,
+  work: (env: LocalEnvironment) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const latency = values.latency === undefined ? 0 : Number(values.latency);
   if (!Number.isFinite(latency) || latency < 0)
@@ -105,7 +119,7 @@ async function withEnvironment<T>(values: Record<string, unknown>, work: () => P
     sizes: demoSizes(values['demo-rows']),
   });
   try {
-    return await work();
+    return await work(env);
   } finally {
     await env.stop();
   }
@@ -118,7 +132,7 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
   const log = (line: string) => {
     if (!quiet) process.stderr.write(`${line}\n`);
   };
-  return withEnvironment(values, async () => {
+  return withEnvironment(values, async (env) => {
     log(
       'sf-sync: running statemachines/sync.asl.yml locally (SQL Server emulator, Salesforce emulator, dynalite)',
     );
@@ -138,29 +152,52 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
         }
       }
     }
+    await reportAfterRun(result, env.dataDir);
     return result.status === 'SUCCEEDED' ? 0 : 1;
   });
 }
 
-async function showCommand(values: Record<string, unknown>, runId: string | undefined): Promise<number> {
-  return withEnvironment(values, async () => {
-    const { store } = defaultContext();
-    const id = runId ?? (await store.listRuns(1))[0];
-    if (!id) {
-      process.stderr.write('No runs recorded yet: run `npm start` first.\n');
-      return 1;
-    }
-    const run = await store.getRun(id);
-    if (!run) {
-      process.stderr.write(`No run ${id} in the local store.\n`);
-      return 1;
-    }
-    const summary = run.summary?.S ? JSON.parse(run.summary.S) : undefined;
-    const failures = await store.getFailures(id);
-    process.stdout.write(
-      `${JSON.stringify({ runId: id, status: run.status?.S, startedAt: run.startedAt?.S, finishedAt: run.finishedAt?.S, input: JSON.parse(run.input?.S ?? 'null'), summary, failures }, null, 2)}\n`,
+/** Every run ends with its HTML report; the path goes to stderr so --json's stdout stays JSON. */
+async function reportAfterRun(result: LocalRunResult, dataDir: string): Promise<void> {
+  const { store } = defaultContext();
+  try {
+    await saveApiCalls(store, result.runId, result.salesforce);
+    const file = await writeReport(store, result.runId, defaultReportPath(dataDir, result.runId));
+    if (file) process.stderr.write(`\nReport: ${file}\n`);
+  } catch (error) {
+    process.stderr.write(`sf-sync: could not write the run report: ${(error as Error).message}\n`);
+  }
+}
+
+/** The commands that read a run from the store: show, runs, report, failures. */
+async function readCommand(
+  command: string,
+  values: Record<string, unknown>,
+  rest: string[],
+): Promise<number> {
+  const json = values.json === true;
+  if (rest.length > (command === 'runs' ? 0 : 1))
+    throw new UsageError(`unexpected argument "${rest.at(-1)}"`);
+  if (command === 'failures' && !rest[0])
+    throw new UsageError('failures needs a RUN_ID (see `npm run sf-sync -- runs`)');
+  if (command === 'failures' && values.csv === undefined && !json)
+    throw new UsageError('failures needs --csv FILE (the error file to write) or --json');
+  return withEnvironment(values, async (env) => {
+    const { store, config } = defaultContext();
+    if (command === 'runs') return runsCommand(store, { json }, processOutput);
+    if (command === 'show') return showCommand(store, { runId: rest[0], json }, processOutput);
+    if (command === 'report')
+      return reportCommand(
+        store,
+        { runId: rest[0], out: values.out as string | undefined, dataDir: env.dataDir, json },
+        processOutput,
+      );
+    return failuresCommand(
+      store,
+      config,
+      { runId: rest[0] as string, csv: values.csv as string | undefined, json },
+      processOutput,
     );
-    return 0;
   });
 }
 
@@ -234,14 +271,19 @@ export async function main(argv: string[]): Promise<number> {
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
         return await runCommand(values);
       case 'show':
-        return await showCommand(values, rest[0]);
+      case 'runs':
+      case 'report':
+      case 'failures':
+        return await readCommand(command, values, rest);
       case 'replay':
         return await replayCommand(values, rest[0]);
       case 'aws':
         if (rest[0] !== 'start') throw new UsageError('aws takes one subcommand: start');
         return await awsStart(values);
       default:
-        throw new UsageError(`unknown command "${command}" (commands: run, show, replay, aws start)`);
+        throw new UsageError(
+          `unknown command "${command}" (commands: run, show, runs, report, failures, replay, aws start)`,
+        );
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -275,6 +317,8 @@ function parse(argv: string[]) {
       salesforce: { type: 'string' },
       dynamodb: { type: 'string' },
       quiet: { type: 'boolean' },
+      out: { type: 'string' },
+      csv: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -18,7 +18,7 @@ export function formatSeconds(seconds: number | undefined): string {
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#212121;max-width:1200px}
 table{border-collapse:collapse;margin:8px 0}th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.status{padding:2px 8px;border-radius:4px;color:#fff}
+td.key{white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.status{padding:2px 8px;border-radius:4px;color:#fff}
 .SUCCEEDED{background:#2e7d32}.COMPLETED_WITH_FAILURES,.FAILED{background:#c62828}.RUNNING,.UNKNOWN{background:#757575}
 pre{background:#f5f5f5;padding:8px;white-space:pre-wrap}.note,.muted{color:#757575;fill:#757575}svg text{font-size:11px}
 .filters{display:flex;gap:8px;flex-wrap:wrap;margin:8px 0}.swatch{display:inline-block;width:10px;height:10px;margin-right:3px}`;
@@ -58,6 +58,15 @@ function bucketsSection(summary: RunSummary | undefined): string {
   return `<h2>Buckets per company and entity</h2><p>${legend()}</p><table id="buckets">${head}${rows.join('')}${total}</table>${problems.length > 0 ? `<ul id="problems">${problems.join('')}</ul>` : ''}`;
 }
 
+/** company#entity in the order the run summary lists them (companies as configured, entities by wave). */
+function summaryOrder(summary: RunSummary | undefined): string[] {
+  return Object.entries(summary?.companies ?? {}).flatMap(([company, c]) =>
+    Object.keys(c.entities).map((entity) => `${company}#${entity}`),
+  );
+}
+
+const rank = (order: string[], key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
+
 function timelineSection(data: ReportData): string {
   const keys = new Map<string, TimelineLane>();
   for (const e of data.entities)
@@ -67,7 +76,13 @@ function timelineSection(data: ReportData): string {
     lane.pages.push(p);
     keys.set(`${p.company}#${p.entity}`, lane);
   }
-  return `<h2>Timeline</h2><p class="note">A tick per page when it was staged by extract, transformed, upserted (its last Salesforce request answered) or failed.</p>${timeline([...keys.values()], data.run.startedAt, data.run.finishedAt)}`;
+  const order = summaryOrder(data.run.summary);
+  const lanes = [...keys.entries()].sort(([a], [b]) => rank(order, a) - rank(order, b) || a.localeCompare(b));
+  return `<h2>Timeline</h2><p class="note">A tick per page when it was staged by extract, transformed, upserted (its last Salesforce request answered) or failed.</p>${timeline(
+    lanes.map(([, lane]) => lane),
+    data.run.startedAt,
+    data.run.finishedAt,
+  )}`;
 }
 
 function apiSection(calls: ApiCalls | undefined): string {
@@ -153,7 +168,7 @@ export function renderReport(data: ReportData): string {
     apiSection(data.run.apiCalls),
     byCodeSection(data.failures),
     data.failures.length > 0 ? rowsSection(data.failures) : '',
-    `<h2>Last ${data.trend.length} runs</h2>${trendChart(data.trend, data.run.runId)}`,
+    `<h2>Trend of the last runs (${data.trend.length})</h2>${trendChart(data.trend, data.run.runId)}`,
     `<p class="note">Generated ${esc(data.generatedAt)} by sf-sync.</p>`,
   ];
   return `<!DOCTYPE html>

@@ -13,15 +13,31 @@ export const BUCKET_COLORS: Record<Bucket, string> = {
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
+/** Widths proportional to the counts, but at least MIN_SEGMENT px for any non-zero count (5 rejected of 2,000 stay visible); the widest gives up the difference. */
+export function segmentWidths(counts: number[], width: number): number[] {
+  const total = counts.reduce((n, c) => n + Math.max(0, c), 0);
+  if (total === 0) return counts.map(() => 0);
+  const widths = counts.map((c) => (c > 0 ? Math.max(MIN_SEGMENT, (c / total) * width) : 0));
+  const excess = widths.reduce((n, w) => n + w, 0) - width;
+  const widest = widths.indexOf(Math.max(...widths));
+  widths[widest] = (widths[widest] ?? 0) - excess;
+  return widths;
+}
+
+const MIN_SEGMENT = 3;
+
 /** A stacked horizontal bar: one segment per non-empty bucket, widths proportional to the counts. */
 export function bucketBar(counts: Record<Bucket, number>, width = 360, height = 16): string {
   const order = Object.keys(BUCKET_COLORS) as Bucket[];
-  const total = order.reduce((n, b) => n + counts[b], 0);
+  const widths = segmentWidths(
+    order.map((b) => counts[b]),
+    width,
+  );
   const parts: string[] = [];
   let x = 0;
-  for (const b of order) {
-    if (counts[b] <= 0 || total === 0) continue;
-    const w = (counts[b] / total) * width;
+  for (const [i, b] of order.entries()) {
+    const w = widths[i] ?? 0;
+    if (w <= 0) continue;
     parts.push(
       `<rect class="seg" data-bucket="${b}" x="${round(x)}" y="0" width="${round(w)}" height="${height}" fill="${BUCKET_COLORS[b]}"><title>${b}: ${counts[b]}</title></rect>`,
     );
@@ -148,6 +164,14 @@ export function trendChart(points: TrendPoint[], current: string): string {
       BUCKET_COLORS.failed,
       'failed',
     );
+  const dots = points
+    .flatMap((p, i) =>
+      (['sent', 'failed'] as const).map(
+        (k) =>
+          `<circle class="pt-${k}" cx="${round(30 + i * step)}" cy="${round(height - 20 - (p[k] / maxCount) * (height - 40))}" r="3" fill="${k === 'sent' ? BUCKET_COLORS.created : BUCKET_COLORS.failed}"/>`,
+      ),
+    )
+    .join('');
   const labels = `<text x="30" y="12">sent (green) and failed (red) records, max ${maxCount}; duration (bars), max ${round(maxSeconds)} s</text>`;
-  return `<svg class="trend" width="${width}" height="${height}" role="img" aria-label="trend of the last ${points.length} runs">${labels}${bars}${lines}</svg>`;
+  return `<svg class="trend" width="${width}" height="${height}" role="img" aria-label="trend of the last ${points.length} runs">${labels}${bars}${lines}${dots}</svg>`;
 }

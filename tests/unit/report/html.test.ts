@@ -1,7 +1,7 @@
 import type { ReportData } from '../../../src/report/data.js';
 import { escapeHtml } from '../../../src/report/escape.js';
 import { formatSeconds, MAX_LISTED_ROWS, renderReport } from '../../../src/report/html.js';
-import { bucketBar, timeline, trendChart } from '../../../src/report/svg.js';
+import { bucketBar, segmentWidths, timeline, trendChart } from '../../../src/report/svg.js';
 
 const zero = { extracted: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, failed: 0, skipped: 0 };
 const HOSTILE = '<script>alert("x")</script>';
@@ -196,12 +196,25 @@ describe('bucketBar', () => {
     expect(svg).toContain('<title>created: 3</title>');
   });
 
+  it('keeps a few rejected rows among thousands visible: 3 px at least, taken from the widest', () => {
+    expect(segmentWidths([1995, 0, 5], 360)).toEqual([357, 0, 3]);
+    expect(segmentWidths([0, 0], 360)).toEqual([0, 0]);
+  });
+
   it('draws an empty grey bar for an entity with no rows', () => {
     expect(bucketBar({ ...zero }, 100, 10)).toContain('<title>no rows</title>');
   });
 });
 
 describe('timeline', () => {
+  it('orders lanes as the run summary lists companies and entities', () => {
+    const data = fixture();
+    const page = (entity: string) => ({ ...(data.pages[0] as ReportData['pages'][number]), entity });
+    data.pages = [page('acuerdos'), page('terceros')];
+    const html = renderReport(data);
+    expect(html.indexOf('>ACME terceros</text>')).toBeLessThan(html.indexOf('>ACME acuerdos</text>'));
+  });
+
   it('places a tick per page step on the run time axis', () => {
     const data = fixture();
     const svg = timeline(

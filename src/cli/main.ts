@@ -161,6 +161,8 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
 async function reportAfterRun(result: LocalRunResult, dataDir: string): Promise<void> {
   const { store } = defaultContext();
   try {
+    // A run refused by Plan (bad input) opened no run record: there is nothing to report.
+    if (!(await store.getRun(result.runId))) return;
     await saveApiCalls(store, result.runId, result.salesforce);
     const file = await writeReport(store, result.runId, defaultReportPath(dataDir, result.runId));
     if (file) process.stderr.write(`\nReport: ${file}\n`);

@@ -1,7 +1,9 @@
 import type { CheckReport } from '../core/check/problems.js';
 import { BUCKETS } from '../core/store/sync-store.js';
-import type { Counts } from '../core/sync/report.js';
+import type { Counts, RunSummary } from '../core/sync/report.js';
 import type { LocalRunResult } from '../local/run.js';
+import type { Failure, RunHeader } from '../report/data.js';
+import { formatSeconds } from '../report/html.js';
 
 const COLUMNS = ['extracted', ...BUCKETS] as const;
 
@@ -11,31 +13,7 @@ export function formatSummary(result: LocalRunResult): string {
   const s = result.summary;
   lines.push(`Run ${result.runId}: ${result.status} in ${result.seconds.toFixed(1)} s`);
   if (result.error) lines.push(`  ${result.error}`);
-  if (s) {
-    const header = ['company', 'entity', 'status', ...COLUMNS];
-    const rows: string[][] = [];
-    for (const [company, c] of Object.entries(s.companies)) {
-      for (const [entity, e] of Object.entries(c.entities)) {
-        rows.push([company, entity, e.status, ...COLUMNS.map((k) => String(e[k]))]);
-      }
-    }
-    rows.push(['TOTAL', '', '', ...COLUMNS.map((k) => String((s.totals as Counts)[k]))]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const fmt = (r: string[]) =>
-      r.map((v, i) => (i < 3 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
-    lines.push('', fmt(header), widths.map((w) => '-'.repeat(w)).join('  '));
-    for (const [i, r] of rows.entries()) {
-      if (i === rows.length - 1) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
-      lines.push(fmt(r));
-    }
-    const problems = Object.entries(s.companies).flatMap(([company, c]) => [
-      ...(c.error ? [`  ${company}: ${c.error}`] : []),
-      ...Object.entries(c.entities)
-        .filter(([, e]) => e.error && !c.error)
-        .map(([entity, e]) => `  ${company} ${entity}: ${e.error}`),
-    ]);
-    if (problems.length > 0) lines.push('', 'Problems:', ...problems);
-  }
+  if (s) lines.push(...summaryTable(s));
   lines.push(
     '',
     `Salesforce API calls: ${result.salesforce.apiCalls} (data ${result.salesforce.dataCalls}, auth ${result.salesforce.authCalls})`,
@@ -43,6 +21,35 @@ export function formatSummary(result: LocalRunResult): string {
     `Time: ${result.seconds.toFixed(1)} s`,
   );
   return lines.join('\n');
+}
+
+/** The bucket table of a run summary (a row per company and entity, then totals) and its problems. */
+export function summaryTable(s: RunSummary): string[] {
+  const lines: string[] = [];
+  const header = ['company', 'entity', 'status', ...COLUMNS];
+  const rows: string[][] = [];
+  for (const [company, c] of Object.entries(s.companies)) {
+    for (const [entity, e] of Object.entries(c.entities)) {
+      rows.push([company, entity, e.status, ...COLUMNS.map((k) => String(e[k]))]);
+    }
+  }
+  rows.push(['TOTAL', '', '', ...COLUMNS.map((k) => String((s.totals as Counts)[k]))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]) =>
+    r.map((v, i) => (i < 3 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
+  lines.push('', fmt(header), widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const [i, r] of rows.entries()) {
+    if (i === rows.length - 1) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+    lines.push(fmt(r));
+  }
+  const problems = Object.entries(s.companies).flatMap(([company, c]) => [
+    ...(c.error ? [`  ${company}: ${c.error}`] : []),
+    ...Object.entries(c.entities)
+      .filter(([, e]) => e.error && !c.error)
+      .map(([entity, e]) => `  ${company} ${entity}: ${e.error}`),
+  ]);
+  if (problems.length > 0) lines.push('', 'Problems:', ...problems);
+  return lines;
 }
 
 /** What `--json` prints: the run summary with the API calls. */
@@ -107,5 +114,64 @@ export function formatCheck(report: CheckReport): string {
     for (let i = 0; i < height; i++) lines.push(fmt(c.map((col) => col[i] ?? '')));
   }
   lines.push('', `sf-sync check: ${counts}${report.ok ? '' : ' (exit 1: fix the errors before syncing)'}.`);
+  return lines.join('\n');
+}
+
+/** `runs`: one line per run, newest first, with its duration and buckets. */
+export function formatRunList(runs: readonly RunHeader[]): string {
+  if (runs.length === 0) return 'No runs recorded yet: run `npm start` first.';
+  const header = ['run', 'status', 'started', 'duration', ...COLUMNS];
+  const rows = runs.map((r) => [
+    r.runId,
+    r.status,
+    r.startedAt ?? '',
+    formatSeconds(r.seconds),
+    ...COLUMNS.map((k) => (r.summary ? String(r.summary.totals[k]) : '-')),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const fmt = (r: string[]) =>
+    r.map((v, i) => (i < 4 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
+  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+/** `runs --json`: the same, as data. */
+export function runListJson(runs: readonly RunHeader[]): unknown[] {
+  return runs.map((r) => ({
+    runId: r.runId,
+    status: r.status,
+    startedAt: r.startedAt ?? null,
+    finishedAt: r.finishedAt ?? null,
+    seconds: r.seconds ?? null,
+    totals: r.summary?.totals ?? null,
+  }));
+}
+
+/** `show`: a run for people: facts, the bucket table, errors by code and the first rows. */
+export function formatRunDetail(run: RunHeader, failures: readonly Failure[], firstRows = 20): string {
+  const lines = [
+    `Run ${run.runId}: ${run.status}`,
+    `  started   ${run.startedAt ?? 'unknown'}`,
+    `  finished  ${run.finishedAt ?? 'not finished'}`,
+    `  duration  ${formatSeconds(run.seconds)}`,
+    `  input     ${JSON.stringify(run.input)}`,
+  ];
+  if (run.apiCalls)
+    lines.push(
+      `  Salesforce API calls ${run.apiCalls.apiCalls} (data ${run.apiCalls.dataCalls}, auth ${run.apiCalls.authCalls})`,
+    );
+  if (run.summary) lines.push(...summaryTable(run.summary));
+  const byCode = new Map<string, number>();
+  for (const f of failures)
+    byCode.set(`${f.bucket} ${f.code}`, (byCode.get(`${f.bucket} ${f.code}`) ?? 0) + 1);
+  if (failures.length > 0) {
+    lines.push('', `Rejected and failed rows: ${failures.length}`);
+    for (const [code, n] of [...byCode].sort((a, b) => b[1] - a[1]))
+      lines.push(`  ${String(n).padStart(6)}  ${code}`);
+    lines.push('', `First ${Math.min(firstRows, failures.length)}:`);
+    for (const f of failures.slice(0, firstRows))
+      lines.push(
+        `  ${f.bucket.padEnd(8)} ${f.company} ${f.entity} ${f.key}: ${f.code} ${f.message.slice(0, 160)}`,
+      );
+  }
   return lines.join('\n');
 }

@@ -4,8 +4,14 @@ import { loadConfig, type SyncConfig } from '../core/config/load.js';
 import { ConfigError, SyncError } from '../core/errors.js';
 import { defaultContext } from '../core/sync/context.js';
 import type { RunSummary } from '../core/sync/report.js';
-import { type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
-import { runSync } from '../local/run.js';
+import { type LocalEnvironment, type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
+import { type LocalRunResult, runSync } from '../local/run.js';
+import { saveApiCalls } from '../report/data.js';
+import { defaultReportPath, writeReport } from '../report/write.js';
+import { failuresCommand } from './commands/failures.js';
+import { processOutput } from './commands/output.js';
+import { reportCommand } from './commands/report.js';
+import { runsCommand, showCommand } from './commands/runs.js';
 import { formatCheck, formatSummary, summaryJson } from './format.js';
 import { progressReporter } from './progress.js';
 
@@ -14,7 +20,12 @@ const HELP = `sf-sync: sync SQL Server views of each company into Salesforce.
 Usage:
   npm start [-- <options>]            run the sync locally (same as: npm run sf-sync -- run)
   npm run sf-sync -- run [options]    run the state machine locally against the stand-ins
-  npm run sf-sync -- show [RUN_ID]    show a local run's summary and its rejected/failed rows (default: latest)
+  npm run sf-sync -- show [RUN_ID]    a local run's summary and its rejected/failed rows (default: latest; --json: raw)
+  npm run sf-sync -- runs             recent runs: status, duration, buckets (--json)
+  npm run sf-sync -- report [RUN_ID] [--out FILE]
+                                      write a run's HTML report (default: latest run, .data/reports/<runId>.html)
+  npm run sf-sync -- failures RUN_ID --csv FILE
+                                      a run's rejected and failed rows as a Data Loader-style error file (--json)
   npm run sf-sync -- replay RUN_ID    run again, in delta mode, the companies and entities whose rows failed in RUN_ID
   npm run sf-sync -- aws start [options]  start an execution in AWS (needs STATE_MACHINE_ARN and AWS credentials)
   npm run sf-sync -- check [options]  preflight: the org's describes and the views' columns against the config;
@@ -99,7 +110,7 @@ export function demoSizes(
 
 async function withEnvironment<T>(
   values: Record<string, unknown>,
-  work: (config: SyncConfig) => Promise<T>,
+  work: (env: LocalEnvironment, config: SyncConfig) => Promise<T>,
   needs: { dynamodb: boolean } = { dynamodb: true },
 ): Promise<T> {
   const config = loadConfig();
@@ -118,7 +129,7 @@ async function withEnvironment<T>(
     sizes: demoSizes(values['demo-rows']),
   });
   try {
-    return await work(config);
+    return await work(env, config);
   } finally {
     await env.stop();
   }
@@ -131,7 +142,7 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
   const log = (line: string) => {
     if (!quiet) process.stderr.write(`${line}\n`);
   };
-  return withEnvironment(values, async (config) => {
+  return withEnvironment(values, async (env, config) => {
     if (values.check === true) {
       const report = await runCheck(config, selection(values, config));
       process.stderr.write(`${formatCheck(report)}\n`);
@@ -156,6 +167,7 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
         }
       }
     }
+    await reportAfterRun(result, env.dataDir);
     return result.status === 'SUCCEEDED' ? 0 : 1;
   });
 }
@@ -188,7 +200,7 @@ async function checkCommand(values: Record<string, unknown>): Promise<number> {
     );
   return withEnvironment(
     values,
-    async (config) => {
+    async (_env, config) => {
       const report = await runCheck(config, selection(values, config));
       if (values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${formatCheck(report)}\n`);
@@ -198,25 +210,49 @@ async function checkCommand(values: Record<string, unknown>): Promise<number> {
   );
 }
 
-async function showCommand(values: Record<string, unknown>, runId: string | undefined): Promise<number> {
-  return withEnvironment(values, async () => {
-    const { store } = defaultContext();
-    const id = runId ?? (await store.listRuns(1))[0];
-    if (!id) {
-      process.stderr.write('No runs recorded yet: run `npm start` first.\n');
-      return 1;
-    }
-    const run = await store.getRun(id);
-    if (!run) {
-      process.stderr.write(`No run ${id} in the local store.\n`);
-      return 1;
-    }
-    const summary = run.summary?.S ? JSON.parse(run.summary.S) : undefined;
-    const failures = await store.getFailures(id);
-    process.stdout.write(
-      `${JSON.stringify({ runId: id, status: run.status?.S, startedAt: run.startedAt?.S, finishedAt: run.finishedAt?.S, input: JSON.parse(run.input?.S ?? 'null'), summary, failures }, null, 2)}\n`,
+/** Every run ends with its HTML report; the path goes to stderr so --json's stdout stays JSON. */
+async function reportAfterRun(result: LocalRunResult, dataDir: string): Promise<void> {
+  const { store } = defaultContext();
+  try {
+    // A run refused by Plan (bad input) opened no run record: there is nothing to report.
+    if (!(await store.getRun(result.runId))) return;
+    await saveApiCalls(store, result.runId, result.salesforce);
+    const file = await writeReport(store, result.runId, defaultReportPath(dataDir, result.runId));
+    if (file) process.stderr.write(`\nReport: ${file}\n`);
+  } catch (error) {
+    process.stderr.write(`sf-sync: could not write the run report: ${(error as Error).message}\n`);
+  }
+}
+
+/** The commands that read a run from the store: show, runs, report, failures. */
+async function readCommand(
+  command: string,
+  values: Record<string, unknown>,
+  rest: string[],
+): Promise<number> {
+  const json = values.json === true;
+  if (rest.length > (command === 'runs' ? 0 : 1))
+    throw new UsageError(`unexpected argument "${rest.at(-1)}"`);
+  if (command === 'failures' && !rest[0])
+    throw new UsageError('failures needs a RUN_ID (see `npm run sf-sync -- runs`)');
+  if (command === 'failures' && values.csv === undefined && !json)
+    throw new UsageError('failures needs --csv FILE (the error file to write) or --json');
+  return withEnvironment(values, async (env) => {
+    const { store, config } = defaultContext();
+    if (command === 'runs') return runsCommand(store, { json }, processOutput);
+    if (command === 'show') return showCommand(store, { runId: rest[0], json }, processOutput);
+    if (command === 'report')
+      return reportCommand(
+        store,
+        { runId: rest[0], out: values.out as string | undefined, dataDir: env.dataDir, json },
+        processOutput,
+      );
+    return failuresCommand(
+      store,
+      config,
+      { runId: rest[0] as string, csv: values.csv as string | undefined, json },
+      processOutput,
     );
-    return 0;
   });
 }
 
@@ -290,7 +326,10 @@ export async function main(argv: string[]): Promise<number> {
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
         return await runCommand(values);
       case 'show':
-        return await showCommand(values, rest[0]);
+      case 'runs':
+      case 'report':
+      case 'failures':
+        return await readCommand(command, values, rest);
       case 'replay':
         return await replayCommand(values, rest[0]);
       case 'check':
@@ -300,7 +339,9 @@ export async function main(argv: string[]): Promise<number> {
         if (rest[0] !== 'start') throw new UsageError('aws takes one subcommand: start');
         return await awsStart(values);
       default:
-        throw new UsageError(`unknown command "${command}" (commands: run, check, show, replay, aws start)`);
+        throw new UsageError(
+          `unknown command "${command}" (commands: run, check, show, runs, report, failures, replay, aws start)`,
+        );
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -335,6 +376,8 @@ function parse(argv: string[]) {
       dynamodb: { type: 'string' },
       quiet: { type: 'boolean' },
       check: { type: 'boolean' },
+      out: { type: 'string' },
+      csv: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -53,9 +53,19 @@ export interface EntityRecord {
   pages: number;
   failedPages: number;
   error?: string;
+  /** When the entity's extract (or skip) was recorded, ISO 8601; absent on records written before it was kept. */
+  at?: string;
 }
 
-export interface PageRecord extends Required<PageCounts> {
+/** When a page was first staged by extract, transformed, upserted or failed (ISO 8601). */
+export interface PageTimes {
+  extractedAt?: string;
+  transformedAt?: string;
+  upsertedAt?: string;
+  failedAt?: string;
+}
+
+export interface PageRecord extends Required<PageCounts>, PageTimes {
   company: string;
   entity: string;
   page: number;
@@ -261,9 +271,10 @@ export class SyncStore {
   async setEntity(runId: string, record: EntityRecord): Promise<void> {
     await this.table.update(runPk(runId), `ENT#${record.company}#${record.entity}`, {
       UpdateExpression:
-        'SET #s = :s, extracted = :e, skipped = :k, pages = :p, company = :c, entity = :n, #err = :err',
-      ExpressionAttributeNames: { '#s': 'status', '#err': 'error' },
+        'SET #s = :s, extracted = :e, skipped = :k, pages = :p, company = :c, entity = :n, #err = :err, #at = :at',
+      ExpressionAttributeNames: { '#s': 'status', '#err': 'error', '#at': 'at' },
       ExpressionAttributeValues: {
+        ':at': S(new Date().toISOString()),
         ':s': S(record.status),
         ':e': N(record.extracted),
         ':k': N(record.skipped),
@@ -310,6 +321,17 @@ export class SyncStore {
       names[`#${k}`] = k;
       values[`:${k}`] = typeof v === 'number' ? N(v) : S(String(v));
       sets.push(`#${k} = :${k}`);
+    }
+    // The first time a page reaches a step is kept (a retry does not move it): the report's timeline.
+    const stamp = fields.status
+      ? `${fields.status}At`
+      : fields.rows !== undefined
+        ? 'extractedAt'
+        : undefined;
+    if (stamp) {
+      names[`#${stamp}`] = stamp;
+      values[':now'] = S(new Date().toISOString());
+      sets.push(`#${stamp} = if_not_exists(#${stamp}, :now)`);
     }
     await this.table.update(runPk(runId), `PAGE#${company}#${entity}#${pad(page)}`, {
       UpdateExpression: `SET ${sets.join(', ')}`,
@@ -385,6 +407,7 @@ export class SyncStore {
 
 function toEntityRecord(i: Item): EntityRecord {
   const error = str(i, 'error');
+  const at = str(i, 'at');
   return {
     company: str(i, 'company') ?? '',
     entity: str(i, 'entity') ?? '',
@@ -394,6 +417,7 @@ function toEntityRecord(i: Item): EntityRecord {
     pages: num(i, 'pages'),
     failedPages: num(i, 'failedPages'),
     ...(error ? { error } : {}),
+    ...(at ? { at } : {}),
   };
 }
 
@@ -412,5 +436,15 @@ function toPageRecord(i: Item): PageRecord {
     updated: num(i, 'updated'),
     failed: num(i, 'failed'),
     ...(error ? { error } : {}),
+    ...pageTimes(i),
   };
+}
+
+function pageTimes(i: Item): PageTimes {
+  const times: PageTimes = {};
+  for (const k of ['extractedAt', 'transformedAt', 'upsertedAt', 'failedAt'] as const) {
+    const v = str(i, k);
+    if (v) times[k] = v;
+  }
+  return times;
 }

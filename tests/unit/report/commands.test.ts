@@ -1,0 +1,156 @@
+import { failuresCommand } from '../../../src/cli/commands/failures.js';
+import type { Output } from '../../../src/cli/commands/output.js';
+import { reportCommand } from '../../../src/cli/commands/report.js';
+import { runsCommand, showCommand } from '../../../src/cli/commands/runs.js';
+import { formatRunList } from '../../../src/cli/format.js';
+import type { SyncConfig } from '../../../src/core/config/load.js';
+import { SyncStore } from '../../../src/core/store/sync-store.js';
+import type { Item, Table } from '../../../src/core/store/table.js';
+import { readRunHeader } from '../../../src/report/data.js';
+
+const zero = { extracted: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, failed: 0, skipped: 0 };
+const summary = {
+  runId: 'run-b',
+  status: 'SUCCEEDED',
+  totals: { ...zero, extracted: 3, created: 2, rejected: 1 },
+  companies: {
+    ACME: {
+      status: 'completed',
+      entities: { terceros: { ...zero, extracted: 3, created: 2, rejected: 1, status: 'completed' } },
+    },
+  },
+};
+
+/** An in-memory stand-in for the one table, behind the same get/query the store uses. */
+function fakeStore(): SyncStore {
+  const items: Item[] = [
+    { pk: { S: 'RUNS' }, sk: { S: '2026-11-29T10:00:00.000Z#run-a' }, runId: { S: 'run-a' } },
+    { pk: { S: 'RUNS' }, sk: { S: '2026-11-29T11:00:00.000Z#run-b' }, runId: { S: 'run-b' } },
+    {
+      pk: { S: 'RUN#run-a' },
+      sk: { S: 'RUN' },
+      status: { S: 'RUNNING' },
+      input: { S: '{}' },
+      startedAt: { S: '2026-11-29T10:00:00.000Z' },
+      summary: { S: '{"not":"a summary"}' },
+    },
+    {
+      pk: { S: 'RUN#run-b' },
+      sk: { S: 'RUN' },
+      status: { S: 'SUCCEEDED' },
+      input: { S: '{"mode":"full"}' },
+      startedAt: { S: '2026-11-29T11:00:00.000Z' },
+      finishedAt: { S: '2026-11-29T11:01:15.500Z' },
+      summary: { S: JSON.stringify(summary) },
+      apiCalls: { S: '{"apiCalls":3,"dataCalls":2,"authCalls":1}' },
+    },
+    {
+      pk: { S: 'FAIL#run-b' },
+      sk: { S: 'ACME#terceros#T-1' },
+      bucket: { S: 'rejected' },
+      code: { S: 'REQUIRED_FIELD_MISSING' },
+      message: { S: 'Name: required value missing' },
+      fields: { S: 'Name' },
+    },
+  ];
+  const table = {
+    async get(pk: string, sk: string) {
+      return items.find((i) => i.pk?.S === pk && i.sk?.S === sk);
+    },
+    async query(pk: string, prefix?: string, extra: { ScanIndexForward?: boolean } = {}) {
+      const found = items.filter(
+        (i) => i.pk?.S === pk && (prefix === undefined || i.sk?.S?.startsWith(prefix)),
+      );
+      found.sort((a, b) => String(a.sk?.S).localeCompare(String(b.sk?.S)));
+      return extra.ScanIndexForward === false ? found.reverse() : found;
+    },
+  };
+  return new SyncStore(table as unknown as Table);
+}
+
+function capture(): Output & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: (t: string) => {
+      io.out += t;
+    },
+    stderr: (t: string) => {
+      io.err += t;
+    },
+  };
+  return io;
+}
+
+describe('reading runs back', () => {
+  it('parses the run record: duration from its times, a summary only when it has the summary shape', async () => {
+    const store = fakeStore();
+    const b = await readRunHeader(store, 'run-b');
+    expect(b).toMatchObject({
+      runId: 'run-b',
+      status: 'SUCCEEDED',
+      input: { mode: 'full' },
+      seconds: 75.5,
+      apiCalls: { apiCalls: 3 },
+    });
+    expect(b?.summary?.totals.created).toBe(2);
+    const a = await readRunHeader(store, 'run-a');
+    expect(a).toEqual({
+      runId: 'run-a',
+      status: 'RUNNING',
+      input: {},
+      startedAt: '2026-11-29T10:00:00.000Z',
+    });
+    expect(await readRunHeader(store, 'run-x')).toBeUndefined();
+  });
+
+  it('runs: newest first, a dash for a run without summary; --json as data', async () => {
+    const io = capture();
+    expect(await runsCommand(fakeStore(), {}, io)).toBe(0);
+    const lines = io.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toMatch(
+      /^run-b\s+SUCCEEDED\s+2026-11-29T11:00:00.000Z\s+1 min 16 s\s+3\s+2\s+0\s+0\s+1\s+0\s+0$/,
+    );
+    expect(lines[3]).toMatch(/^run-a\s+RUNNING\s+2026-11-29T10:00:00.000Z\s+unknown(\s+-){7}$/);
+    const json = capture();
+    await runsCommand(fakeStore(), { json: true }, json);
+    expect(
+      JSON.parse(json.out).map((r: { runId: string; seconds: number | null }) => [r.runId, r.seconds]),
+    ).toEqual([
+      ['run-b', 75.5],
+      ['run-a', null],
+    ]);
+    expect(formatRunList([])).toBe('No runs recorded yet: run `npm start` first.');
+  });
+
+  it('show: the latest run for people, raw JSON with --json, a clear message for an unknown run', async () => {
+    const io = capture();
+    expect(await showCommand(fakeStore(), {}, io)).toBe(0);
+    expect(io.out).toContain('Run run-b: SUCCEEDED\n  started   2026-11-29T11:00:00.000Z');
+    expect(io.out).toMatch(/ACME\s+terceros\s+completed\s+3\s+2\s+0\s+0\s+1\s+0\s+0/);
+    expect(io.out).toContain('Rejected and failed rows: 1\n       1  rejected REQUIRED_FIELD_MISSING');
+    expect(io.out).toContain(
+      'rejected ACME terceros T-1: REQUIRED_FIELD_MISSING Name: required value missing',
+    );
+    const json = capture();
+    await showCommand(fakeStore(), { runId: 'run-b', json: true }, json);
+    expect(JSON.parse(json.out)).toMatchObject({
+      runId: 'run-b',
+      summary,
+      failures: [{ key: 'T-1', fields: ['Name'] }],
+    });
+    const missing = capture();
+    expect(await showCommand(fakeStore(), { runId: 'run-x' }, missing)).toBe(1);
+    expect(missing.err).toBe('No run run-x in the store (see `npm run sf-sync -- runs`).\n');
+  });
+
+  it('report and failures refuse an unknown run', async () => {
+    const io = capture();
+    expect(await reportCommand(fakeStore(), { runId: 'run-x', dataDir: '/nonexistent' }, io)).toBe(1);
+    expect(
+      await failuresCommand(fakeStore(), {} as SyncConfig, { runId: 'run-x', csv: '/nonexistent/x.csv' }, io),
+    ).toBe(1);
+    expect(io.err).toBe('No run run-x in the store (see `npm run sf-sync -- runs`).\n'.repeat(2));
+  });
+});

@@ -2,11 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { runBaseline } from '../../../bench/baseline.js';
-import { type LimitGroup, passwordLogin, runLimit } from '../../../bench/lib/limit.js';
+import { errorCode, runBaseline } from '../../../bench/baseline.js';
+import { jwtLogin, type LimitGroup, runLimit } from '../../../bench/lib/limit.js';
 import { BenchUsageError, parseBenchArgs } from '../../../bench/lib/options.js';
 import { areaOf, summariseProfile } from '../../../bench/lib/profile-summary.js';
-import { computeRatios, deltaBounds, evaluateTargets, type PhaseFigures } from '../../../bench/lib/report.js';
+import {
+  computeRatios,
+  deltaBounds,
+  evaluateTargets,
+  failureLines,
+  type PhaseFigures,
+  phaseTable,
+} from '../../../bench/lib/report.js';
 import { sizesForRows, syncConcurrency, totalRows } from '../../../bench/lib/sizes.js';
 import { loadConfig } from '../../../src/core/config/load.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
@@ -85,6 +92,7 @@ describe('bench sizes and targets', () => {
     salesforceCalls: 0,
     salesforceDataCalls: 0,
     salesforceCallsByKind: {},
+    lockConflicts: 0,
     dynamodbCalls: 0,
     peakRssMb: 100,
     startRssMb: 80,
@@ -136,6 +144,36 @@ describe('bench sizes and targets', () => {
     });
     expect(missed.at(-1)?.pass).toBe(false);
   });
+
+  test('the phase table shows lock conflicts; failed records are listed per status code', () => {
+    const text = phaseTable([
+      ['baseline', phase({ lockConflicts: 0 })],
+      ['limit', phase({ lockConflicts: 1234 })],
+    ]);
+    const [header, , baseline, limit] = text.split('\n');
+    expect(header).toMatch(/SF calls by kind\s+lock conflicts\s+DynamoDB\s+peak RSS MB\s+CPU s own/);
+    expect(baseline).toMatch(/\s0\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0$/);
+    expect(limit).toMatch(/\s1,234\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0$/);
+    expect(
+      failureLines([
+        ['full', phase({})],
+        ['baseline', phase({ failuresByCode: {} })],
+        ['limit', phase({ failuresByCode: { UNABLE_TO_LOCK_ROW: 1200, DUPLICATES_DETECTED: 3 } })],
+      ]),
+    ).toEqual(['  limit      DUPLICATES_DETECTED 3, UNABLE_TO_LOCK_ROW 1,200']);
+  });
+
+  test.each([
+    [[{ errorCode: 'FIELD_INTEGRITY_EXCEPTION', message: 'x' }], 'FIELD_INTEGRITY_EXCEPTION'],
+    [
+      '[{"duplicateResut":{},"errorCode":"DUPLICATES_DETECTED","message":"Use one of these records?"}]',
+      'DUPLICATES_DETECTED',
+    ],
+    ['<html>bad gateway</html>', 'UNPARSEABLE'],
+    [{ error: 'invalid_grant' }, 'UNKNOWN'],
+  ])('the baseline names a failed call by its errorCode: %j', (body, code) => {
+    expect(errorCode(body)).toBe(code);
+  });
 });
 
 describe('the baseline (the seed one record at a time) and the limit loop, on the emulators', () => {
@@ -149,7 +187,14 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-bench-'));
-    const env = await startLocalEnvironment({ config, dataDir: dir, sizes: SIZES });
+    // A strict org's data rules; the password flow allowed, as in the seed's old org (bench/run.ts
+    // starts the baseline's emulator so too). The limit loop authenticates with JWT, as the sync.
+    const env = await startLocalEnvironment({
+      config,
+      dataDir: dir,
+      sizes: SIZES,
+      salesforceOptions: { allowPasswordFlow: true },
+    });
     const dynamo = new DynamoDBClient({
       endpoint: env.env.DYNAMODB_ENDPOINT,
       region: 'us-east-1',
@@ -221,6 +266,12 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
     expect(calls['sobject.update']).toBe(second.updated);
     expect(calls['sobject.create'] ?? 0).toBe(second.failed);
     expect(second.failed).toBe(first.failed);
+    // against the strict org: the mapped payloads (Type, state and country codes) are all accepted,
+    // and one record at a time never waits on a parent's row lock
+    expect(first.failed).toBe(0);
+    expect(first.failuresByCode).toEqual({});
+    expect(second.failuresByCode).toEqual({});
+    expect(sf.counters().lockConflicts).toBe(0);
   });
 
   test('the limit loop sends 200 records a request, parents first, and counts what Salesforce answered', async () => {
@@ -253,7 +304,7 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
         records: accounts,
       },
     ];
-    const session = await passwordLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
+    const session = await jwtLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
     sf.resetCounters();
 
     const result = await runLimit({
@@ -263,8 +314,66 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
       session: { ...session, apiVersion: '62.0' },
     });
 
-    expect(result).toMatchObject({ records: 460, succeeded: 460, failed: 0, requests: 4, concurrency: 3 });
+    expect(result).toMatchObject({
+      records: 460,
+      succeeded: 460,
+      failed: 0,
+      requests: 4,
+      concurrency: 3,
+      failuresByCode: {},
+    });
     expect(sf.counters().byEndpoint).toEqual({ 'composite.sobjects.upsert': 4 });
+    expect(sf.counters().lockConflicts).toBe(0);
+  });
+
+  test("the limit loop measures row-lock conflicts: two requests in flight with one parent's children", async () => {
+    const sf = world().env.salesforce;
+    if (!sf) throw new Error('no Salesforce emulator');
+    const groups: LimitGroup[] = [
+      {
+        company: 'X',
+        entity: 'terceros',
+        object: 'Account',
+        externalIdField: 'ti_external_id__c',
+        records: [{ Name: 'Lock parent', ti_external_id__c: 'LOCK-P', ti_activo__c: true }],
+      },
+      {
+        company: 'X',
+        entity: 'sucursales',
+        object: 'RetailStore',
+        externalIdField: 'ti_external_id__c',
+        records: Array.from({ length: 400 }, (_, i) => ({
+          Name: `Lock store ${i}`,
+          Account: { ti_external_id__c: 'LOCK-P' },
+          ti_external_id__c: `LOCK-S-${i}`,
+          ti_activo__c: true,
+        })),
+      },
+    ];
+    const session = await jwtLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
+    const before = sf.setLockSettings({});
+    // the first request holds the parent 2 s; the second gives up at once (a real org waits ~10 s)
+    sf.setLockSettings({ lockWaitMs: 0, lockHoldMs: 2000 });
+    sf.resetCounters();
+    try {
+      const result = await runLimit({
+        config,
+        groups,
+        concurrency: 2,
+        session: { ...session, apiVersion: '62.0' },
+      });
+      expect(result).toMatchObject({
+        records: 401,
+        succeeded: 201,
+        failed: 200,
+        requests: 3,
+        failuresByCode: { UNABLE_TO_LOCK_ROW: 200 },
+      });
+      expect(result.errors[0]).toMatch(/^X sucursales: UNABLE_TO_LOCK_ROW unable to obtain exclusive access/);
+      expect(sf.counters().lockConflicts).toBe(200);
+    } finally {
+      sf.setLockSettings(before);
+    }
   });
 });
 

@@ -15,7 +15,7 @@ export interface PhaseFigures {
   dynamodbCalls: number;
   /** Records the Salesforce emulator failed UNABLE_TO_LOCK_ROW in the phase (its `counters().lockConflicts`). */
   lockConflicts: number;
-  /** Failed records per Salesforce status code, where the phase's client sees them (baseline, limit). */
+  /** Failed records per Salesforce status code (baseline and limit: their clients; sync: its failure items). */
   failuresByCode?: Record<string, number>;
   /** DynamoDB calls per operation, with the milliseconds they took (summed, concurrent calls overlap). */
   dynamodbCallsByKind?: Record<string, { calls: number; ms: number }>;

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { errorCode, runBaseline } from '../../../bench/baseline.js';
+import { BaselineError, errorCode, runBaseline } from '../../../bench/baseline.js';
+import { failedByCode } from '../../../bench/lib/failures.js';
 import { jwtLogin, type LimitGroup, runLimit } from '../../../bench/lib/limit.js';
 import { BenchUsageError, parseBenchArgs } from '../../../bench/lib/options.js';
 import { areaOf, summariseProfile } from '../../../bench/lib/profile-summary.js';
@@ -16,6 +17,7 @@ import {
 } from '../../../bench/lib/report.js';
 import { sizesForRows, syncConcurrency, totalRows } from '../../../bench/lib/sizes.js';
 import { loadConfig } from '../../../src/core/config/load.js';
+import { startSalesforceEmulator } from '../../../src/emulators/salesforce/index.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
 
 const SIZES = {
@@ -174,6 +176,18 @@ describe('bench sizes and targets', () => {
   ])('the baseline names a failed call by its errorCode: %j', (body, code) => {
     expect(errorCode(body)).toBe(code);
   });
+
+  test("a sync run's stored failures are counted by code, the mapping's rejections left out", () => {
+    expect(
+      failedByCode([
+        { bucket: 'failed', code: 'UNABLE_TO_LOCK_ROW' },
+        { bucket: 'rejected', code: 'STRING_TOO_LONG' },
+        { bucket: 'failed', code: 'DUPLICATES_DETECTED' },
+        { bucket: 'failed', code: 'UNABLE_TO_LOCK_ROW' },
+        { bucket: 'failed', code: '' },
+      ]),
+    ).toEqual({ UNABLE_TO_LOCK_ROW: 2, DUPLICATES_DETECTED: 1, UNKNOWN: 1 });
+  });
 });
 
 describe('the baseline (the seed one record at a time) and the limit loop, on the emulators', () => {
@@ -272,6 +286,28 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
     expect(first.failuresByCode).toEqual({});
     expect(second.failuresByCode).toEqual({});
     expect(sf.counters().lockConflicts).toBe(0);
+  });
+
+  test("a new org (password flow off) refuses the seed's login: the baseline stops naming the grant", async () => {
+    const strict = await startSalesforceEmulator({
+      port: 0,
+      dataDir: path.join(dir, 'strict-sf'),
+      reset: true,
+    });
+    try {
+      const run = runBaseline({
+        ...options(),
+        salesforce: { loginUrl: strict.loginUrl, ...strict.credentials, apiVersion: '62.0' },
+        companies: ['SANTA_REYES'],
+      });
+      await expect(run).rejects.toThrow(BaselineError);
+      await expect(run).rejects.toThrow(
+        'OAuth password grant answered 400: {"error":"invalid_grant","error_description":"authentication failure"}',
+      );
+      expect(strict.counters().byEndpoint).toEqual({ 'oauth.token': 1 });
+    } finally {
+      await strict.stop();
+    }
   });
 
   test('the limit loop sends 200 records a request, parents first, and counts what Salesforce answered', async () => {

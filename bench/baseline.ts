@@ -294,7 +294,7 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
             failuresByCode[code] = (failuresByCode[code] ?? 0) + 1;
             if (errors.length < 10) {
               errors.push(
-                `${company} ${entity.name} ${m.key}: ${response.statusCode} ${(typeof response.body === 'string' ? response.body : JSON.stringify(response.body)).slice(0, 300)}`,
+                `${company} ${entity.name} ${m.key}: ${response.statusCode} ${code} ${(typeof response.body === 'string' ? response.body : JSON.stringify(response.body)).slice(0, 300)}`,
               );
             }
             continue;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -17,7 +17,9 @@ import {
 } from '../../../bench/lib/report.js';
 import { sizesForRows, syncConcurrency, totalRows } from '../../../bench/lib/sizes.js';
 import { loadConfig } from '../../../src/core/config/load.js';
+import { mapRow } from '../../../src/core/mapping.js';
 import { startSalesforceEmulator } from '../../../src/emulators/salesforce/index.js';
+import { terceroRow } from '../../../src/emulators/sqlserver/index.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
 
 const SIZES = {
@@ -286,6 +288,27 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
     expect(first.failuresByCode).toEqual({});
     expect(second.failuresByCode).toEqual({});
     expect(sf.counters().lockConflicts).toBe(0);
+
+    // what the org holds: the shipped config's translation (restricted Type, state code + country)
+    const row = terceroRow('ITALCOL', 0);
+    const mapped = mapRow(row, config.entity('terceros'), 'ITALCOL', () => 'ti_external_id__c');
+    if (!mapped.ok) throw new Error('tercero 0 is a clean row');
+    expect(mapped.payload).toMatchObject({ BillingCountryCode: 'CO' });
+    expect(['Customer - Direct', 'Channel Partner / Reseller', 'Other']).toContain(mapped.payload.Type);
+    const session = await jwtLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
+    const soql = `SELECT Type, BillingCountryCode, BillingStateCode FROM Account WHERE ti_external_id__c = 'ITALCOL-${row.nit}'`;
+    const found = await fetch(
+      `${session.instanceUrl}/services/data/v62.0/query?q=${encodeURIComponent(soql)}`,
+      { headers: { authorization: `Bearer ${session.accessToken}` } },
+    );
+    const body = (await found.json()) as { records: Array<Record<string, unknown>> };
+    expect(body.records.map(({ attributes: _a, ...fields }) => fields)).toEqual([
+      {
+        Type: mapped.payload.Type,
+        BillingCountryCode: 'CO',
+        BillingStateCode: mapped.payload.BillingStateCode ?? null,
+      },
+    ]);
   });
 
   test("a new org (password flow off) refuses the seed's login: the baseline stops naming the grant", async () => {
@@ -307,6 +330,57 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
       expect(strict.counters().byEndpoint).toEqual({ 'oauth.token': 1 });
     } finally {
       await strict.stop();
+    }
+  });
+
+  test("the baseline writes with the entity's duplicateRules header and counts DUPLICATES_DETECTED", async () => {
+    const org = await startSalesforceEmulator({
+      port: 0,
+      dataDir: path.join(dir, 'twin-sf'),
+      reset: true,
+      allowPasswordFlow: true,
+    });
+    try {
+      // An Account another system holds with the name and city of ITALCOL's tercero 10.
+      const row = terceroRow('ITALCOL', 10);
+      const session = await jwtLogin({ loginUrl: org.loginUrl, ...org.credentials });
+      const twin = await fetch(
+        `${session.instanceUrl}/services/data/v62.0/sobjects/Account/ti_external_id__c/OTRO-ERP-1`,
+        {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${session.accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ Name: row.razon_social, BillingCity: row.ciudad, ti_activo__c: true }),
+        },
+      );
+      expect(twin.status).toBe(201);
+      const raw = JSON.parse(readFileSync('config/sync.config.json', 'utf8'));
+      raw.entities.terceros.duplicateRules = 'enforce';
+      const enforcingFile = path.join(dir, 'enforcing.config.json');
+      writeFileSync(enforcingFile, JSON.stringify(raw));
+      const run = (c: typeof config) =>
+        runBaseline({
+          ...options(),
+          config: c,
+          salesforce: { loginUrl: org.loginUrl, ...org.credentials, apiVersion: '62.0' },
+          dynamodb: { ...options().dynamodb, tableName: 'bench-baseline-twin' },
+          companies: ['ITALCOL'],
+        });
+
+      const enforced = await run(loadConfig(enforcingFile));
+      expect(enforced.failed).toBe(1);
+      expect(enforced.failuresByCode).toEqual({ DUPLICATES_DETECTED: 1 });
+      expect(enforced.errors).toHaveLength(1);
+      expect(enforced.errors[0]).toMatch(
+        new RegExp(`^ITALCOL terceros ${row.nit}: 400 DUPLICATES_DETECTED \\[\\{"duplicateResut":`),
+      );
+
+      // the shipped config (allowSave): the header lets the same row through, beside its twin
+      const allowed = await run(config);
+      expect(allowed.failed).toBe(0);
+      expect(allowed.failuresByCode).toEqual({});
+      expect(allowed.entities.find((e) => e.entity === 'terceros')?.created).toBe(1);
+    } finally {
+      await org.stop();
     }
   });
 

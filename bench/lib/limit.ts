@@ -3,16 +3,20 @@
  * full run sent, at a given concurrency, with nothing else around it (no staging, no DynamoDB, no
  * state machine). Parents still go before their children (a child of a missing parent fails), so
  * each company runs its dependency waves in order, companies side by side, all requests sharing
- * one limit.
+ * one limit. Records are packed as the sync packs them (`packByParent`: one parent's children
+ * travel together, Salesforce's advice against parent row locks), so concurrent requests rarely
+ * share a parent; the emulator's lock conflicts are reported, not avoided by scheduling.
  */
 import { readFileSync } from 'node:fs';
 import got from 'got';
 import pLimit from 'p-limit';
+import { packByParent } from '../../src/core/batching.js';
 import { dependencyWaves, type SyncConfig } from '../../src/core/config/load.js';
 import { externalId } from '../../src/core/mapping.js';
 import { requestToken, writeHeaders } from '../../src/core/salesforce/client.js';
 import type { SyncStore } from '../../src/core/store/sync-store.js';
 import type { OutRecord } from '../../src/core/sync/transform.js';
+import { parentLocks } from '../../src/core/sync/upsert.js';
 
 export interface LimitGroup {
   company: string;
@@ -154,6 +158,16 @@ export async function runLimit(options: {
     }
   };
 
+  const externalIdFieldOf = (name: string) => options.config.entity(name).externalIdField ?? 'Id';
+  const batchesOf = (group: LimitGroup) => {
+    const entity = options.config.entity(group.entity);
+    const parented = group.records.map((item) => ({
+      item,
+      parents: parentLocks(entity, item, externalIdFieldOf),
+    }));
+    return packByParent(parented, batchSize).map((b) => b.items);
+  };
+
   const started = performance.now();
   const companies = [...new Set(groups.map((g) => g.company))];
   await Promise.all(
@@ -161,10 +175,7 @@ export async function runLimit(options: {
       for (const wave of waves) {
         const jobs: Array<Promise<void>> = [];
         for (const group of groups.filter((g) => g.company === company && wave.includes(g.entity))) {
-          for (let i = 0; i < group.records.length; i += batchSize) {
-            const slice = group.records.slice(i, i + batchSize);
-            jobs.push(limit(() => sendBatch(group, slice)));
-          }
+          for (const batch of batchesOf(group)) jobs.push(limit(() => sendBatch(group, batch)));
         }
         await Promise.all(jobs);
       }

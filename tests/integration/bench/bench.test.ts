@@ -485,6 +485,59 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
       sf.setLockSettings(before);
     }
   });
+
+  test("the limit loop packs one parent's children together: interleaved children of two parents do not collide", async () => {
+    const sf = world().env.salesforce;
+    if (!sf) throw new Error('no Salesforce emulator');
+    const groups: LimitGroup[] = [
+      {
+        company: 'X',
+        entity: 'terceros',
+        object: 'Account',
+        externalIdField: 'ti_external_id__c',
+        records: [
+          { Name: 'Pack parent 1', ti_external_id__c: 'PACK-P1', ti_activo__c: true },
+          { Name: 'Pack parent 2', ti_external_id__c: 'PACK-P2', ti_activo__c: true },
+        ],
+      },
+      {
+        company: 'X',
+        entity: 'sucursales',
+        object: 'RetailStore',
+        externalIdField: 'ti_external_id__c',
+        records: Array.from({ length: 400 }, (_, i) => ({
+          Name: `Pack store ${i}`,
+          Account: { ti_external_id__c: `PACK-P${1 + (i % 2)}` },
+          ti_external_id__c: `PACK-S-${i}`,
+          ti_activo__c: true,
+        })),
+      },
+    ];
+    const session = await jwtLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
+    const before = sf.setLockSettings({});
+    // the first request holds the parent 2 s; the second gives up at once (a real org waits ~10 s)
+    sf.setLockSettings({ lockWaitMs: 0, lockHoldMs: 2000 });
+    sf.resetCounters();
+    try {
+      const result = await runLimit({
+        config,
+        groups,
+        concurrency: 2,
+        session: { ...session, apiVersion: '62.0' },
+      });
+      // in request order, 200 and 200 would each hold both parents: one request would fail whole
+      expect(result).toMatchObject({
+        records: 402,
+        succeeded: 402,
+        failed: 0,
+        requests: 3,
+        failuresByCode: {},
+      });
+      expect(sf.counters().lockConflicts).toBe(0);
+    } finally {
+      sf.setLockSettings(before);
+    }
+  });
 });
 
 describe('bench profile summary', () => {

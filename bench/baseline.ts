@@ -10,6 +10,19 @@
  * parent), as the seed did; the field mapping is sf-sync's own (`mapRow`), so the same data goes
  * to the same objects. The mappings live in the baseline's own DynamoDB table, never sf-sync's.
  *
+ * Against a new (strict) org: the payloads are `mapRow`'s, so they carry what the org accepts
+ * (Account.Type through the config's lookup to a value of the restricted picklist, states as
+ * `BillingStateCode`/`StateCode` with the country code, as the shipped config maps them). Auth
+ * stays the seed's: the OAuth password grant, one per company and entity. The seed's org is an
+ * old one that still allows that flow, so the bench starts the baseline's emulator with
+ * `allowPasswordFlow: true` (the data rules stay strict); giving it the sync's JWT instead would
+ * change nothing measured but one token request per invocation, and would no longer be the seed.
+ * Writes carry the sync's `Sforce-Duplicate-Rule-Header` (the entity's `duplicateRules`, as
+ * `writeHeaders` sends it): the seed sent none, but without it the two sides would not write the
+ * same records and the comparison would not be like for like. Failed records are counted by
+ * Salesforce status code (`failuresByCode`: DUPLICATES_DETECTED, FIELD_INTEGRITY_EXCEPTION,
+ * UNABLE_TO_LOCK_ROW...).
+ *
  * What the seed would have done but this leaves out: it had no validation, so rows that
  * `mapRow` rejects (a handful of deliberately dirty rows) would have been sent and refused by
  * Salesforce; here they are counted as rejected without a call, which only flatters the baseline.
@@ -25,6 +38,7 @@ import got, { type Got } from 'got';
 import sql from 'mssql';
 import { databaseSettings, type SyncConfig } from '../src/core/config/load.js';
 import { externalId, mapRow } from '../src/core/mapping.js';
+import { writeHeaders } from '../src/core/salesforce/client.js';
 
 export interface BaselineSalesforce {
   loginUrl: string;
@@ -66,6 +80,8 @@ export interface BaselineResult {
   seconds: number;
   salesforce: { calls: number; authCalls: number; dataCalls: number; byKind: Record<string, number> };
   dynamodbCalls: number;
+  /** Failed records per Salesforce status code (the first error of each). */
+  failuresByCode: Record<string, number>;
   entities: BaselineEntityResult[];
   /** The first few Salesforce errors, for the report. */
   errors: string[];
@@ -103,6 +119,20 @@ export async function ensureBaselineTable(client: DynamoDBClient, tableName: str
   throw new BaselineError(`DynamoDB table ${tableName} did not become ACTIVE`);
 }
 
+/** The `errorCode` of a REST error answer (`[{errorCode, message}]`), UNKNOWN when it has none, UNPARSEABLE when it is not JSON. */
+export function errorCode(body: unknown): string {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return 'UNPARSEABLE';
+    }
+  }
+  const first = Array.isArray(parsed) ? (parsed[0] as { errorCode?: unknown } | undefined) : undefined;
+  return typeof first?.errorCode === 'string' ? first.errorCode : 'UNKNOWN';
+}
+
 /** Runs the seed's flow over every configured company and entity; returns counts and calls. */
 export async function runBaseline(options: BaselineOptions): Promise<BaselineResult> {
   const { config } = options;
@@ -115,6 +145,7 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
     byKind[k] = (byKind[k] ?? 0) + 1;
   };
   const errors: string[] = [];
+  const failuresByCode: Record<string, number> = {};
   const http: Got = got.extend({ throwHttpErrors: false, retry: { limit: 0 }, timeout: { request: 60_000 } });
   const dynamo = new DynamoDBClient({
     endpoint: options.dynamodb.endpoint,
@@ -208,7 +239,10 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
         );
         const session = await authenticate();
         const api = `${session.instanceUrl.replace(/\/$/, '')}/services/data/v${sf.apiVersion}/sobjects/${entity.object}`;
-        const headers = { authorization: `Bearer ${session.token}` };
+        const headers = {
+          authorization: `Bearer ${session.token}`,
+          ...writeHeaders(entity.duplicateRules),
+        };
         const result: BaselineEntityResult = {
           company,
           entity: entity.name,
@@ -256,9 +290,11 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
             response.statusCode === 201 || response.statusCode === 204 || response.statusCode === 200;
           if (!ok) {
             result.failed += 1;
+            const code = errorCode(response.body);
+            failuresByCode[code] = (failuresByCode[code] ?? 0) + 1;
             if (errors.length < 10) {
               errors.push(
-                `${company} ${entity.name} ${m.key}: ${response.statusCode} ${(typeof response.body === 'string' ? response.body : JSON.stringify(response.body)).slice(0, 300)}`,
+                `${company} ${entity.name} ${m.key}: ${response.statusCode} ${code} ${(typeof response.body === 'string' ? response.body : JSON.stringify(response.body)).slice(0, 300)}`,
               );
             }
             continue;
@@ -296,6 +332,7 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
       byKind,
     },
     dynamodbCalls: counts.dynamo,
+    failuresByCode,
     entities,
     errors,
   };

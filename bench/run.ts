@@ -6,11 +6,13 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/core/config/load.js';
+import { defaultContext } from '../src/core/sync/context.js';
 import { startSalesforceEmulator } from '../src/emulators/salesforce/index.js';
 import { changeRows } from '../src/emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../src/local/environment.js';
 import type { BaselineResult } from './baseline.js';
 import { bundleWorker, type PhaseOutcome, runPhase } from './lib/child.js';
+import { syncFailuresByCode } from './lib/failures.js';
 import type { LimitResult } from './lib/limit.js';
 import { maxRssMb, RssSampler } from './lib/memory.js';
 import type { ObservedFigures } from './lib/observe.js';
@@ -23,6 +25,7 @@ import {
   deltaBounds,
   dynamoLines,
   evaluateTargets,
+  failureLines,
   type PhaseFigures,
   phaseRate,
   phaseTable,
@@ -46,7 +49,7 @@ interface SyncPhaseResult {
   dynamodbByKind: Record<string, { calls: number; ms: number }>;
 }
 
-type Counters = { apiUsage: number; byEndpoint: Record<string, number> };
+type Counters = { apiUsage: number; byEndpoint: Record<string, number>; lockConflicts: number };
 
 const VIEW_OF: Record<string, 'terceros_view' | 'sucursales_view' | 'acuerdos_view'> = {
   terceros: 'terceros_view',
@@ -68,15 +71,17 @@ function wipeScratch(root: string): void {
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
+/** What the phase's Salesforce emulator counted: requests by kind and records failed on row locks. */
 function callsFrom(
   counters: Counters,
-): Pick<PhaseFigures, 'salesforceCalls' | 'salesforceDataCalls' | 'salesforceCallsByKind'> {
+): Pick<PhaseFigures, 'salesforceCalls' | 'salesforceDataCalls' | 'salesforceCallsByKind' | 'lockConflicts'> {
   const byKind = counters.byEndpoint;
   const total = Object.values(byKind).reduce((a, b) => a + b, 0);
   return {
     salesforceCalls: total,
     salesforceDataCalls: total - (byKind['oauth.token'] ?? 0),
     salesforceCallsByKind: byKind,
+    lockConflicts: counters.lockConflicts,
   };
 }
 
@@ -125,6 +130,7 @@ function memoryPart(out: PhaseOutcome<unknown>): PhaseFigures {
     salesforceCalls: 0,
     salesforceDataCalls: 0,
     salesforceCallsByKind: {},
+    lockConflicts: 0,
     dynamodbCalls: 0,
     peakRssMb: m.maxRssMb,
     startRssMb: m.startRssMb,
@@ -187,11 +193,15 @@ async function bench(options: BenchOptions): Promise<number> {
     faults,
   });
   const setupSeconds = (performance.now() - t0) / 1000;
+  // The baseline keeps the seed's OAuth password grant: the seed's org is an old one that still
+  // allows that flow (new orgs, like the sync's and the limit's, do not). Only the flow is
+  // allowed; the org's data rules (duplicate rules, picklists, locks...) stay strict.
   const sfBaseline = await startSalesforceEmulator({
     port: 0,
     dataDir: path.join(root, 'salesforce-baseline'),
     reset: true,
     faults,
+    allowPasswordFlow: true,
   });
   const sfLimit = await startSalesforceEmulator({
     port: 0,
@@ -207,6 +217,7 @@ async function bench(options: BenchOptions): Promise<number> {
     clientSecret: sf.credentials.clientSecret,
     username: sf.credentials.username,
     password: sf.credentials.password,
+    privateKeyPath: sf.credentials.privateKeyPath,
   });
   say(`bench: data generated and emulators started in ${setupSeconds.toFixed(1)} s`);
 
@@ -244,6 +255,7 @@ async function bench(options: BenchOptions): Promise<number> {
         seconds: round(b.seconds, 3),
         recordsPerSecond: phaseRate(b.records, b.seconds),
         ...callsFrom(sfBaseline.counters()),
+        failuresByCode: b.failuresByCode,
         dynamodbCalls: b.dynamodbCalls,
         dynamodbCallsByKind: b.dynamodbByKind,
         detail: {
@@ -256,7 +268,9 @@ async function bench(options: BenchOptions): Promise<number> {
           errors: b.errors,
         },
       };
-      say(`bench: baseline ${b.records} rows in ${b.seconds.toFixed(1)} s`);
+      say(
+        `bench: baseline ${b.records} rows in ${b.seconds.toFixed(1)} s, ${phases.baseline.lockConflicts} lock conflicts`,
+      );
     }
 
     // ---- 2-4. the sync: first run, unchanged rerun, after 1% changed -----------------------------
@@ -271,8 +285,9 @@ async function bench(options: BenchOptions): Promise<number> {
           `the ${name} sync run failed: ${out.result.error ?? 'unknown error'} (log: ${logs}/${name}.log)`,
         );
       }
+      figures.failuresByCode = await syncFailuresByCode(defaultContext().store, out.result.runId);
       say(
-        `bench: ${name} ${figures.records} rows, ${figures.sent} sent in ${figures.seconds.toFixed(2)} s (${out.result.status})`,
+        `bench: ${name} ${figures.records} rows, ${figures.sent} sent in ${figures.seconds.toFixed(2)} s, ${figures.lockConflicts} lock conflicts (${out.result.status})`,
       );
       return { figures, runId: out.result.runId };
     };
@@ -329,6 +344,7 @@ async function bench(options: BenchOptions): Promise<number> {
       seconds: round(l.seconds, 3),
       recordsPerSecond: phaseRate(l.records, l.seconds),
       ...callsFrom(limitCounters),
+      failuresByCode: l.failuresByCode,
       dynamodbCalls: 0,
       detail: {
         succeeded: l.succeeded,
@@ -339,7 +355,9 @@ async function bench(options: BenchOptions): Promise<number> {
         note: 'the OAuth call and loading the records (from the full run staging) happen before the clock starts',
       },
     };
-    say(`bench: limit ${l.records} records in ${l.seconds.toFixed(2)} s`);
+    say(
+      `bench: limit ${l.records} records in ${l.seconds.toFixed(2)} s, ${phases.limit.lockConflicts} lock conflicts`,
+    );
     otherServices = descendantPeakRssMb(process.pid);
   } finally {
     await env.stop();
@@ -456,8 +474,8 @@ async function bench(options: BenchOptions): Promise<number> {
     targets,
     notes: [
       `Each phase runs in its own child process (${options.cpuProf ? 'node + tsx, profiling' : 'plain node on an esbuild bundle of bench/lib/worker.ts, as serverless.yml bundles the Lambdas'}); peakRssMb is that process's kernel max RSS (code loaded included), so the phases do not share a heap. The SQL Server and Salesforce emulators run in the parent process, dynalite in its own child process (as startLocalEnvironment starts it): "services"; CPU s own/emulators/dynalite: the phase process's CPU time, the emulators' and dynalite's meanwhile (2 cores: at most 2 CPU s per second).`,
-      'Salesforce calls are the requests the Salesforce emulator received in the phase (OAuth included); by kind are its endpoint keys. DynamoDB calls are counted by the client (sf-sync: storeMetrics; baseline: its own).',
-      'baseline and full each start from an empty Salesforce (a separate emulator instance with the same settings: one for the baseline, one for the sync, one for the limit); the baseline keeps its mappings in its own DynamoDB table.',
+      'Salesforce calls are the requests the Salesforce emulator received in the phase (OAuth included); by kind are its endpoint keys; lock conflicts are the records it failed UNABLE_TO_LOCK_ROW because another request held their parent (its counters().lockConflicts); failuresByCode counts failed records per status code: as the baseline and limit clients saw them, and for the sync runs from the failure items the run stored (read after the phase; one per source key). DynamoDB calls are counted by the client (sf-sync: storeMetrics; baseline: its own).',
+      "baseline and full each start from an empty Salesforce (a separate emulator instance with the same strict org rules: one for the baseline, one for the sync, one for the limit); the baseline keeps its mappings in its own DynamoDB table. Auth: the baseline uses the seed's OAuth password grant (its emulator allows that flow, as the seed's old org does); the sync and the limit use JWT bearer, as against a new org. The baseline and limit writes carry the sync's Sforce-Duplicate-Rule-Header.",
       `records: rows read from the views (baseline) or extracted (sync runs); sent: records sent to Salesforce. full/limit compares sent records per second. Rows the mapping rejects are counted, not sent, by both the baseline and the sync.`,
       `limit concurrency ${limitConcurrency}: defaults.maxInFlight ${concurrency.maxInFlight} x SyncPages MaxConcurrency ${concurrency.pagesMapConcurrency} unless --concurrency; the sync itself sends each entity's changes from one Upsert task with maxInFlight requests in flight, up to ${concurrency.companiesMapConcurrency} companies x ${concurrency.entitiesMapConcurrency} entities at once.`,
       'delta: changeRows on each company and view, share 1%, 70% updated / 20% inserted / 10% deleted; deletions are not sent (sf-sync does not delete).',
@@ -484,6 +502,12 @@ async function bench(options: BenchOptions): Promise<number> {
   lines.push('');
   lines.push(phaseTable(rowsOfTable));
   lines.push('');
+  const failures = failureLines(rowsOfTable);
+  if (failures.length > 0) {
+    lines.push('Failed records by Salesforce status code:');
+    lines.push(...failures);
+    lines.push('');
+  }
   lines.push('DynamoDB calls by operation (time summed over concurrent calls):');
   lines.push(...dynamoLines(rowsOfTable));
   if (million) {

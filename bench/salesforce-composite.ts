@@ -2,27 +2,36 @@
  * Sustained sObject Collections upserts against the Salesforce emulator.
  *
  *   npx tsx bench/salesforce-composite.ts [--seconds 10] [--concurrency 4,8] [--records 200]
- *                                         [--keys 100000] [--url http://127.0.0.1:PORT --client-id .. ]
+ *       [--keys 100000] [--url INSTANCE_URL [--login-url URL] --client-id ID --username U --private-key FILE]
  *
  * By default it starts the emulator as its own process (as the sync would meet it) on a fresh
  * data folder, then for each concurrency keeps that many PATCH /composite/sobjects/Account/
  * ti_external_id__c requests of `--records` records in flight for `--seconds`, cycling over
  * `--keys` external IDs (the first pass creates, later passes update). It prints records/second,
- * request latency percentiles and the emulator's own counters, then restarts the emulator on the
- * same data to time a startup with everything stored.
+ * request latency percentiles and the emulator's own counters (lock conflicts included), then
+ * restarts the emulator on the same data to time a startup with everything stored.
+ *
+ * The emulator is a strict new org, so this authenticates as the sync does (JWT bearer, the
+ * sync's `requestToken`; the password flow is off) and its records are terceros rows mapped by the
+ * shipped config (`mapRow`: Type through the config's lookup to a value of the restricted
+ * picklist, departments to `BillingStateCode` with `BillingCountryCode: CO`), sent with the
+ * sync's write headers (`Sforce-Duplicate-Rule-Header`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/core/config/load.js';
+import { externalId, mapRow } from '../src/core/mapping.js';
+import { requestToken, writeHeaders } from '../src/core/salesforce/client.js';
 
 interface Ready {
+  loginUrl: string;
   instanceUrl: string;
   clientId: string;
-  clientSecret: string;
   username: string;
-  password: string;
+  privateKeyPath: string;
 }
 
 const { values } = parseArgs({
@@ -32,10 +41,10 @@ const { values } = parseArgs({
     records: { type: 'string', default: '200' },
     keys: { type: 'string', default: '100000' },
     url: { type: 'string' },
+    'login-url': { type: 'string' },
     'client-id': { type: 'string' },
-    'client-secret': { type: 'string' },
     username: { type: 'string' },
-    password: { type: 'string' },
+    'private-key': { type: 'string' },
   },
 });
 
@@ -47,13 +56,26 @@ if (
   !(seconds > 0) ||
   concurrencies.some((c) => !(c > 0)) ||
   !(perRequest > 0 && perRequest <= 200) ||
-  !(keySpace > 0)
+  !(keySpace > 0) ||
+  (values.url !== undefined && !(values['client-id'] && values.username && values['private-key']))
 ) {
   process.stderr.write(
-    'bad arguments: --seconds > 0, --concurrency list of integers > 0, --records 1..200, --keys > 0\n',
+    'bad arguments: --seconds > 0, --concurrency list of integers > 0, --records 1..200, --keys > 0; --url needs --client-id, --username and --private-key (the JWT signing key file)\n',
   );
   process.exit(2);
 }
+
+const config = loadConfig();
+const terceros = config.entity('terceros');
+const duplicateHeaders = writeHeaders(terceros.duplicateRules);
+/** Where the generated terceros live: the department names the source systems write. */
+const PLACES = [
+  { ciudad: 'Bogotá', departamento: 'Bogotá D.C.' },
+  { ciudad: 'Medellín', departamento: 'Antioquia' },
+  { ciudad: 'Cali', departamento: 'Valle del Cauca' },
+  { ciudad: 'Barranquilla', departamento: 'Atlántico' },
+] as const;
+const TIPOS = ['CLIENTE', 'DISTRIBUIDOR', 'PROVEEDOR'] as const;
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 
@@ -86,38 +108,42 @@ async function stopEmulator(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function login(r: Ready): Promise<string> {
-  const response = await fetch(`${r.instanceUrl}/services/oauth2/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      client_id: r.clientId,
-      client_secret: r.clientSecret,
-      username: r.username,
-      password: r.password,
-    }),
+/** The sync's auth: a JWT bearer token from the login host, REST on the instance it names. */
+async function login(r: Ready): Promise<{ token: string; instanceUrl: string }> {
+  const token = await requestToken({
+    flow: 'jwt',
+    loginUrl: r.loginUrl,
+    clientId: r.clientId,
+    username: r.username,
+    privateKey: readFileSync(r.privateKeyPath, 'utf8'),
   });
-  const body = (await response.json()) as { access_token?: string };
-  if (!body.access_token) throw new Error(`login failed: ${JSON.stringify(body)}`);
-  return body.access_token;
+  return { token: token.accessToken, instanceUrl: token.instanceUrl };
 }
 
+/** A terceros_view row mapped as the sync maps it, with its external ID. */
 function accountRecord(n: number, pass: number): Record<string, unknown> {
+  const nit = `${900000000 + n}-${n % 10}`;
+  const place = PLACES[n % PLACES.length] ?? PLACES[0];
+  const row = {
+    nit,
+    razon_social: `Distribuidora ${n} S.A.S.`,
+    tipo_tercero: TIPOS[n % TIPOS.length],
+    nombre_comercial: `Distribuidora ${n}`,
+    direccion: `Calle ${n % 200} # ${n % 97}-${n % 53}`,
+    ciudad: place.ciudad,
+    departamento: place.departamento,
+    telefono: `+57 1 ${String(n).padStart(7, '0')}`,
+    email: `cliente${n}@example.co`,
+    cupo_credito: (n % 1000) * 1000 + pass,
+    activo: n % 7 !== 0,
+    fecha_modificacion: new Date(Date.UTC(2024, 0, 1) + pass * 1000),
+  };
+  const mapped = mapRow(row, terceros, 'ITALCOL', () => 'ti_external_id__c');
+  if (!mapped.ok) throw new Error(`generated row ${nit} does not map: ${JSON.stringify(mapped.reasons)}`);
   return {
     attributes: { type: 'Account' },
-    ti_external_id__c: `ITALCOL-${900000000 + n}-${n % 10}`,
-    Name: `Distribuidora ${n} S.A.S.`,
-    AccountNumber: String(900000000 + n),
-    Type: 'Cliente',
-    ti_nombre_comercial__c: `Distribuidora ${n}`,
-    BillingStreet: `Calle ${n % 200} # ${n % 97}-${n % 53}`,
-    BillingCity: 'Bogotá',
-    BillingState: 'Cundinamarca',
-    Phone: `+57 1 ${String(n).padStart(7, '0')}`,
-    ti_email__c: `cliente${n}@example.co`,
-    ti_cupo_credito__c: (n % 1000) * 1000 + pass,
-    ti_activo__c: n % 7 !== 0,
-    ti_fecha_modificacion__c: new Date(Date.UTC(2024, 0, 1) + pass * 1000).toISOString(),
+    ...mapped.payload,
+    [terceros.externalIdField ?? 'ti_external_id__c']: externalId('ITALCOL', mapped.key),
   };
 }
 
@@ -168,7 +194,11 @@ async function run(url: string, token: string, concurrency: number): Promise<Run
       const t0 = performance.now();
       const response = await fetch(endpoint, {
         method: 'PATCH',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          ...duplicateHeaders,
+        },
         body: JSON.stringify({ allOrNone: false, records: batch }),
       });
       const body = (await response.json()) as Array<{ success: boolean; created?: boolean }>;
@@ -210,11 +240,11 @@ async function main(): Promise<void> {
   let ready: Ready;
   if (values.url) {
     ready = {
+      loginUrl: values['login-url'] ?? values.url,
       instanceUrl: values.url,
       clientId: values['client-id'] ?? '',
-      clientSecret: values['client-secret'] ?? '',
       username: values.username ?? '',
-      password: values.password ?? '',
+      privateKeyPath: values['private-key'] ?? '',
     };
   } else {
     dataDir = mkdtempSync(join(tmpdir(), 'sf-bench-'));
@@ -223,14 +253,14 @@ async function main(): Promise<void> {
     ready = started.ready;
   }
   try {
-    const token = await login(ready);
+    const { token, instanceUrl } = await login(ready);
     await fetch(`${ready.instanceUrl}/__emulator/counters/reset`, { method: 'POST' });
     process.stdout.write(
       `Salesforce emulator: composite upserts of ${perRequest} Account records, ${seconds}s per concurrency, ${keySpace} keys\n`,
     );
     const results: RunResult[] = [];
     for (const concurrency of concurrencies) {
-      const result = await run(ready.instanceUrl, token, concurrency);
+      const result = await run(instanceUrl, token, concurrency);
       results.push(result);
       process.stdout.write(
         `  concurrency ${concurrency}: ${result.recordsPerSecond} records/s (${result.requests} requests, ${result.records} records: ${result.created} created, ${result.updated} updated, ${result.failedRecords} failed; request latency p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms)\n`,
@@ -241,7 +271,7 @@ async function main(): Promise<void> {
     let restart: { storedAccounts: number; startupMs: number } | undefined;
     if (child && dataDir) {
       const count = await fetch(
-        `${ready.instanceUrl}/services/data/v62.0/query?q=${encodeURIComponent('SELECT COUNT() FROM Account')}`,
+        `${instanceUrl}/services/data/v62.0/query?q=${encodeURIComponent('SELECT COUNT() FROM Account')}`,
         { headers: { authorization: `Bearer ${token}` } },
       );
       const storedAccounts = ((await count.json()) as { totalSize: number }).totalSize;

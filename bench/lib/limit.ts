@@ -3,14 +3,20 @@
  * full run sent, at a given concurrency, with nothing else around it (no staging, no DynamoDB, no
  * state machine). Parents still go before their children (a child of a missing parent fails), so
  * each company runs its dependency waves in order, companies side by side, all requests sharing
- * one limit.
+ * one limit. Records are packed as the sync packs them (`packByParent`: one parent's children
+ * travel together, Salesforce's advice against parent row locks), so concurrent requests rarely
+ * share a parent; the emulator's lock conflicts are reported, not avoided by scheduling.
  */
+import { readFileSync } from 'node:fs';
 import got from 'got';
 import pLimit from 'p-limit';
+import { packByParent } from '../../src/core/batching.js';
 import { dependencyWaves, type SyncConfig } from '../../src/core/config/load.js';
 import { externalId } from '../../src/core/mapping.js';
+import { requestToken, writeHeaders } from '../../src/core/salesforce/client.js';
 import type { SyncStore } from '../../src/core/store/sync-store.js';
 import type { OutRecord } from '../../src/core/sync/transform.js';
+import { parentLocks } from '../../src/core/sync/upsert.js';
 
 export interface LimitGroup {
   company: string;
@@ -33,6 +39,8 @@ export interface LimitResult {
   requests: number;
   seconds: number;
   concurrency: number;
+  /** Failed records per Salesforce status code (UNABLE_TO_LOCK_ROW, DUPLICATES_DETECTED, ...). */
+  failuresByCode: Record<string, number>;
   errors: string[];
 }
 
@@ -69,30 +77,25 @@ export async function loadRunRecords(
   return groups;
 }
 
-/** OAuth password grant against the emulator (or an org that still allows it). */
-export async function passwordLogin(s: {
+/**
+ * The sync's own auth (JWT bearer, `requestToken` of src/core/salesforce/client.ts): the limit
+ * stands for what sf-sync could at best do against the same new org, where the password flow is
+ * off. One token request, before the clock starts.
+ */
+export async function jwtLogin(s: {
   loginUrl: string;
   clientId: string;
-  clientSecret: string;
   username: string;
-  password: string;
+  privateKeyPath: string;
 }): Promise<{ accessToken: string; instanceUrl: string }> {
-  const response = await got.post(`${s.loginUrl.replace(/\/$/, '')}/services/oauth2/token`, {
-    form: {
-      grant_type: 'password',
-      client_id: s.clientId,
-      client_secret: s.clientSecret,
-      username: s.username,
-      password: s.password,
-    },
-    responseType: 'json',
-    throwHttpErrors: false,
+  const token = await requestToken({
+    flow: 'jwt',
+    loginUrl: s.loginUrl,
+    clientId: s.clientId,
+    username: s.username,
+    privateKey: readFileSync(s.privateKeyPath, 'utf8'),
   });
-  const body = response.body as { access_token?: string; instance_url?: string };
-  if (response.statusCode !== 200 || !body.access_token || !body.instance_url) {
-    throw new LimitError(`OAuth password grant answered ${response.statusCode}: ${JSON.stringify(body)}`);
-  }
-  return { accessToken: body.access_token, instanceUrl: body.instance_url };
+  return { accessToken: token.accessToken, instanceUrl: token.instanceUrl };
 }
 
 /** Sends every group's records, 200 a request, `concurrency` requests in flight; times only the sending. */
@@ -115,10 +118,20 @@ export async function runLimit(options: {
   const base = `${session.instanceUrl.replace(/\/$/, '')}/services/data/v${session.apiVersion}/composite/sobjects`;
   const limit = pLimit(concurrency);
   const waves = dependencyWaves(options.config.entities);
-  const result = { records: 0, succeeded: 0, failed: 0, requests: 0, errors: [] as string[] };
+  const result = {
+    records: 0,
+    succeeded: 0,
+    failed: 0,
+    requests: 0,
+    failuresByCode: {} as Record<string, number>,
+    errors: [] as string[],
+  };
 
   const sendBatch = async (group: LimitGroup, records: Array<Record<string, unknown>>) => {
+    // The headers the sync's writes carry (Sforce-Duplicate-Rule-Header per the entity's duplicateRules).
+    const headers = writeHeaders(options.config.entity(group.entity).duplicateRules);
     const response = await http.patch(`${base}/${group.object}/${group.externalIdField}`, {
+      headers,
       json: { allOrNone: false, records: records.map((r) => ({ attributes: { type: group.object }, ...r })) },
     });
     result.requests += 1;
@@ -135,12 +148,24 @@ export async function runLimit(options: {
       if (r.success) result.succeeded += 1;
       else {
         result.failed += 1;
+        const code = r.errors?.[0]?.statusCode ?? 'UNKNOWN';
+        result.failuresByCode[code] = (result.failuresByCode[code] ?? 0) + 1;
         if (result.errors.length < 10)
           result.errors.push(
             `${group.company} ${group.entity}: ${r.errors?.[0]?.statusCode} ${r.errors?.[0]?.message}`,
           );
       }
     }
+  };
+
+  const externalIdFieldOf = (name: string) => options.config.entity(name).externalIdField ?? 'Id';
+  const batchesOf = (group: LimitGroup) => {
+    const entity = options.config.entity(group.entity);
+    const parented = group.records.map((item) => ({
+      item,
+      parents: parentLocks(entity, item, externalIdFieldOf),
+    }));
+    return packByParent(parented, batchSize).map((b) => b.items);
   };
 
   const started = performance.now();
@@ -150,10 +175,7 @@ export async function runLimit(options: {
       for (const wave of waves) {
         const jobs: Array<Promise<void>> = [];
         for (const group of groups.filter((g) => g.company === company && wave.includes(g.entity))) {
-          for (let i = 0; i < group.records.length; i += batchSize) {
-            const slice = group.records.slice(i, i + batchSize);
-            jobs.push(limit(() => sendBatch(group, slice)));
-          }
+          for (const batch of batchesOf(group)) jobs.push(limit(() => sendBatch(group, batch)));
         }
         await Promise.all(jobs);
       }

@@ -42,7 +42,13 @@ describes), on the same generated data, the same emulators and the same per-requ
              concurrency: the most this machine and emulator allow
   extract    peak memory of the extract Lambda streaming one 1,000,000-row view
 
-Prints a table, the ratios and PASS/MISS per target, and writes the figures as JSON.
+Every phase writes to its own Salesforce emulator with a new org's strict rules (duplicate rules,
+state/country picklists, restricted picklists, parent row locks); the payloads are the shipped
+config's. The baseline logs in with the seed's OAuth password grant (its org allows that flow, as
+the seed's old org does); the sync and the limit use JWT bearer.
+
+Prints a table (lock conflicts: records the emulator failed UNABLE_TO_LOCK_ROW in the phase), failed
+records per Salesforce status code, the ratios and PASS/MISS per target, and writes the figures as JSON.
 
 Options:
   --rows N          total rows over the 3 companies x 3 views (default ${DEFAULT_ROWS}; --quick: ${QUICK_ROWS});

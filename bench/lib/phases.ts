@@ -7,6 +7,8 @@ export interface SalesforceLogin {
   clientSecret: string;
   username: string;
   password: string;
+  /** The JWT signing key the sync uses (the limit phase authenticates as the sync does). */
+  privateKeyPath: string;
 }
 
 export type PhaseTask = {

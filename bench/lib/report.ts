@@ -13,6 +13,10 @@ export interface PhaseFigures {
   salesforceDataCalls: number;
   salesforceCallsByKind: Record<string, number>;
   dynamodbCalls: number;
+  /** Records the Salesforce emulator failed UNABLE_TO_LOCK_ROW in the phase (its `counters().lockConflicts`). */
+  lockConflicts: number;
+  /** Failed records per Salesforce status code (baseline and limit: their clients; sync: its failure items). */
+  failuresByCode?: Record<string, number>;
   /** DynamoDB calls per operation, with the milliseconds they took (summed, concurrent calls overlap). */
   dynamodbCallsByKind?: Record<string, { calls: number; ms: number }>;
   /** Kernel maximum RSS of the phase's own process (MB). */
@@ -214,8 +218,10 @@ export function phaseTable(phases: Array<[string, PhaseFigures]>): string {
       'records/s',
       'SF calls',
       'SF calls by kind',
+      'lock conflicts',
       'DynamoDB',
       'peak RSS MB',
+      'CPU s own / emulators / dynalite',
     ],
     phases.map(([name, p]) => [
       name,
@@ -225,11 +231,12 @@ export function phaseTable(phases: Array<[string, PhaseFigures]>): string {
       fmt(p.recordsPerSecond, 1),
       fmt(p.salesforceCalls),
       kindsText(p.salesforceCallsByKind) || '-',
+      fmt(p.lockConflicts),
       fmt(p.dynamodbCalls),
       fmt(p.peakRssMb, 1),
       `${fmt(p.cpuSeconds, 1)} / ${fmt(p.emulatorsCpuSeconds, 1)} / ${fmt(p.dynamoCpuSeconds, 1)}`,
     ]),
-    [false, true, true, true, true, true, false, true, true, true],
+    [false, true, true, true, true, true, false, true, true, true, true],
   );
 }
 
@@ -239,6 +246,19 @@ export function targetTable(targets: TargetResult[]): string {
     targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? 'SKIP' : t.pass ? 'PASS' : 'MISS']),
     [false, false, false, false],
   );
+}
+
+/** One line per phase that saw failed records: their count per Salesforce status code. */
+export function failureLines(phases: Array<[string, PhaseFigures]>): string[] {
+  return phases
+    .filter(([, p]) => p.failuresByCode && Object.keys(p.failuresByCode).length > 0)
+    .map(
+      ([name, p]) =>
+        `  ${name.padEnd(10)} ${Object.entries(p.failuresByCode ?? {})
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([code, n]) => `${code} ${fmt(n)}`)
+          .join(', ')}`,
+    );
 }
 
 /** One line per phase: its DynamoDB calls by operation. */

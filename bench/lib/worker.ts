@@ -6,7 +6,7 @@
 import { loadConfig } from '../../src/core/config/load.js';
 import { runBaseline } from '../baseline.js';
 import { countDynamoCalls } from './dynamo-calls.js';
-import { loadRunRecords, passwordLogin, runLimit } from './limit.js';
+import { jwtLogin, loadRunRecords, runLimit } from './limit.js';
 import { RssSampler } from './memory.js';
 import type { PhaseReply, PhaseTask } from './phases.js';
 import { startProfiler } from './profiler.js';
@@ -46,7 +46,7 @@ async function runTask(task: PhaseTask): Promise<unknown> {
       const config = loadConfig();
       const { defaultContext } = await import('../../src/core/sync/context.js');
       const groups = await loadRunRecords(defaultContext().store, config, task.runId);
-      const login = await passwordLogin(task.salesforce);
+      const login = await jwtLogin(task.salesforce);
       const result = await runLimit({
         config,
         groups,

@@ -1,14 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { runBaseline } from '../../../bench/baseline.js';
-import { type LimitGroup, passwordLogin, runLimit } from '../../../bench/lib/limit.js';
+import { BaselineError, errorCode, runBaseline } from '../../../bench/baseline.js';
+import { failedByCode } from '../../../bench/lib/failures.js';
+import { jwtLogin, type LimitGroup, runLimit } from '../../../bench/lib/limit.js';
 import { BenchUsageError, parseBenchArgs } from '../../../bench/lib/options.js';
 import { areaOf, summariseProfile } from '../../../bench/lib/profile-summary.js';
-import { computeRatios, deltaBounds, evaluateTargets, type PhaseFigures } from '../../../bench/lib/report.js';
+import {
+  computeRatios,
+  deltaBounds,
+  evaluateTargets,
+  failureLines,
+  type PhaseFigures,
+  phaseTable,
+} from '../../../bench/lib/report.js';
 import { sizesForRows, syncConcurrency, totalRows } from '../../../bench/lib/sizes.js';
 import { loadConfig } from '../../../src/core/config/load.js';
+import { mapRow } from '../../../src/core/mapping.js';
+import { startSalesforceEmulator } from '../../../src/emulators/salesforce/index.js';
+import { terceroRow } from '../../../src/emulators/sqlserver/index.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
 
 const SIZES = {
@@ -85,6 +96,7 @@ describe('bench sizes and targets', () => {
     salesforceCalls: 0,
     salesforceDataCalls: 0,
     salesforceCallsByKind: {},
+    lockConflicts: 0,
     dynamodbCalls: 0,
     peakRssMb: 100,
     startRssMb: 80,
@@ -136,6 +148,48 @@ describe('bench sizes and targets', () => {
     });
     expect(missed.at(-1)?.pass).toBe(false);
   });
+
+  test('the phase table shows lock conflicts; failed records are listed per status code', () => {
+    const text = phaseTable([
+      ['baseline', phase({ lockConflicts: 0 })],
+      ['limit', phase({ lockConflicts: 1234 })],
+    ]);
+    const [header, , baseline, limit] = text.split('\n');
+    expect(header).toMatch(/SF calls by kind\s+lock conflicts\s+DynamoDB\s+peak RSS MB\s+CPU s own/);
+    expect(baseline).toMatch(/\s0\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0$/);
+    expect(limit).toMatch(/\s1,234\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0$/);
+    expect(
+      failureLines([
+        ['full', phase({})],
+        ['baseline', phase({ failuresByCode: {} })],
+        ['limit', phase({ failuresByCode: { UNABLE_TO_LOCK_ROW: 1200, DUPLICATES_DETECTED: 3 } })],
+      ]),
+    ).toEqual(['  limit      DUPLICATES_DETECTED 3, UNABLE_TO_LOCK_ROW 1,200']);
+  });
+
+  test.each([
+    [[{ errorCode: 'FIELD_INTEGRITY_EXCEPTION', message: 'x' }], 'FIELD_INTEGRITY_EXCEPTION'],
+    [
+      '[{"duplicateResut":{},"errorCode":"DUPLICATES_DETECTED","message":"Use one of these records?"}]',
+      'DUPLICATES_DETECTED',
+    ],
+    ['<html>bad gateway</html>', 'UNPARSEABLE'],
+    [{ error: 'invalid_grant' }, 'UNKNOWN'],
+  ])('the baseline names a failed call by its errorCode: %j', (body, code) => {
+    expect(errorCode(body)).toBe(code);
+  });
+
+  test("a sync run's stored failures are counted by code, the mapping's rejections left out", () => {
+    expect(
+      failedByCode([
+        { bucket: 'failed', code: 'UNABLE_TO_LOCK_ROW' },
+        { bucket: 'rejected', code: 'STRING_TOO_LONG' },
+        { bucket: 'failed', code: 'DUPLICATES_DETECTED' },
+        { bucket: 'failed', code: 'UNABLE_TO_LOCK_ROW' },
+        { bucket: 'failed', code: '' },
+      ]),
+    ).toEqual({ UNABLE_TO_LOCK_ROW: 2, DUPLICATES_DETECTED: 1, UNKNOWN: 1 });
+  });
 });
 
 describe('the baseline (the seed one record at a time) and the limit loop, on the emulators', () => {
@@ -149,7 +203,14 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-bench-'));
-    const env = await startLocalEnvironment({ config, dataDir: dir, sizes: SIZES });
+    // A strict org's data rules; the password flow allowed, as in the seed's old org (bench/run.ts
+    // starts the baseline's emulator so too). The limit loop authenticates with JWT, as the sync.
+    const env = await startLocalEnvironment({
+      config,
+      dataDir: dir,
+      sizes: SIZES,
+      salesforceOptions: { allowPasswordFlow: true },
+    });
     const dynamo = new DynamoDBClient({
       endpoint: env.env.DYNAMODB_ENDPOINT,
       region: 'us-east-1',
@@ -221,6 +282,106 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
     expect(calls['sobject.update']).toBe(second.updated);
     expect(calls['sobject.create'] ?? 0).toBe(second.failed);
     expect(second.failed).toBe(first.failed);
+    // against the strict org: the mapped payloads (Type, state and country codes) are all accepted,
+    // and one record at a time never waits on a parent's row lock
+    expect(first.failed).toBe(0);
+    expect(first.failuresByCode).toEqual({});
+    expect(second.failuresByCode).toEqual({});
+    expect(sf.counters().lockConflicts).toBe(0);
+
+    // what the org holds: the shipped config's translation (restricted Type, state code + country)
+    const row = terceroRow('ITALCOL', 0);
+    const mapped = mapRow(row, config.entity('terceros'), 'ITALCOL', () => 'ti_external_id__c');
+    if (!mapped.ok) throw new Error('tercero 0 is a clean row');
+    expect(mapped.payload).toMatchObject({ BillingCountryCode: 'CO' });
+    expect(['Customer - Direct', 'Channel Partner / Reseller', 'Other']).toContain(mapped.payload.Type);
+    const session = await jwtLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
+    const soql = `SELECT Type, BillingCountryCode, BillingStateCode FROM Account WHERE ti_external_id__c = 'ITALCOL-${row.nit}'`;
+    const found = await fetch(
+      `${session.instanceUrl}/services/data/v62.0/query?q=${encodeURIComponent(soql)}`,
+      { headers: { authorization: `Bearer ${session.accessToken}` } },
+    );
+    const body = (await found.json()) as { records: Array<Record<string, unknown>> };
+    expect(body.records.map(({ attributes: _a, ...fields }) => fields)).toEqual([
+      {
+        Type: mapped.payload.Type,
+        BillingCountryCode: 'CO',
+        BillingStateCode: mapped.payload.BillingStateCode ?? null,
+      },
+    ]);
+  });
+
+  test("a new org (password flow off) refuses the seed's login: the baseline stops naming the grant", async () => {
+    const strict = await startSalesforceEmulator({
+      port: 0,
+      dataDir: path.join(dir, 'strict-sf'),
+      reset: true,
+    });
+    try {
+      const run = runBaseline({
+        ...options(),
+        salesforce: { loginUrl: strict.loginUrl, ...strict.credentials, apiVersion: '62.0' },
+        companies: ['SANTA_REYES'],
+      });
+      await expect(run).rejects.toThrow(BaselineError);
+      await expect(run).rejects.toThrow(
+        'OAuth password grant answered 400: {"error":"invalid_grant","error_description":"authentication failure"}',
+      );
+      expect(strict.counters().byEndpoint).toEqual({ 'oauth.token': 1 });
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  test("the baseline writes with the entity's duplicateRules header and counts DUPLICATES_DETECTED", async () => {
+    const org = await startSalesforceEmulator({
+      port: 0,
+      dataDir: path.join(dir, 'twin-sf'),
+      reset: true,
+      allowPasswordFlow: true,
+    });
+    try {
+      // An Account another system holds with the name and city of ITALCOL's tercero 10.
+      const row = terceroRow('ITALCOL', 10);
+      const session = await jwtLogin({ loginUrl: org.loginUrl, ...org.credentials });
+      const twin = await fetch(
+        `${session.instanceUrl}/services/data/v62.0/sobjects/Account/ti_external_id__c/OTRO-ERP-1`,
+        {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${session.accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ Name: row.razon_social, BillingCity: row.ciudad, ti_activo__c: true }),
+        },
+      );
+      expect(twin.status).toBe(201);
+      const raw = JSON.parse(readFileSync('config/sync.config.json', 'utf8'));
+      raw.entities.terceros.duplicateRules = 'enforce';
+      const enforcingFile = path.join(dir, 'enforcing.config.json');
+      writeFileSync(enforcingFile, JSON.stringify(raw));
+      const run = (c: typeof config) =>
+        runBaseline({
+          ...options(),
+          config: c,
+          salesforce: { loginUrl: org.loginUrl, ...org.credentials, apiVersion: '62.0' },
+          dynamodb: { ...options().dynamodb, tableName: 'bench-baseline-twin' },
+          companies: ['ITALCOL'],
+        });
+
+      const enforced = await run(loadConfig(enforcingFile));
+      expect(enforced.failed).toBe(1);
+      expect(enforced.failuresByCode).toEqual({ DUPLICATES_DETECTED: 1 });
+      expect(enforced.errors).toHaveLength(1);
+      expect(enforced.errors[0]).toMatch(
+        new RegExp(`^ITALCOL terceros ${row.nit}: 400 DUPLICATES_DETECTED \\[\\{"duplicateResut":`),
+      );
+
+      // the shipped config (allowSave): the header lets the same row through, beside its twin
+      const allowed = await run(config);
+      expect(allowed.failed).toBe(0);
+      expect(allowed.failuresByCode).toEqual({});
+      expect(allowed.entities.find((e) => e.entity === 'terceros')?.created).toBe(1);
+    } finally {
+      await org.stop();
+    }
   });
 
   test('the limit loop sends 200 records a request, parents first, and counts what Salesforce answered', async () => {
@@ -253,7 +414,7 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
         records: accounts,
       },
     ];
-    const session = await passwordLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
+    const session = await jwtLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
     sf.resetCounters();
 
     const result = await runLimit({
@@ -263,8 +424,119 @@ describe('the baseline (the seed one record at a time) and the limit loop, on th
       session: { ...session, apiVersion: '62.0' },
     });
 
-    expect(result).toMatchObject({ records: 460, succeeded: 460, failed: 0, requests: 4, concurrency: 3 });
+    expect(result).toMatchObject({
+      records: 460,
+      succeeded: 460,
+      failed: 0,
+      requests: 4,
+      concurrency: 3,
+      failuresByCode: {},
+    });
     expect(sf.counters().byEndpoint).toEqual({ 'composite.sobjects.upsert': 4 });
+    expect(sf.counters().lockConflicts).toBe(0);
+  });
+
+  test("the limit loop measures row-lock conflicts: two requests in flight with one parent's children", async () => {
+    const sf = world().env.salesforce;
+    if (!sf) throw new Error('no Salesforce emulator');
+    const groups: LimitGroup[] = [
+      {
+        company: 'X',
+        entity: 'terceros',
+        object: 'Account',
+        externalIdField: 'ti_external_id__c',
+        records: [{ Name: 'Lock parent', ti_external_id__c: 'LOCK-P', ti_activo__c: true }],
+      },
+      {
+        company: 'X',
+        entity: 'sucursales',
+        object: 'RetailStore',
+        externalIdField: 'ti_external_id__c',
+        records: Array.from({ length: 400 }, (_, i) => ({
+          Name: `Lock store ${i}`,
+          Account: { ti_external_id__c: 'LOCK-P' },
+          ti_external_id__c: `LOCK-S-${i}`,
+          ti_activo__c: true,
+        })),
+      },
+    ];
+    const session = await jwtLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
+    const before = sf.setLockSettings({});
+    // the first request holds the parent 2 s; the second gives up at once (a real org waits ~10 s)
+    sf.setLockSettings({ lockWaitMs: 0, lockHoldMs: 2000 });
+    sf.resetCounters();
+    try {
+      const result = await runLimit({
+        config,
+        groups,
+        concurrency: 2,
+        session: { ...session, apiVersion: '62.0' },
+      });
+      expect(result).toMatchObject({
+        records: 401,
+        succeeded: 201,
+        failed: 200,
+        requests: 3,
+        failuresByCode: { UNABLE_TO_LOCK_ROW: 200 },
+      });
+      expect(result.errors[0]).toMatch(/^X sucursales: UNABLE_TO_LOCK_ROW unable to obtain exclusive access/);
+      expect(sf.counters().lockConflicts).toBe(200);
+    } finally {
+      sf.setLockSettings(before);
+    }
+  });
+
+  test("the limit loop packs one parent's children together: interleaved children of two parents do not collide", async () => {
+    const sf = world().env.salesforce;
+    if (!sf) throw new Error('no Salesforce emulator');
+    const groups: LimitGroup[] = [
+      {
+        company: 'X',
+        entity: 'terceros',
+        object: 'Account',
+        externalIdField: 'ti_external_id__c',
+        records: [
+          { Name: 'Pack parent 1', ti_external_id__c: 'PACK-P1', ti_activo__c: true },
+          { Name: 'Pack parent 2', ti_external_id__c: 'PACK-P2', ti_activo__c: true },
+        ],
+      },
+      {
+        company: 'X',
+        entity: 'sucursales',
+        object: 'RetailStore',
+        externalIdField: 'ti_external_id__c',
+        records: Array.from({ length: 400 }, (_, i) => ({
+          Name: `Pack store ${i}`,
+          Account: { ti_external_id__c: `PACK-P${1 + (i % 2)}` },
+          ti_external_id__c: `PACK-S-${i}`,
+          ti_activo__c: true,
+        })),
+      },
+    ];
+    const session = await jwtLogin({ loginUrl: sf.loginUrl, ...sf.credentials });
+    const before = sf.setLockSettings({});
+    // the first request holds the parent 2 s; the second gives up at once (a real org waits ~10 s)
+    sf.setLockSettings({ lockWaitMs: 0, lockHoldMs: 2000 });
+    sf.resetCounters();
+    try {
+      const result = await runLimit({
+        config,
+        groups,
+        concurrency: 2,
+        session: { ...session, apiVersion: '62.0' },
+      });
+      // in request order, 200 and 200 would each hold both parents: one request would fail whole
+      expect(result).toMatchObject({
+        records: 402,
+        succeeded: 402,
+        failed: 0,
+        requests: 3,
+        failuresByCode: {},
+      });
+      expect(sf.counters().lockConflicts).toBe(0);
+    } finally {
+      sf.setLockSettings(before);
+    }
   });
 });
 

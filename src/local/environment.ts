@@ -24,6 +24,9 @@ import { ensureSyncTable, type LocalDynamo, startLocalDynamo } from './dynamodb.
 
 export type ServiceChoice = 'local' | 'real';
 
+/** The DNS name in the SQL Server emulator's certificate (beside IP 127.0.0.1). */
+const EMULATOR_TLS_NAME = 'localhost';
+
 export interface LocalEnvironmentOptions {
   config: SyncConfig;
   /** Folder for the stand-ins' state (git-ignored). */
@@ -123,6 +126,9 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
         if (db) set(c.database.database, db);
         // Encrypted, with the emulator's CA: never "trust any certificate", never plain text.
         setCa(c.database.ca, running.tls, env);
+        // The name the certificate is verified against (its SAN has DNS localhost): as TLS SNI,
+        // an IP address is refused by RFC 6066 and Node warns (DEP0123) when tedious sends one.
+        if (running.tls.ca) set(c.database.serverName, EMULATOR_TLS_NAME);
       }
     }
 

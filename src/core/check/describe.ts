@@ -46,6 +46,14 @@ export const duplicateRuleSchema = z.looseObject({
 });
 export type DuplicateRule = z.infer<typeof duplicateRuleSchema>;
 
+/** One page of `SELECT DeveloperName, IsActive, SobjectType FROM DuplicateRule`. */
+export const duplicateRulePageSchema = z.looseObject({
+  done: z.boolean(),
+  records: z.array(duplicateRuleSchema),
+  nextRecordsUrl: z.string().startsWith('/services/data/').optional(),
+});
+export type DuplicateRulePage = z.infer<typeof duplicateRulePageSchema>;
+
 /** A field by name, as Salesforce resolves field names: case-insensitively. */
 export function findField(object: ObjectDescribe, name: string): FieldDescribe | undefined {
   const lower = name.toLowerCase();

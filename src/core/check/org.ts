@@ -30,12 +30,16 @@ export function checkApiVersion(configured: string, available: string[]): Proble
   return [];
 }
 
-/** The entity's duplicate-rule setting; `allowSave` unless the config says `enforce`. */
+/** The entity's duplicate-rule setting (the config's default is `allowSave`). */
 export function duplicateRuleMode(entity: EntityConfig): 'allowSave' | 'enforce' {
-  return (entity as { duplicateRules?: unknown }).duplicateRules === 'enforce' ? 'enforce' : 'allowSave';
+  return entity.duplicateRules;
 }
 
-/** Active duplicate rules on the objects of entities that do not send allowSave. */
+/**
+ * Active duplicate rules on the objects of entities that do not send allowSave. A warning, not an
+ * error: the sync runs, and only the records the rules match (against any record in the org)
+ * fail DUPLICATES_DETECTED, which the check cannot know without reading the org's records.
+ */
 export function checkDuplicateRules(entities: EntityConfig[], rules: DuplicateRule[]): Problem[] {
   return entities
     .filter((e) => duplicateRuleMode(e) === 'enforce')

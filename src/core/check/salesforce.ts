@@ -5,13 +5,14 @@
 import got, { type Response } from 'got';
 import type { ZodType } from 'zod';
 import type { SyncConfig } from '../config/load.js';
-import { ConfigError, SalesforceRequestError } from '../errors.js';
+import { SalesforceRequestError } from '../errors.js';
 import { requestToken, responseError, type SalesforceAuthSettings } from '../salesforce/client.js';
 import type { Token } from '../store/sync-store.js';
-import { authSettings } from '../sync/auth.js';
+import { settingsWithOverride } from '../sync/auth.js';
 import {
   type DuplicateRule,
-  duplicateRuleSchema,
+  type DuplicateRulePage,
+  duplicateRulePageSchema,
   type ObjectDescribe,
   objectDescribeSchema,
   versionsSchema,
@@ -20,15 +21,6 @@ import {
 export type Described =
   | { ok: true; describe: ObjectDescribe }
   | { ok: false; status: number; message: string };
-
-/** The sync's auth settings with its SF_AUTH_FLOW override (as sync/auth.ts's settingsWithOverride, not exported). */
-function checkSettings(config: SyncConfig): SalesforceAuthSettings {
-  const flow = process.env.SF_AUTH_FLOW;
-  if (flow === undefined || flow === '') return authSettings(config);
-  if (flow === 'jwt' || flow === 'client_credentials' || flow === 'password')
-    return authSettings(config, flow);
-  throw new ConfigError(`SF_AUTH_FLOW: "${flow}" is not a flow (jwt, client_credentials, password)`);
-}
 
 export class OrgReader {
   private token: Token | undefined;
@@ -41,7 +33,7 @@ export class OrgReader {
 
   static fromConfig(config: SyncConfig): OrgReader {
     const sf = config.raw.salesforce;
-    return new OrgReader(checkSettings(config), sf.apiVersion, sf.requestTimeoutMs);
+    return new OrgReader(settingsWithOverride(config), sf.apiVersion, sf.requestTimeoutMs);
   }
 
   private async get(path: string): Promise<Response<unknown>> {
@@ -103,21 +95,19 @@ export class OrgReader {
     return { ok: true, describe: parsed.data };
   }
 
-  /** The org's duplicate rules (`SELECT DeveloperName, IsActive, SobjectType FROM DuplicateRule`). */
+  /** The org's duplicate rules (`SELECT DeveloperName, IsActive, SobjectType FROM DuplicateRule`), every page. */
   async duplicateRules(): Promise<DuplicateRule[]> {
     const soql = 'SELECT DeveloperName, IsActive, SobjectType FROM DuplicateRule';
-    const schema = duplicateRuleSchema.array();
     const rules: DuplicateRule[] = [];
     let next: string | undefined = `/services/data/v${this.apiVersion}/query?q=${encodeURIComponent(soql)}`;
     while (next) {
-      const response = await this.get(next);
-      if (response.statusCode >= 400) throw responseError(response, 'query DuplicateRule');
-      const body = response.body as { records?: unknown; nextRecordsUrl?: string };
-      const parsed = schema.safeParse(body.records);
-      if (!parsed.success)
-        throw new SalesforceRequestError('Salesforce query DuplicateRule: unexpected answer');
-      rules.push(...parsed.data);
-      next = body.nextRecordsUrl;
+      const page: DuplicateRulePage = await this.getParsed(
+        next,
+        duplicateRulePageSchema,
+        'query DuplicateRule',
+      );
+      rules.push(...page.records);
+      next = page.done ? undefined : page.nextRecordsUrl;
     }
     return rules;
   }

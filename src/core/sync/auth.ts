@@ -99,7 +99,8 @@ function checkFlowSettings(settings: SalesforceAuthSettings, key: string): void 
 
 const AUTH_FLOW_OVERRIDE = 'SF_AUTH_FLOW';
 
-function settingsWithOverride(config: SyncConfig): SalesforceAuthSettings {
+/** The auth settings the sync uses: the configured flow, unless SF_AUTH_FLOW names another. */
+export function settingsWithOverride(config: SyncConfig): SalesforceAuthSettings {
   const flow = process.env[AUTH_FLOW_OVERRIDE];
   if (flow === undefined || flow === '') return authSettings(config);
   if (flow === 'jwt' || flow === 'client_credentials' || flow === 'password')

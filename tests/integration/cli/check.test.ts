@@ -6,7 +6,7 @@ import { jest } from '@jest/globals';
 import { main } from '../../../src/cli/main.js';
 import type { CheckReport } from '../../../src/core/check/problems.js';
 import { runCheck } from '../../../src/core/check/run.js';
-import { loadConfig } from '../../../src/core/config/load.js';
+import { loadConfig, parseConfig } from '../../../src/core/config/load.js';
 import { startLocalEnvironment } from '../../../src/local/environment.js';
 
 const tsx = path.resolve('node_modules/.bin/tsx');
@@ -32,6 +32,14 @@ const SHIPPED_WARNINGS = [
     companies: ALL,
   },
 ];
+
+const DUPLICATE_RULE_WARNING = {
+  severity: 'warning',
+  key: 'entities.terceros.duplicateRules',
+  problem:
+    'Account has active duplicate rules (Standard_Account_Duplicate_Rule) and this entity enforces them: records Salesforce thinks are duplicates fail DUPLICATES_DETECTED every run',
+  fix: 'set "duplicateRules": "allowSave" (the records\' identity is the external ID), or deactivate the rules',
+};
 
 const TYPE_FIX =
   'add them to the picklist\'s values in Setup, or convert them in the mapping ("case", a "lookup") to one of: "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Other"';
@@ -86,6 +94,9 @@ describe('sf-sync check against the emulators', () => {
   it('passes the shipped config (exit 0), listing its warnings, as JSON and as a table', () => {
     const json = cli(['check', '--json', '--data-dir', dir, '--demo-rows', '40']);
     expect(json.code).toBe(0);
+    // tedious verifies the emulator's certificate as localhost, so it sends no IP address as TLS SNI.
+    expect(json.stderr).not.toContain('DEP0123');
+    expect(json.stderr).not.toContain('DeprecationWarning');
     expect(JSON.parse(json.stdout)).toEqual({ ok: true, errors: [], warnings: SHIPPED_WARNINGS });
 
     const table = cli(['check', '--data-dir', dir, '--company', 'CASABLANCA', '--entity', 'terceros']);
@@ -309,6 +320,23 @@ describe('sf-sync check against the emulators', () => {
       ],
     ],
     [
+      'a TLS server name the SQL Server certificate does not carry (the name is verified, not ignored)',
+      (c) => {
+        c.companies.SANTA_REYES.database.serverName = 'sql.example.com';
+      },
+      [
+        {
+          severity: 'error',
+          key: 'companies.SANTA_REYES.database',
+          problem: expect.stringMatching(
+            /^cannot connect: SourceLoginError: cannot connect to SANTA_REYES's SQL Server at 127\.0\.0\.1:\d+: the server's certificate does not carry the host name connected to \(ERR_TLS_CERT_ALTNAME_INVALID\)/,
+          ),
+          fix: "check the company's database settings (DB_* variables) and that the server is reachable",
+          companies: ['SANTA_REYES'],
+        },
+      ],
+    ],
+    [
       'Salesforce credentials the org refuses',
       (c) => {
         c.salesforce.auth.clientId = 'not-our-app';
@@ -326,6 +354,30 @@ describe('sf-sync check against the emulators', () => {
       'source values a restricted picklist refuses (SANTA_REYES, 10 terceros, has no DISTRIBUIDOR)',
       (c) => {
         c.entities.terceros.fields.Type = { from: 'tipo_tercero', case: 'upper' };
+      },
+      [
+        {
+          severity: 'error',
+          key: 'entities.terceros.fields.Type',
+          problem:
+            'the source holds "CLIENTE", "DISTRIBUIDOR", "PROVEEDOR", not values of the restricted picklist Account.Type (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)',
+          fix: TYPE_FIX,
+          companies: ['ITALCOL', 'CASABLANCA'],
+        },
+        {
+          severity: 'error',
+          key: 'entities.terceros.fields.Type',
+          problem:
+            'the source holds "CLIENTE", "PROVEEDOR", not values of the restricted picklist Account.Type (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)',
+          fix: TYPE_FIX,
+          companies: ['SANTA_REYES'],
+        },
+      ],
+    ],
+    [
+      'raw source values (no case, no lookup) a restricted picklist refuses',
+      (c) => {
+        c.entities.terceros.fields.Type = { from: 'tipo_tercero' };
       },
       [
         {
@@ -387,19 +439,79 @@ describe('sf-sync check against the emulators', () => {
     ],
   ];
 
-  it('warns that it cannot see duplicate rules when an entity enforces them and the org does not answer', async () => {
+  it("warns of the strict org's active Account duplicate rule when terceros enforces it (exit 0: only matches fail)", async () => {
     const { code, report } = await checkWith('enforce', (c) => {
       c.entities.terceros.duplicateRules = 'enforce';
     });
+    expect(report).toEqual({ ok: true, errors: [], warnings: [DUPLICATE_RULE_WARNING, ...SHIPPED_WARNINGS] });
     expect(code).toBe(0);
-    expect(report.warnings[0]).toEqual({
-      severity: 'warning',
-      key: 'entities.terceros.duplicateRules',
-      problem: expect.stringMatching(
-        /^cannot tell whether Account has active duplicate rules: SalesforceRequestError: .*INVALID_TYPE/,
-      ),
-      fix: 'give the integration user View Setup and Configuration (needed to query DuplicateRule), or check Setup > Duplicate Rules yourself',
-    });
+  });
+
+  it('has no duplicate-rule problem once the org turns its Account rule off (POST /__emulator/org-settings)', async () => {
+    const raw = shipped();
+    raw.entities.terceros.duplicateRules = 'enforce';
+    const config = parseConfig(raw);
+    const env = await startLocalEnvironment({ config, dataDir: path.join(dir, 'dup'), dynamodb: 'real' });
+    try {
+      const only = { companies: ['SANTA_REYES'], entities: ['terceros'] };
+      const before = await runCheck(config, only);
+      expect(before.warnings.map((w) => w.key)).toEqual([
+        'entities.terceros.duplicateRules',
+        'entities.terceros.fields.Name',
+        'entities.terceros.fields.ti_email__c',
+      ]);
+      const sf = env.salesforce as NonNullable<typeof env.salesforce>;
+      const answer = await fetch(`${sf.instanceUrl}/__emulator/org-settings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ duplicateRules: { Account: false } }),
+      });
+      expect(answer.status).toBe(200);
+      const after = await runCheck(config, only);
+      expect(after).toEqual({
+        ok: true,
+        errors: [],
+        warnings: SHIPPED_WARNINGS.map((w) => ({ ...w, companies: ['SANTA_REYES'] })),
+      });
+    } finally {
+      await env.stop();
+    }
+  });
+
+  it('reads the org with the flow SF_AUTH_FLOW names, as the sync does, and names a wrong one', async () => {
+    const previous = process.env.SF_AUTH_FLOW;
+    const cannotRead = (problem: string) => [
+      {
+        severity: 'error',
+        key: 'salesforce',
+        problem: `cannot read the org: ${problem}`,
+        fix: 'check loginUrl and the auth settings (SF_* variables), then run the check again',
+      },
+    ];
+    try {
+      process.env.SF_AUTH_FLOW = 'client_credentials';
+      expect((await checkWith('flow-cc', () => undefined)).report).toEqual({
+        ok: true,
+        errors: [],
+        warnings: SHIPPED_WARNINGS,
+      });
+      // The strict org has the username-password flow off, as orgs created since Summer '23.
+      process.env.SF_AUTH_FLOW = 'password';
+      expect((await checkWith('flow-password', () => undefined)).report.errors).toEqual(
+        cannotRead(
+          'SalesforceAuthError: Salesforce token request answered 400 invalid_grant: authentication failure',
+        ),
+      );
+      process.env.SF_AUTH_FLOW = 'saml';
+      const { code, report } = await checkWith('flow-saml', () => undefined);
+      expect(report.errors).toEqual(
+        cannotRead('ConfigError: SF_AUTH_FLOW: "saml" is not a flow (jwt, client_credentials, password)'),
+      );
+      expect(code).toBe(1);
+    } finally {
+      if (previous === undefined) delete process.env.SF_AUTH_FLOW;
+      else process.env.SF_AUTH_FLOW = previous;
+    }
   });
 
   it('reports a field the integration user cannot edit, from an org whose schema sets field-level security', async () => {

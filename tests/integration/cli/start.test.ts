@@ -36,6 +36,9 @@ describe('the sf-sync command', () => {
   it('runs a full sync, then a second one that sends nothing, printing JSON summaries', () => {
     const first = cli(['run', '--json', '--data-dir', dir, '--demo-rows', '40']);
     expect(first.stderr).toContain('extracted');
+    // The local run verifies the SQL Server emulator's certificate as localhost: no IP as TLS SNI.
+    expect(first.stderr).not.toContain('DEP0123');
+    expect(first.stderr).not.toContain('DeprecationWarning');
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
     expect(summary).toMatchObject({

@@ -39,6 +39,7 @@ import sql from 'mssql';
 import { databaseSettings, type SyncConfig } from '../src/core/config/load.js';
 import { externalId, mapRow } from '../src/core/mapping.js';
 import { writeHeaders } from '../src/core/salesforce/client.js';
+import { poolConfig } from '../src/core/source/connection.js';
 
 export interface BaselineSalesforce {
   loginUrl: string;
@@ -216,15 +217,12 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
         const t0 = performance.now();
         // database_service: connect and run the view (the whole result set, as the seed fetched it).
         const settings = databaseSettings(config, company);
+        // The connection settings are the sync's own (TLS with the server's CA, time-outs): the seed's
+        // code connected the same way, only with fewer options.
+        const connection = poolConfig(settings);
         const pool = await new sql.ConnectionPool({
-          server: settings.server,
-          port: settings.port,
-          database: settings.database,
-          user: settings.user,
-          password: settings.password,
-          connectionTimeout: settings.connectTimeoutMs,
-          requestTimeout: Math.max(settings.requestTimeoutMs, 600_000),
-          options: { encrypt: settings.encrypt, trustServerCertificate: settings.trustServerCertificate },
+          ...connection,
+          requestTimeout: Math.max(connection.requestTimeout ?? 0, 600_000),
         }).connect();
         let rows: Array<Record<string, unknown>>;
         try {

@@ -501,6 +501,13 @@ export function dateTimeFromJsDate(date: Date): string {
   return formatDateTime(days, (ms - days * 86_400_000) * 10_000);
 }
 
+/** DATETIMEOFFSET text of a wall-clock time (a Date whose UTC fields read it) and its offset in minutes. */
+export function dateTimeOffsetFromJsDate(local: Date, offsetMinutes: number): string {
+  const ms = local.getTime();
+  const days = floor(ms / 86_400_000);
+  return formatDateTimeOffset(days, (ms - days * 86_400_000) * 10_000, offsetMinutes);
+}
+
 /** The server time zone when none is given: a Colombian ERP's (UTC-5 all year, no DST). */
 export const DEFAULT_TIME_ZONE = 'America/Bogota';
 

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { type FaultSet, faultError, type QueryFault } from '../faults.js';
 import { notSupported, SqlServerError } from '../sql/errors.js';
 import { parseBatch, parseParamDeclarations, type Statement } from '../sql/parser.js';
-import { type BoundParam, compileSelect, type ObjectDef } from '../sql/translate.js';
+import { type BoundParam, compileSelect, describeProcedureCall, type ObjectDef } from '../sql/translate.js';
 import { convertValue } from '../sql/values.js';
 import { parseSqlType, type SqlValue } from '../sql-type.js';
 import { ProtocolError } from '../tds/buffers.js';
@@ -636,6 +636,14 @@ export class TdsConnection {
     if (!isExecuteSql) {
       if (typeof procedure === 'number' || /^sp_(prepare|execute|prepexec|unprepare|cursor)/i.test(name)) {
         throw notSupported(`${name} (use sp_executesql, as mssql's request.query() does)`);
+      }
+      // request.execute('sp_describe_first_result_set'): an RPC by procedure name.
+      const describe = describeProcedureCall(
+        name,
+        parameters.map((p) => ({ name: p.name, value: p.value.value })),
+      );
+      if (describe !== undefined) {
+        return { statements: [describe.statement], params: describe.params, missing: new Set() };
       }
       throw new SqlServerError(2812, `Could not find stored procedure '${name}'.`, { state: 62 });
     }

@@ -16,6 +16,7 @@ import {
   type ServerStats,
 } from './server/connection.js';
 import { listenTds } from './server/server.js';
+import { DEFAULT_TIE_SEED } from './sql/translate.js';
 import { type CertificateOverride, loadTlsFiles } from './tls/certificates.js';
 import { TLS_MODES, type TlsMode } from './tls/negotiate.js';
 import type { TlsContexts } from './tls/transport.js';
@@ -116,6 +117,18 @@ export interface SqlServerEmulatorOptions {
   timeZone?: string;
   /** Faults armed from the start (see faults.ts; also `setFaults()`). */
   faults?: SqlFault[];
+  /**
+   * Seed of the order in which ORDER BY returns rows it leaves tied (integer 0 to 4294967295, default
+   * DEFAULT_TIE_SEED): another seed, another order of the ties, as SQL Server promises none.
+   */
+  orderSeed?: number;
+}
+
+/** The orderSeed option, checked: an integer from 0 to 4294967295. */
+export function checkOrderSeed(seed: number): number {
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new RangeError(`orderSeed must be an integer from 0 to 4294967295, got ${String(seed)}`);
+  return seed;
 }
 
 export const DEFAULT_TIME_ZONE = 'America/Bogota';
@@ -178,6 +191,7 @@ export async function startSqlServerEmulator(
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   const tls = prepareTls(options, dataDir);
   const timeZone = checkTimeZoneOption(options.timeZone ?? DEFAULT_TIME_ZONE);
+  const tieSeed = checkOrderSeed(options.orderSeed ?? DEFAULT_TIE_SEED);
   const dataOptions = {
     dataDir,
     reset: options.reset === true,
@@ -204,6 +218,7 @@ export async function startSqlServerEmulator(
       `(TDS 7.4 over SQLite, data in ${path.resolve(dataDir)})`,
     tls: { mode: tls.info.mode, ...(tls.contexts === undefined ? {} : { contexts: tls.contexts }) },
     timeZone,
+    tieSeed,
     faults: new FaultSet(options.faults ?? []),
     stats: emptyStats(),
     log,

@@ -58,6 +58,8 @@ export interface ServerContext {
   tls: { mode: TlsMode; contexts?: TlsContexts };
   /** IANA zone whose wall-clock time GETDATE() returns. */
   timeZone: string;
+  /** Seed of the order of ORDER BY ties (BindContext.tieSeed). */
+  tieSeed: number;
   /** Armed fault injections (this emulator's own). */
   faults: FaultSet;
   /** What the server observed, for tests (this emulator's own). */
@@ -790,6 +792,7 @@ export class TdsConnection {
       version: this.ctx.version,
       spid: this.spid,
       serverName: this.ctx.serverName,
+      tieSeed: this.ctx.tieSeed,
     };
     const compiled = compileSelect(statement, bind);
     const prepared = this.prepare(compiled.sql);

@@ -1,6 +1,7 @@
 import { Collation } from 'tedious/lib/collation.js';
 import { storageValue, typedValue, valueFromStorage } from '../../../src/emulators/sqlserver/data/storage.js';
 import { TYPES_VIEW_COLUMNS } from '../../../src/emulators/sqlserver/data/tipos.js';
+import { parseCollation } from '../../../src/emulators/sqlserver/sql/collation.js';
 import { SqlServerError } from '../../../src/emulators/sqlserver/sql/errors.js';
 import {
   describeColumns,
@@ -49,6 +50,11 @@ describe('collations on the wire', () => {
     ['Latin1_General_BIN2', '0904000200', 0x0409, 0x20, 0, 0],
     ['Latin1_General_100_CI_AS', '0904d02000', 0x0409, 0x0d, 2, 0],
     ['SQL_Latin1_General_CP1_CI_AS', '0904d00034', 0x0409, 0x0d, 0, 52],
+    ['SQL_Latin1_General_CP1_CS_AS', '0904c00033', 0x0409, 0x0c, 0, 51],
+    ['SQL_Latin1_General_CP1_CI_AI', '0904f00036', 0x0409, 0x0f, 0, 54],
+    ['Modern_Spanish_100_CI_AS', '0a0cd02000', 0x0c0a, 0x0d, 2, 0],
+    ['Modern_Spanish_CS_AS_KS_WS', '0a0c000000', 0x0c0a, 0x00, 0, 0],
+    ['Modern_Spanish_BIN', '0a0c000100', 0x0c0a, 0x10, 0, 0],
   ])('%s is %s, which tedious reads back as code page 1252', (name, bytes, lcid, flags, version, sortId) => {
     const b = collationBytes(name);
     const read = Collation.fromBuffer(b);
@@ -67,9 +73,26 @@ describe('collations on the wire', () => {
     expect(hex(COLLATION)).toBe('0a0cd00000');
     expect(() => collationBytes('Klingon_CI_AS')).toThrow("unknown collation 'Klingon_CI_AS'; supported:");
     expect(() => parseSqlType('VARCHAR(10) COLLATE Klingon_CI_AS')).toThrow(
-      "Invalid collation 'Klingon_CI_AS'. Supported collations:",
+      "Invalid collation 'Klingon_CI_AS'. The sf-sync SQL Server emulator knows",
     );
   });
+
+  it("has one encoder: collationBytes is the SQL layer's Collation.wire, for every spelling", () => {
+    for (const name of ['Modern_Spanish_CI_AS', 'modern_spanish_ci_as', 'Latin1_General_100_CS_AS_SC_UTF8']) {
+      expect(collationBytes(name)).toEqual(parseCollation(name).wire);
+    }
+    // UTF8 (0x40) is the first flag of the fourth byte, under the version: tedious reads UTF-8.
+    expect(hex(collationBytes('Latin1_General_100_CI_AS_SC_UTF8'))).toBe('0904d02400');
+    expect(Collation.fromBuffer(collationBytes('Latin1_General_100_CI_AS_SC_UTF8')).codepage).toBe('utf-8');
+  });
+
+  it.each(['SQL_Latin1_General_CP1_BIN', 'SQL_Latin1_General_CP1_CS_AI', 'SQL_Latin1_General_CP1_CI_AS_KS'])(
+    '%s, a SQL collation SQL Server does not have, is refused (Msg 448)',
+    (name) => {
+      expect(() => collationBytes(name)).toThrow(`unknown collation '${name}'; supported:`);
+      expect(() => parseCollation(name)).toThrow(expect.objectContaining({ number: 448 }));
+    },
+  );
 });
 
 describe('code page 1252', () => {

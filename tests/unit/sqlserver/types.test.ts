@@ -1,8 +1,10 @@
 import { Collation } from 'tedious/lib/collation.js';
 import { storageValue, typedValue, valueFromStorage } from '../../../src/emulators/sqlserver/data/storage.js';
 import { TYPES_VIEW_COLUMNS } from '../../../src/emulators/sqlserver/data/tipos.js';
+import { offsetKey } from '../../../src/emulators/sqlserver/server/functions.js';
 import { parseCollation } from '../../../src/emulators/sqlserver/sql/collation.js';
 import { SqlServerError } from '../../../src/emulators/sqlserver/sql/errors.js';
+import { convertValue } from '../../../src/emulators/sqlserver/sql/values.js';
 import {
   describeColumns,
   describeType,
@@ -93,6 +95,45 @@ describe('collations on the wire', () => {
       expect(() => parseCollation(name)).toThrow(expect.objectContaining({ number: 448 }));
     },
   );
+});
+
+describe('implicit conversions to and from TIME and DATETIMEOFFSET (parameters, comparisons)', () => {
+  const time = (scale: number): SqlType => ({ kind: 'datetime2', scale, name: 'time' });
+  const offset = (scale: number): SqlType => ({ kind: 'datetime2', scale, name: 'datetimeoffset' });
+  const text: SqlType = { kind: 'nvarchar', length: 'max' };
+
+  it.each([
+    ['08:00', text, time(7), '08:00:00.0000000'],
+    ['2026-03-01 08:00:00.5', text, time(0), '08:00:01.0000000'],
+    ['23:59:59.9999999', time(7), time(3), '00:00:00.0000000'],
+    ['2026-03-01 08:00:00 -05:00', text, offset(7), '2026-03-01 08:00:00.0000000 -05:00'],
+    ['2026-03-01 08:00:00', { kind: 'datetime2', scale: 7 }, offset(7), '2026-03-01 08:00:00.0000000 +00:00'],
+    ['2026-03-01 23:59:59.9999999 -05:00', offset(7), offset(3), '2026-03-02 00:00:00.0000000 -05:00'],
+    [
+      '2026-03-01 08:00:00.1234567 -05:00',
+      offset(7),
+      { kind: 'datetime2', scale: 7 },
+      '2026-03-01 08:00:00.1234567',
+    ],
+    ['2026-03-01 08:00:00.1234567 -05:00', offset(7), { kind: 'date' }, '2026-03-01'],
+    ['08:00:00.1234567', time(7), { kind: 'datetime2', scale: 7 }, '1900-01-01 08:00:00.1234567'],
+  ] as [string, SqlType, SqlType, string][])('%s (%j) to %j is %s', (value, from, to, expected) => {
+    expect(convertValue(value, from, to)).toBe(expected);
+  });
+
+  it('refuses text that is no time, as SQL Server does (241)', () => {
+    expect(() => convertValue('ayer', text, time(7))).toThrow(expect.objectContaining({ number: 241 }));
+    expect(() => convertValue('2026-03-01 08:00 +15:00', text, offset(7))).toThrow(
+      expect.objectContaining({ number: 241 }),
+    );
+  });
+
+  it('keys DATETIMEOFFSET values by their UTC instant, for comparisons and ORDER BY', () => {
+    expect(offsetKey('2026-03-01 08:00:00.1234567 -05:00')).toBe('2026-03-01 13:00:00.1234567');
+    expect(offsetKey('2026-03-01 13:00:00.1234567 +00:00')).toBe('2026-03-01 13:00:00.1234567');
+    expect(offsetKey('2026-03-02 01:00:00.0000000 +14:00')).toBe('2026-03-01 11:00:00.0000000');
+    expect(offsetKey(null)).toBeNull();
+  });
 });
 
 describe('code page 1252', () => {

@@ -10,7 +10,7 @@ import { notSupported, SqlServerError } from '../sql/errors.js';
 import { parseBatch, parseParamDeclarations, type Statement } from '../sql/parser.js';
 import { type BoundParam, compileSelect, describeProcedureCall, type ObjectDef } from '../sql/translate.js';
 import { convertValue } from '../sql/values.js';
-import { parseSqlType, type SqlValue } from '../sql-type.js';
+import { parseSqlType, type SqlType, type SqlValue } from '../sql-type.js';
 import { ProtocolError } from '../tds/buffers.js';
 import { buildPreloginResponse, parseLogin7, parsePrelogin, TdsVersion } from '../tds/login.js';
 import { type ClientMessage, MessageWriter, type PacketSink, PacketType, Status } from '../tds/packets.js';
@@ -65,6 +65,16 @@ export interface ServerContext {
   /** What the server observed, for tests (this emulator's own). */
   stats: ServerStats;
   log(message: string): void;
+}
+
+/**
+ * A declared parameter's type (`@p time(7)` in sp_executesql's @params): its family (what the
+ * translation compares and converts by), except TIME, DATETIMEOFFSET and VARBINARY, kept exact as
+ * SQL Server keeps them: their values are not a DATETIME2's or an NVARCHAR's.
+ */
+export function parameterType(declared: string): SqlType {
+  if (/^\s*(time|datetimeoffset|varbinary)\b/i.test(declared)) return parseSqlType(declared);
+  return parseSqlType(declared, { lenient: true });
 }
 
 /**
@@ -687,12 +697,12 @@ export class TdsConnection {
           `${v.name || `Parameter ${i + 3}`} is not a parameter for procedure sp_executesql.`,
         );
       }
-      const type = parseSqlType(declared.type, { lenient: true });
+      const type = parameterType(declared.type);
       supplied.set(declared.name.toLowerCase(), convertValue(v.value.value, v.value.type, type));
     });
     for (const d of declarations) {
       if (d.output) throw notSupported('OUTPUT parameters');
-      const type = parseSqlType(d.type, { lenient: true });
+      const type = parameterType(d.type);
       const key = d.name.toLowerCase();
       if (supplied.has(key)) params.set(key, { name: d.name, type, value: supplied.get(key) ?? null });
       else missing.add(key);

@@ -274,6 +274,7 @@ class Binder {
   /** SQL comparing values of a type as SQL Server does: character values by their collation key. */
   private keySql(sql: string, type: SqlType | null, collation: string | undefined): string {
     if (type !== null && isWideDecimal(type)) return `tsql_deckey(${sql}, ${type.scale}, ${type.scale})`;
+    if (type !== null && isOffset(type)) return `tsql_dtokey(${sql})`;
     if (type?.kind !== 'nvarchar') return sql;
     return `tsql_ck(${sql}, '${collation ?? this.defaultCollation}')`;
   }
@@ -1236,6 +1237,9 @@ class Binder {
       const collation = this.resolveCollation([left, right], OPERATION_NAMES[op] ?? op)?.name;
       return `(${this.sideKey(left, l, collation)} ${op} ${this.sideKey(right, r, collation)})`;
     }
+    // DATETIMEOFFSET compares instants: 08:00 -05:00 = 13:00 +00:00.
+    if ((left.type !== null && isOffset(left.type)) || (right.type !== null && isOffset(right.type)))
+      return `(tsql_dtokey(${l}) ${op} tsql_dtokey(${r}))`;
     return `(${l} ${op} ${r})`;
   }
 
@@ -1292,6 +1296,11 @@ class Binder {
     }
     return first;
   }
+}
+
+/** DATETIMEOFFSET, stored as its local time and offset: compared and ordered by its UTC instant. */
+function isOffset(type: SqlType): boolean {
+  return type.kind === 'datetime2' && type.name === 'datetimeoffset';
 }
 
 /** A DECIMAL/NUMERIC too wide for an int64 (p > 18): stored as the text of its scaled integer. */

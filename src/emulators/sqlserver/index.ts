@@ -17,6 +17,9 @@ import {
 } from './server/connection.js';
 import { listenTds } from './server/server.js';
 import { DEFAULT_TIE_SEED } from './sql/translate.js';
+
+export { DEFAULT_TIE_SEED };
+
 import { type CertificateOverride, loadTlsFiles } from './tls/certificates.js';
 import { TLS_MODES, type TlsMode } from './tls/negotiate.js';
 import type { TlsContexts } from './tls/transport.js';
@@ -38,6 +41,9 @@ export {
   type GeneratedCompany,
   generateCompany,
   generatedRow,
+  LOCAL_TIME_TERCERO,
+  type LocalTimeRow,
+  localTimeRows,
   nitForIndex,
   ORPHAN_SUCURSAL_INDEX,
   orphanNit,
@@ -48,8 +54,10 @@ export {
   sucursalRow,
   type TerceroRow,
   terceroRow,
+  VARIANT_KEY_SUCURSALES,
 } from './data/generator.js';
 export { DEFAULT_DATA_DIR } from './data/store.js';
+export { TYPES_VIEW, TYPES_VIEW_COLUMNS, TYPES_VIEW_KEY, typesViewRows } from './data/tipos.js';
 export {
   COMPANIES,
   type Company,
@@ -63,7 +71,15 @@ export {
 } from './data/views.js';
 export { FAULT_ERROR_NUMBERS, FaultError, parseFaultSpec, type SqlFault } from './faults.js';
 export type { ServerStats } from './server/connection.js';
-export { formatSqlType, type SqlType, type SqlValue } from './sql-type.js';
+export {
+  type ColumnDescription,
+  describeColumns,
+  describeType,
+  formatSqlType,
+  type SqlType,
+  type SqlValue,
+  type TypeDescription,
+} from './sql-type.js';
 export type { CertificateOverride } from './tls/certificates.js';
 export { TLS_MODES, type TlsMode } from './tls/negotiate.js';
 

@@ -52,6 +52,8 @@ Serve options:
   --certificate-name NAME  extra DNS name or IPv4 address for the server certificate (repeatable)
   --time-zone ZONE         the server's time zone, IANA (default America/Bogota): GETDATE() and
                            generated DATETIME values are its wall-clock time
+  --order-seed N           seed of the order of rows an ORDER BY leaves tied (default 1; integer
+                           0 to 4294967295): SQL Server promises no order among ties
   --fault SPEC             arm a fault (repeatable), fired on the next matching query or login:
                              error:N[,row=R]   SQL Server error N at row R (default 0: before any
                                                row); N = 1205 1222 8645 40613 40501 40197 10928
@@ -112,6 +114,7 @@ export type CliCommand =
       certificateNames?: string[];
       timeZone?: string;
       faults?: SqlFault[];
+      orderSeed?: number;
     }
   | {
       command: 'change';
@@ -194,6 +197,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
         '--certificate-name',
         '--time-zone',
         '--fault',
+        '--order-seed',
       ];
   for (const flag of flags.keys()) {
     if (!allowed.includes(flag))
@@ -267,6 +271,16 @@ export function parseCliArgs(argv: string[]): CliCommand {
   if (tlsText !== undefined && !(TLS_MODES as readonly string[]).includes(tlsText))
     throw new UsageError(`--tls must be one of ${TLS_MODES.join(', ')}, got '${tlsText}'`);
   const certificateNames = flags.get('--certificate-name');
+  const orderSeedText = one('--order-seed');
+  const orderSeed =
+    orderSeedText === undefined
+      ? undefined
+      : number(
+          '--order-seed',
+          orderSeedText,
+          (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32,
+          'an integer from 0 to 4294967295',
+        );
   const faults = (flags.get('--fault') ?? []).map((spec) => {
     try {
       return parseFaultSpec(spec);
@@ -291,6 +305,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
     ...(certificateNames === undefined ? {} : { certificateNames }),
     ...(timeZone === undefined ? {} : { timeZone }),
     ...(faults.length === 0 ? {} : { faults }),
+    ...(orderSeed === undefined ? {} : { orderSeed }),
   };
 }
 

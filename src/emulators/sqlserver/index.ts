@@ -16,6 +16,10 @@ import {
   type ServerStats,
 } from './server/connection.js';
 import { listenTds } from './server/server.js';
+import { DEFAULT_TIE_SEED } from './sql/translate.js';
+
+export { DEFAULT_TIE_SEED };
+
 import { type CertificateOverride, loadTlsFiles } from './tls/certificates.js';
 import { TLS_MODES, type TlsMode } from './tls/negotiate.js';
 import type { TlsContexts } from './tls/transport.js';
@@ -37,6 +41,9 @@ export {
   type GeneratedCompany,
   generateCompany,
   generatedRow,
+  LOCAL_TIME_TERCERO,
+  type LocalTimeRow,
+  localTimeRows,
   nitForIndex,
   ORPHAN_SUCURSAL_INDEX,
   orphanNit,
@@ -47,8 +54,10 @@ export {
   sucursalRow,
   type TerceroRow,
   terceroRow,
+  VARIANT_KEY_SUCURSALES,
 } from './data/generator.js';
 export { DEFAULT_DATA_DIR } from './data/store.js';
+export { TYPES_VIEW, TYPES_VIEW_COLUMNS, TYPES_VIEW_KEY, typesViewRows } from './data/tipos.js';
 export {
   COMPANIES,
   type Company,
@@ -62,7 +71,15 @@ export {
 } from './data/views.js';
 export { FAULT_ERROR_NUMBERS, FaultError, parseFaultSpec, type SqlFault } from './faults.js';
 export type { ServerStats } from './server/connection.js';
-export { formatSqlType, type SqlType, type SqlValue } from './sql-type.js';
+export {
+  type ColumnDescription,
+  describeColumns,
+  describeType,
+  formatSqlType,
+  type SqlType,
+  type SqlValue,
+  type TypeDescription,
+} from './sql-type.js';
 export type { CertificateOverride } from './tls/certificates.js';
 export { TLS_MODES, type TlsMode } from './tls/negotiate.js';
 
@@ -116,6 +133,18 @@ export interface SqlServerEmulatorOptions {
   timeZone?: string;
   /** Faults armed from the start (see faults.ts; also `setFaults()`). */
   faults?: SqlFault[];
+  /**
+   * Seed of the order in which ORDER BY returns rows it leaves tied (integer 0 to 4294967295, default
+   * DEFAULT_TIE_SEED): another seed, another order of the ties, as SQL Server promises none.
+   */
+  orderSeed?: number;
+}
+
+/** The orderSeed option, checked: an integer from 0 to 4294967295. */
+export function checkOrderSeed(seed: number): number {
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new RangeError(`orderSeed must be an integer from 0 to 4294967295, got ${String(seed)}`);
+  return seed;
 }
 
 export const DEFAULT_TIME_ZONE = 'America/Bogota';
@@ -178,6 +207,7 @@ export async function startSqlServerEmulator(
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   const tls = prepareTls(options, dataDir);
   const timeZone = checkTimeZoneOption(options.timeZone ?? DEFAULT_TIME_ZONE);
+  const tieSeed = checkOrderSeed(options.orderSeed ?? DEFAULT_TIE_SEED);
   const dataOptions = {
     dataDir,
     reset: options.reset === true,
@@ -204,6 +234,7 @@ export async function startSqlServerEmulator(
       `(TDS 7.4 over SQLite, data in ${path.resolve(dataDir)})`,
     tls: { mode: tls.info.mode, ...(tls.contexts === undefined ? {} : { contexts: tls.contexts }) },
     timeZone,
+    tieSeed,
     faults: new FaultSet(options.faults ?? []),
     stats: emptyStats(),
     log,

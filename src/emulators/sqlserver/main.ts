@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     ...(command.certificateNames === undefined ? {} : { certificateNames: command.certificateNames }),
     ...(command.timeZone === undefined ? {} : { timeZone: command.timeZone }),
     ...(command.faults === undefined ? {} : { faults: command.faults }),
+    ...(command.orderSeed === undefined ? {} : { orderSeed: command.orderSeed }),
   });
   process.stdout.write(
     `${JSON.stringify({

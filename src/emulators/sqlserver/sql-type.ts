@@ -272,13 +272,8 @@ export function parseSqlType(text: string, options: { lenient?: boolean } = {}):
   const exact = parseExact(name, match[2]?.toLowerCase(), match[3], fail);
   if (collation !== undefined) {
     if (exact.kind !== 'nvarchar' || collationOf(exact) === undefined) return fail();
-    if (collationInfo(collation) === undefined) {
-      throw new SqlServerError(
-        448,
-        `Invalid collation '${collation}'. Supported collations: ${ACCEPTED_COLLATIONS}.`,
-      );
-    }
-    exact.collation = parseCollation(collation).name; // the SQL layer compares by it too (448 if it cannot)
+    // The SQL layer's collation (sql/collation.ts): its canonical name, or Msg 448 naming those known.
+    exact.collation = parseCollation(collation).name;
   }
   return options.lenient === true ? familyType(exact) : exact;
 }
@@ -499,6 +494,13 @@ export function dateTimeFromJsDate(date: Date): string {
   const ms = date.getTime();
   const days = floor(ms / 86_400_000);
   return formatDateTime(days, (ms - days * 86_400_000) * 10_000);
+}
+
+/** DATETIMEOFFSET text of a wall-clock time (a Date whose UTC fields read it) and its offset in minutes. */
+export function dateTimeOffsetFromJsDate(local: Date, offsetMinutes: number): string {
+  const ms = local.getTime();
+  const days = floor(ms / 86_400_000);
+  return formatDateTimeOffset(days, (ms - days * 86_400_000) * 10_000, offsetMinutes);
 }
 
 /** The server time zone when none is given: a Colombian ERP's (UTC-5 all year, no DST). */
@@ -777,57 +779,4 @@ export function roundToDateTime(ticks: number): number {
  */
 export function roundToSmallDateTime(ticks: number): number {
   return Math.round(roundToDateTime(ticks) / 600_000_000) * 600_000_000;
-}
-
-/* ---------------------------------------------------------------- collations ---------------------------------------------------------------- */
-
-export interface CollationInfo {
-  /** Windows locale id (0x0C0A Modern_Spanish, 0x0409 Latin1_General, 0x040A Traditional_Spanish). */
-  lcid: number;
-  /** TDS collation flags: 1 ignore case, 2 ignore accents, 4 ignore kana, 8 ignore width, 16 BIN, 32 BIN2, 64 UTF8. */
-  flags: number;
-  /** Collation version: 0 (no suffix), 1 (_90), 2 (_100), 3 (_140). */
-  version: number;
-  /** SQL collations' sort id (52 for SQL_Latin1_General_CP1_CI_AS); 0 for Windows collations. */
-  sortId: number;
-}
-
-const LOCALES: Record<string, number> = {
-  latin1_general: 0x0409,
-  modern_spanish: 0x0c0a,
-};
-/** COLLATIONPROPERTY(name, 'Version'): 2 for the SQL Server 2008 collations (_100), 0 for the older ones. */
-const VERSIONS: Record<string, number> = { '100': 2 };
-const SQL_COLLATIONS: Record<string, CollationInfo> = {
-  sql_latin1_general_cp1_ci_as: { lcid: 0x0409, flags: 0x0d, version: 0, sortId: 52 },
-  sql_latin1_general_cp1_cs_as: { lcid: 0x0409, flags: 0x0c, version: 0, sortId: 51 },
-  sql_latin1_general_cp1_ci_ai: { lcid: 0x0409, flags: 0x0f, version: 0, sortId: 54 },
-};
-
-export const ACCEPTED_COLLATIONS =
-  'Modern_Spanish or Latin1_General [_100] with _CI/_CS, _AI/_AS [, _KS, _WS, _SC, _UTF8] or _BIN/_BIN2 ' +
-  '(e.g. Modern_Spanish_CI_AS, Latin1_General_CS_AS, Latin1_General_BIN2), SQL_Latin1_General_CP1_CI_AS, _CS_AS, _CI_AI';
-
-/** What a collation name means on the wire, or undefined for a name the emulator does not know. */
-export function collationInfo(name: string): CollationInfo | undefined {
-  const lower = name.toLowerCase();
-  const sql = SQL_COLLATIONS[lower];
-  if (sql !== undefined) return sql;
-  const m = /^(latin1_general|modern_spanish)(?:_(100))?_(.+)$/.exec(lower);
-  if (!m) return undefined;
-  const options = (m[3] ?? '').split('_');
-  const version = m[2] === undefined ? 0 : (VERSIONS[m[2]] ?? 0);
-  const lcid = LOCALES[m[1] ?? ''] ?? 0;
-  if (options.length === 1 && (options[0] === 'bin' || options[0] === 'bin2')) {
-    return { lcid, flags: options[0] === 'bin' ? 0x10 : 0x20, version, sortId: 0 };
-  }
-  const [caseOption, accentOption, ...rest] = options;
-  if ((caseOption !== 'ci' && caseOption !== 'cs') || (accentOption !== 'ai' && accentOption !== 'as'))
-    return undefined;
-  if (rest.some((o) => !['ks', 'ws', 'sc', 'utf8'].includes(o))) return undefined;
-  let flags = (caseOption === 'ci' ? 1 : 0) | (accentOption === 'ai' ? 2 : 0);
-  if (!rest.includes('ks')) flags |= 4;
-  if (!rest.includes('ws')) flags |= 8;
-  if (rest.includes('utf8')) flags |= 64;
-  return { lcid, flags, version, sortId: 0 };
 }

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type sql from 'mssql';
-import { localTimeRows } from '../../../src/emulators/sqlserver/data/generator.js';
 import { prepareData } from '../../../src/emulators/sqlserver/data/store.js';
 import {
   changeRows,
   DATABASE_NAMES,
   dirtyRows,
   generateCompany,
+  localTimeRows,
   type SqlServerEmulator,
   startSqlServerEmulator,
 } from '../../../src/emulators/sqlserver/index.js';

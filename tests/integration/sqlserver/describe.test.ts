@@ -141,6 +141,56 @@ describe('describing a query: sp_describe_first_result_set, TOP 0, DISTINCT, COU
     ]);
   });
 
+  it("describes by procedure name: mssql's request.execute('sp_describe_first_result_set')", async () => {
+    const result = await pool
+      .request()
+      .input('tsql', sql.NVarChar(sql.MAX), 'SELECT nit, razon_social FROM terceros_view WHERE nit = @nit')
+      .input('params', sql.NVarChar(200), '@nit nvarchar(20)')
+      .execute('sp_describe_first_result_set');
+    const qualified = await pool
+      .request()
+      .input('tsql', sql.NVarChar(sql.MAX), 'SELECT COUNT(*) AS n FROM acuerdos_view')
+      .execute('sys.sp_describe_first_result_set');
+
+    expect(result.recordset.map(pick)).toEqual([
+      expect.objectContaining({
+        column_ordinal: 1,
+        name: 'nit',
+        system_type_name: 'nvarchar(20)',
+        max_length: 40,
+      }),
+      expect.objectContaining({
+        column_ordinal: 2,
+        name: 'razon_social',
+        system_type_name: 'nvarchar(400)',
+        max_length: 800,
+      }),
+    ]);
+    expect(result.returnValue).toBe(0);
+    expect(qualified.recordset.map(pick)).toEqual([
+      expect.objectContaining({ column_ordinal: 1, name: 'n', system_type_name: 'int', is_nullable: false }),
+    ]);
+  });
+
+  it('by procedure name, refuses a parameter it does not take, a missing @tsql and an unknown procedure', async () => {
+    const wrongName = pool
+      .request()
+      .input('sql', sql.NVarChar(sql.MAX), 'SELECT 1 AS one')
+      .execute('sp_describe_first_result_set');
+    const noTsql = pool.request().execute('sp_describe_first_result_set');
+    const unknown = pool.request().execute('sp_describe_everything');
+
+    await expect(wrongName).rejects.toMatchObject({
+      number: 8145,
+      message: '@sql is not a parameter for procedure sp_describe_first_result_set.',
+    });
+    await expect(noTsql).rejects.toMatchObject({ number: 201 });
+    await expect(unknown).rejects.toMatchObject({
+      number: 2812,
+      message: "Could not find stored procedure 'sp_describe_everything'.",
+    });
+  });
+
   it("describes every exact type as the catalog does, and a COLLATE clause's collation", async () => {
     const result = await pool.request().batch(
       `EXEC sp_describe_first_result_set @tsql = N'SELECT codigo COLLATE Latin1_General_CS_AS AS codigo, c_char, c_money,

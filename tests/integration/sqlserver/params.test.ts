@@ -7,6 +7,11 @@ import {
 } from '../../../src/emulators/sqlserver/index.js';
 import { connect, mssqlType, tempDir } from './helpers.js';
 
+/** A Date with tedious' sub-millisecond part (`nanosecondDelta`, in seconds) for TIME/DATETIMEOFFSET(7). */
+function withNanoseconds(date: Date, seconds: number): Date {
+  return Object.assign(date, { nanosecondDelta: seconds });
+}
+
 describe('typed parameters through sp_executesql', () => {
   const folder = tempDir();
   let emulator: SqlServerEmulator;
@@ -165,6 +170,74 @@ describe('typed parameters through sp_executesql', () => {
     const ahora = now.recordset[0]?.ahora as Date;
     // GETDATE() is the server's wall-clock time (America/Bogota, UTC-5), which mssql reads as UTC.
     expect(Math.abs(ahora.getTime() - (before - 5 * 3600_000))).toBeLessThan(5000);
+  });
+
+  it('takes TIME, DATETIMEOFFSET and VARBINARY parameters, typed as tedious sends them', async () => {
+    const time = withNanoseconds(new Date('1970-01-01T08:00:00.123Z'), 0.0004567);
+    const instant = withNanoseconds(new Date('2026-03-01T13:00:00.123Z'), 0.0004567);
+    const long = Buffer.alloc(10_000, 0xab);
+
+    const result = await pool
+      .request()
+      .input('t', sql.Time(7), time)
+      .input('o', sql.DateTimeOffset(7), instant)
+      .input('v', sql.VarBinary(16), Buffer.from([0x00, 0x01, 0xfe, 0xff]))
+      .input('vm', sql.VarBinary(sql.MAX), long)
+      .input('tn', sql.Time(3), null)
+      .input('dn', sql.DateTimeOffset(7), null)
+      .input('vn', sql.VarBinary(16), null)
+      .query(
+        'SELECT @t AS t, @o AS o, @v AS v, @vm AS vm, @tn AS tn, @dn AS dn, @vn AS vn, ' +
+          'CONVERT(NVARCHAR(40), @o, 127) AS o_utc, CONVERT(NVARCHAR(20), @t, 121) AS t_text',
+      );
+
+    expect(result.recordset[0]).toEqual({
+      t: new Date('1970-01-01T08:00:00.123Z'),
+      o: new Date('2026-03-01T13:00:00.123Z'),
+      v: Buffer.from([0x00, 0x01, 0xfe, 0xff]),
+      vm: long,
+      tn: null,
+      dn: null,
+      vn: null,
+      o_utc: '2026-03-01T13:00:00.1234567Z',
+      t_text: '08:00:00.1234567',
+    });
+    const columns = result.recordset.columns;
+    expect([columns.t?.type, columns.t?.scale]).toEqual([sql.Time, 7]);
+    expect([columns.o?.type, columns.o?.scale]).toEqual([sql.DateTimeOffset, 7]);
+    expect([columns.v?.type, columns.v?.length]).toEqual([sql.VarBinary, 16]);
+    expect(columns.vm?.type).toBe(sql.VarBinary);
+    expect([columns.tn?.type, columns.tn?.scale]).toEqual([sql.Time, 3]);
+  });
+
+  it('filters tipos_view with TIME, DATETIMEOFFSET and VARBINARY parameters', async () => {
+    // T-1 holds TIME 08:00:00.1234567, DATETIMEOFFSET 2026-03-01 08:00:00.1234567 -05:00, VARBINARY 0x0001FEFF.
+    const codes = async (column: string, input: (r: sql.Request) => sql.Request): Promise<string[]> =>
+      (
+        await input(pool.request()).query<{ codigo: string }>(
+          `SELECT codigo FROM tipos_view WHERE ${column} = @p ORDER BY codigo`,
+        )
+      ).recordset.map((r) => r.codigo);
+
+    expect(
+      await codes('c_time', (r) =>
+        r.input('p', sql.Time(7), withNanoseconds(new Date('1970-01-01T08:00:00.123Z'), 0.0004567)),
+      ),
+    ).toEqual(['T-1']);
+    // The same instant in UTC: DATETIMEOFFSET compares instants, whatever the offset.
+    expect(
+      await codes('c_datetimeoffset', (r) =>
+        r.input('p', sql.DateTimeOffset(7), withNanoseconds(new Date('2026-03-01T13:00:00.123Z'), 0.0004567)),
+      ),
+    ).toEqual(['T-1']);
+    expect(
+      await codes('c_varbinary', (r) =>
+        r.input('p', sql.VarBinary(16), Buffer.from([0x00, 0x01, 0xfe, 0xff])),
+      ),
+    ).toEqual(['T-1']);
+    expect(
+      await codes('c_varbinary', (r) => r.input('p', sql.VarBinary(16), Buffer.from([0x00, 0x01]))),
+    ).toEqual([]);
   });
 
   it('refuses a parameter that does not convert, with SQL Server’s message', async () => {

@@ -1,3 +1,4 @@
+import sql from 'mssql';
 import {
   DATABASE_NAMES,
   type SqlServerEmulator,
@@ -68,6 +69,62 @@ describe('SQL Server emulator server time zone', () => {
     const seen = await now(emulator);
     const after = wallClockText('Asia/Tokyo');
     expect([before, after]).toContain(seen.getdate);
+  });
+
+  interface UtcRow {
+    getutcdate: Date;
+    sysdatetime: Date;
+    sysutcdatetime: Date;
+    sysdatetimeoffset: Date;
+    sdo_text: string;
+    sdt_text: string;
+  }
+
+  async function utcFunctions(emulator: SqlServerEmulator): Promise<sql.IResult<UtcRow>> {
+    const pool = await connect(emulator, DATABASE_NAMES.ITALCOL);
+    try {
+      return await pool
+        .request()
+        .query<UtcRow>(
+          'SELECT GETUTCDATE() AS getutcdate, SYSDATETIME() AS sysdatetime, SYSUTCDATETIME() AS sysutcdatetime, ' +
+            'SYSDATETIMEOFFSET() AS sysdatetimeoffset, CONVERT(NVARCHAR(40), SYSDATETIMEOFFSET(), 126) AS sdo_text, ' +
+            'CONVERT(NVARCHAR(40), SYSDATETIME(), 126) AS sdt_text',
+        );
+    } finally {
+      await pool.close();
+    }
+  }
+
+  it('GETUTCDATE() and SYSUTCDATETIME() are UTC; SYSDATETIMEOFFSET() is local time with the zone offset', async () => {
+    const emulator = started[0] as SqlServerEmulator;
+    const before = new Date().toISOString().slice(0, 19);
+    const result = await utcFunctions(emulator);
+    const after = new Date().toISOString().slice(0, 19);
+    const row = result.recordset[0] as UtcRow;
+    expect([before, after]).toContain(row.getutcdate.toISOString().slice(0, 19));
+    expect([before, after]).toContain(row.sysutcdatetime.toISOString().slice(0, 19));
+    // One clock per statement: the zone's time is exactly five hours behind the UTC one.
+    expect(row.sysutcdatetime.getTime() - row.sysdatetime.getTime()).toBe(5 * 3600_000);
+    // tedious gives a DATETIMEOFFSET as its UTC instant; the text keeps the local time and offset.
+    expect(row.sysdatetimeoffset.getTime()).toBe(row.sysutcdatetime.getTime());
+    expect(row.sdo_text).toBe(`${row.sdt_text}-05:00`);
+    expect(row.sdo_text).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}-05:00$/);
+    const columns = result.recordset.columns;
+    expect(columns.getutcdate?.type).toBe(sql.DateTime);
+    expect(columns.sysutcdatetime?.type).toBe(sql.DateTime2);
+    expect([columns.sysdatetimeoffset?.type, columns.sysdatetimeoffset?.scale]).toEqual([
+      sql.DateTimeOffset,
+      7,
+    ]);
+  });
+
+  it('SYSDATETIMEOFFSET() carries the offset of the timeZone option', async () => {
+    const emulator = started[1] as SqlServerEmulator;
+    expect(emulator.timeZone).toBe('Asia/Tokyo');
+    const row = (await utcFunctions(emulator)).recordset[0] as UtcRow;
+    expect(row.sysdatetime.getTime() - row.sysutcdatetime.getTime()).toBe(9 * 3600_000);
+    expect(row.sysdatetimeoffset.getTime()).toBe(row.sysutcdatetime.getTime());
+    expect(row.sdo_text.endsWith('+09:00')).toBe(true);
   });
 
   it('computes wall-clock time and offset for a zone', () => {

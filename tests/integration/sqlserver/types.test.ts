@@ -3,11 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mssql from 'mssql';
 import { Connection, Request } from 'tedious';
-import { TYPES_VIEW_COLUMNS, typesViewRows } from '../../../src/emulators/sqlserver/data/tipos.js';
 import {
   DATABASE_NAMES,
   type SqlServerEmulator,
   startSqlServerEmulator,
+  TYPES_VIEW_COLUMNS,
+  typesViewRows,
 } from '../../../src/emulators/sqlserver/index.js';
 import { connect, tempDir } from './helpers.js';
 

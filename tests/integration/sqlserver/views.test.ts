@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type sql from 'mssql';
-import { localTimeRows } from '../../../src/emulators/sqlserver/data/generator.js';
 import {
   COMPANIES,
   DATABASE_NAMES,
   dirtyRows,
   generateCompany,
+  localTimeRows,
   type SqlServerEmulator,
   startSqlServerEmulator,
   VIEW_COLUMNS,

@@ -1,4 +1,4 @@
-import { parseCliArgs, UsageError } from '../../../src/emulators/sqlserver/cli.js';
+import { HELP, parseCliArgs, UsageError } from '../../../src/emulators/sqlserver/cli.js';
 
 describe('emulator:sqlserver TLS, fault and time zone flags', () => {
   it('reads --tls, --certificate-name, --time-zone and repeated --fault', () => {
@@ -27,6 +27,13 @@ describe('emulator:sqlserver TLS, fault and time zone flags', () => {
     });
   });
 
+  it('reads --order-seed (and leaves it out when not given)', () => {
+    expect(parseCliArgs(['--order-seed', '7'])).toMatchObject({ command: 'serve', orderSeed: 7 });
+    expect(parseCliArgs(['--order-seed=4294967295'])).toMatchObject({ orderSeed: 4294967295 });
+    expect(parseCliArgs([])).not.toHaveProperty('orderSeed');
+    expect(HELP).toContain('--order-seed N');
+  });
+
   it('passes --time-zone to change', () => {
     expect(
       parseCliArgs(['change', '--company', 'ITALCOL', '--share', '0.1', '--time-zone', 'UTC']),
@@ -40,6 +47,16 @@ describe('emulator:sqlserver TLS, fault and time zone flags', () => {
       "--time-zone must be an IANA time zone such as America/Bogota or UTC, got 'Mars/Olympus'",
     ],
     [['--fault', 'error:1234'], "--fault 'error:1234': invalid faults: 0.number: one of 1205, 1222, 4060"],
+    [['--order-seed', '-1'], "--order-seed must be an integer from 0 to 4294967295, got '-1'"],
+    [['--order-seed', '1.5'], "--order-seed must be an integer from 0 to 4294967295, got '1.5'"],
+    [
+      ['--order-seed', '4294967296'],
+      "--order-seed must be an integer from 0 to 4294967295, got '4294967296'",
+    ],
+    [
+      ['change', '--company', 'ITALCOL', '--share', '0.1', '--order-seed', '2'],
+      'unknown option --order-seed for change',
+    ],
     [['--fault', 'stall,row=3'], "--fault 'stall,row=3': invalid faults: 0.ms:"],
   ])('refuses %j naming what is accepted', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);

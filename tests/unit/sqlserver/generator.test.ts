@@ -1,9 +1,9 @@
-import { localTimeRows } from '../../../src/emulators/sqlserver/data/generator.js';
 import {
   COMPANIES,
   DIRTY_TERCERO_INDEX,
   dirtyRows,
   generateCompany,
+  localTimeRows,
   nitCheckDigit,
   nitForIndex,
   ORPHAN_SUCURSAL_INDEX,

@@ -206,10 +206,104 @@ describe('RPC parameters', () => {
       '2024-05-06 07:08:09.1233333',
     ],
     ['Int NULL', TYPES.Int, null, {}, { kind: 'int' }, null],
+    [
+      'Time(7)',
+      TYPES.Time,
+      new Date('1970-01-01T08:00:00.123Z'),
+      { scale: 7 },
+      { kind: 'datetime2', scale: 7, name: 'time' },
+      '08:00:00.1230000',
+    ],
+    [
+      'Time(0)',
+      TYPES.Time,
+      new Date('1970-01-01T23:59:59Z'),
+      { scale: 0 },
+      { kind: 'datetime2', scale: 0, name: 'time' },
+      '23:59:59.0000000',
+    ],
+    ['Time NULL', TYPES.Time, null, { scale: 3 }, { kind: 'datetime2', scale: 3, name: 'time' }, null],
+    [
+      'VarBinary',
+      TYPES.VarBinary,
+      Buffer.from([0x00, 0x01, 0xfe, 0xff]),
+      { length: 16 },
+      { kind: 'nvarchar', name: 'varbinary', length: 16 },
+      '0x0001FEFF',
+    ],
+    [
+      'VarBinary(max)',
+      TYPES.VarBinary,
+      Buffer.alloc(9000, 0xab),
+      { length: 65535 },
+      { kind: 'nvarchar', name: 'varbinary', length: 'max' },
+      `0x${'AB'.repeat(9000)}`,
+    ],
+    [
+      'VarBinary NULL',
+      TYPES.VarBinary,
+      null,
+      { length: 16 },
+      { kind: 'nvarchar', name: 'varbinary', length: 16 },
+      null,
+    ],
+    [
+      'Binary',
+      TYPES.Binary,
+      Buffer.from([0xca, 0xfe]),
+      { length: 2 },
+      { kind: 'nvarchar', name: 'varbinary', length: 2 },
+      '0xCAFE',
+    ],
   ])('reads %s exactly as tedious writes it', (_name, type, value, extra, expectedType, expectedValue) => {
     const decoded = readTypedValue(new BufferReader(tediousParam(type, value, extra)));
 
     expect(decoded).toEqual({ type: expectedType, value: expectedValue });
+  });
+
+  /** DATETIMEOFFSETN(7) as [MS-TDS] 2.2.5.5.1.8 lays it out: UTC time, UTC date, offset minutes. */
+  function offsetParam(utc: string, offsetMinutes: number): Buffer {
+    const ms = Date.parse(`${utc}Z`);
+    const days = Math.floor(ms / 86_400_000);
+    const w = Buffer.alloc(13);
+    w.writeUInt8(0x2b, 0);
+    w.writeUInt8(7, 1);
+    w.writeUInt8(10, 2);
+    w.writeUIntLE((ms - days * 86_400_000) * 10_000, 3, 5);
+    w.writeUIntLE(days - Date.parse('0001-01-01T00:00:00Z') / 86_400_000, 8, 3);
+    w.writeInt16LE(offsetMinutes, 11);
+    return w;
+  }
+
+  it.each([
+    ['2026-03-01T13:00:00.123', -300, '2026-03-01 08:00:00.1230000 -05:00'],
+    ['2026-03-01T02:00:00', -300, '2026-02-28 21:00:00.0000000 -05:00'],
+    ['2026-03-01T20:00:00', 840, '2026-03-02 10:00:00.0000000 +14:00'],
+    ['2026-03-01T13:00:00', 330, '2026-03-01 18:30:00.0000000 +05:30'],
+  ])('reads a DATETIMEOFFSET of UTC %s at offset %i as its local time: %s', (utc, offset, expected) => {
+    expect(readTypedValue(new BufferReader(offsetParam(utc, offset)))).toEqual({
+      type: { kind: 'datetime2', scale: 7, name: 'datetimeoffset' },
+      value: expected,
+    });
+  });
+
+  it("reads a DATETIMEOFFSET as tedious writes it (the client zone's offset)", () => {
+    const when = new Date('2026-03-01T13:00:00.123Z');
+    const offset = -when.getTimezoneOffset();
+    const local = new Date(when.getTime() + offset * 60_000).toISOString().replace('T', ' ').replace('Z', '');
+    const sign = offset < 0 ? '-' : '+';
+    const hhmm = `${String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')}:${String(Math.abs(offset) % 60).padStart(2, '0')}`;
+
+    expect(readTypedValue(new BufferReader(tediousParam(TYPES.DateTimeOffset, when, { scale: 7 })))).toEqual({
+      type: { kind: 'datetime2', scale: 7, name: 'datetimeoffset' },
+      value: `${local}0000 ${sign}${hhmm}`,
+    });
+  });
+
+  it('refuses IMAGE parameters, naming varbinary(max) instead', () => {
+    expect(() => readTypedValue(new BufferReader(tediousParam(TYPES.Image, Buffer.from([1]), {})))).toThrow(
+      'image parameters (use varbinary(max))',
+    );
   });
 
   it('parses an sp_executesql RPC: proc id 10, ALL_HEADERS skipped, named parameters', () => {

@@ -339,6 +339,40 @@ describe('collations, ties and describe in the translation', () => {
     db.close();
   });
 
+  it('compares, orders and groups DATETIMEOFFSET by its UTC instant, not by its local text', () => {
+    const db = new Database(':memory:');
+    registerFunctions(db);
+    db.exec('CREATE TABLE eventos (id INTEGER, cuando TEXT)');
+    const insert = db.prepare('INSERT INTO eventos (id, cuando) VALUES (?, ?)');
+    insert.run(1, '2026-03-01 08:00:00.0000000 -05:00'); // 13:00Z
+    insert.run(2, '2026-03-01 10:00:00.0000000 +00:00'); // 10:00Z
+    insert.run(3, '2026-03-01 20:00:00.0000000 +09:00'); // 11:00Z
+    insert.run(4, '2026-03-01 13:00:00.0000000 +00:00'); // 13:00Z, the same instant as 1
+    const eventos: ObjectDef = {
+      name: 'eventos',
+      sqliteName: 'eventos',
+      columns: [
+        { name: 'id', type: { kind: 'int' }, nullable: false },
+        { name: 'cuando', type: { kind: 'datetime2', scale: 7, name: 'datetimeoffset' }, nullable: false },
+      ],
+    };
+    const ctx: BindContext = { ...context(), lookup: (name) => (name === 'eventos' ? eventos : undefined) };
+    const ids = (sql: string): unknown[] =>
+      run(db, compileSelect(parseBatch(sql)[0] as SelectStatement, ctx)).map((r) => r[0]);
+
+    expect(ids('SELECT id FROM eventos ORDER BY cuando, id')).toEqual([2, 3, 1, 4]);
+    expect(
+      ids(
+        "SELECT id FROM eventos WHERE cuando = CAST('2026-03-01 13:00:00 +00:00' AS DATETIMEOFFSET) ORDER BY id",
+      ),
+    ).toEqual([1, 4]);
+    expect(ids("SELECT id FROM eventos WHERE cuando < '2026-03-01 06:00:00 -05:00' ORDER BY id")).toEqual([
+      2,
+    ]);
+    expect(ids('SELECT COUNT(*) FROM eventos GROUP BY cuando ORDER BY COUNT(*)')).toEqual([1, 1, 2]);
+    db.close();
+  });
+
   it('compares with the database default collation, which the context can change', () => {
     const db = new Database(':memory:');
     registerFunctions(db);

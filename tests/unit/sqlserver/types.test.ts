@@ -1,7 +1,10 @@
 import { Collation } from 'tedious/lib/collation.js';
 import { storageValue, typedValue, valueFromStorage } from '../../../src/emulators/sqlserver/data/storage.js';
 import { TYPES_VIEW_COLUMNS } from '../../../src/emulators/sqlserver/data/tipos.js';
+import { offsetKey } from '../../../src/emulators/sqlserver/server/functions.js';
+import { parseCollation } from '../../../src/emulators/sqlserver/sql/collation.js';
 import { SqlServerError } from '../../../src/emulators/sqlserver/sql/errors.js';
+import { convertValue } from '../../../src/emulators/sqlserver/sql/values.js';
 import {
   describeColumns,
   describeType,
@@ -49,6 +52,11 @@ describe('collations on the wire', () => {
     ['Latin1_General_BIN2', '0904000200', 0x0409, 0x20, 0, 0],
     ['Latin1_General_100_CI_AS', '0904d02000', 0x0409, 0x0d, 2, 0],
     ['SQL_Latin1_General_CP1_CI_AS', '0904d00034', 0x0409, 0x0d, 0, 52],
+    ['SQL_Latin1_General_CP1_CS_AS', '0904c00033', 0x0409, 0x0c, 0, 51],
+    ['SQL_Latin1_General_CP1_CI_AI', '0904f00036', 0x0409, 0x0f, 0, 54],
+    ['Modern_Spanish_100_CI_AS', '0a0cd02000', 0x0c0a, 0x0d, 2, 0],
+    ['Modern_Spanish_CS_AS_KS_WS', '0a0c000000', 0x0c0a, 0x00, 0, 0],
+    ['Modern_Spanish_BIN', '0a0c000100', 0x0c0a, 0x10, 0, 0],
   ])('%s is %s, which tedious reads back as code page 1252', (name, bytes, lcid, flags, version, sortId) => {
     const b = collationBytes(name);
     const read = Collation.fromBuffer(b);
@@ -67,8 +75,64 @@ describe('collations on the wire', () => {
     expect(hex(COLLATION)).toBe('0a0cd00000');
     expect(() => collationBytes('Klingon_CI_AS')).toThrow("unknown collation 'Klingon_CI_AS'; supported:");
     expect(() => parseSqlType('VARCHAR(10) COLLATE Klingon_CI_AS')).toThrow(
-      "Invalid collation 'Klingon_CI_AS'. Supported collations:",
+      "Invalid collation 'Klingon_CI_AS'. The sf-sync SQL Server emulator knows",
     );
+  });
+
+  it("has one encoder: collationBytes is the SQL layer's Collation.wire, for every spelling", () => {
+    for (const name of ['Modern_Spanish_CI_AS', 'modern_spanish_ci_as', 'Latin1_General_100_CS_AS_SC_UTF8']) {
+      expect(collationBytes(name)).toEqual(parseCollation(name).wire);
+    }
+    // UTF8 (0x40) is the first flag of the fourth byte, under the version: tedious reads UTF-8.
+    expect(hex(collationBytes('Latin1_General_100_CI_AS_SC_UTF8'))).toBe('0904d02400');
+    expect(Collation.fromBuffer(collationBytes('Latin1_General_100_CI_AS_SC_UTF8')).codepage).toBe('utf-8');
+  });
+
+  it.each(['SQL_Latin1_General_CP1_BIN', 'SQL_Latin1_General_CP1_CS_AI', 'SQL_Latin1_General_CP1_CI_AS_KS'])(
+    '%s, a SQL collation SQL Server does not have, is refused (Msg 448)',
+    (name) => {
+      expect(() => collationBytes(name)).toThrow(`unknown collation '${name}'; supported:`);
+      expect(() => parseCollation(name)).toThrow(expect.objectContaining({ number: 448 }));
+    },
+  );
+});
+
+describe('implicit conversions to and from TIME and DATETIMEOFFSET (parameters, comparisons)', () => {
+  const time = (scale: number): SqlType => ({ kind: 'datetime2', scale, name: 'time' });
+  const offset = (scale: number): SqlType => ({ kind: 'datetime2', scale, name: 'datetimeoffset' });
+  const text: SqlType = { kind: 'nvarchar', length: 'max' };
+
+  it.each([
+    ['08:00', text, time(7), '08:00:00.0000000'],
+    ['2026-03-01 08:00:00.5', text, time(0), '08:00:01.0000000'],
+    ['23:59:59.9999999', time(7), time(3), '00:00:00.0000000'],
+    ['2026-03-01 08:00:00 -05:00', text, offset(7), '2026-03-01 08:00:00.0000000 -05:00'],
+    ['2026-03-01 08:00:00', { kind: 'datetime2', scale: 7 }, offset(7), '2026-03-01 08:00:00.0000000 +00:00'],
+    ['2026-03-01 23:59:59.9999999 -05:00', offset(7), offset(3), '2026-03-02 00:00:00.0000000 -05:00'],
+    [
+      '2026-03-01 08:00:00.1234567 -05:00',
+      offset(7),
+      { kind: 'datetime2', scale: 7 },
+      '2026-03-01 08:00:00.1234567',
+    ],
+    ['2026-03-01 08:00:00.1234567 -05:00', offset(7), { kind: 'date' }, '2026-03-01'],
+    ['08:00:00.1234567', time(7), { kind: 'datetime2', scale: 7 }, '1900-01-01 08:00:00.1234567'],
+  ] as [string, SqlType, SqlType, string][])('%s (%j) to %j is %s', (value, from, to, expected) => {
+    expect(convertValue(value, from, to)).toBe(expected);
+  });
+
+  it('refuses text that is no time, as SQL Server does (241)', () => {
+    expect(() => convertValue('ayer', text, time(7))).toThrow(expect.objectContaining({ number: 241 }));
+    expect(() => convertValue('2026-03-01 08:00 +15:00', text, offset(7))).toThrow(
+      expect.objectContaining({ number: 241 }),
+    );
+  });
+
+  it('keys DATETIMEOFFSET values by their UTC instant, for comparisons and ORDER BY', () => {
+    expect(offsetKey('2026-03-01 08:00:00.1234567 -05:00')).toBe('2026-03-01 13:00:00.1234567');
+    expect(offsetKey('2026-03-01 13:00:00.1234567 +00:00')).toBe('2026-03-01 13:00:00.1234567');
+    expect(offsetKey('2026-03-02 01:00:00.0000000 +14:00')).toBe('2026-03-01 11:00:00.0000000');
+    expect(offsetKey(null)).toBeNull();
   });
 });
 

@@ -8,9 +8,9 @@ import Database from 'better-sqlite3';
 import { type FaultSet, faultError, type QueryFault } from '../faults.js';
 import { notSupported, SqlServerError } from '../sql/errors.js';
 import { parseBatch, parseParamDeclarations, type Statement } from '../sql/parser.js';
-import { type BoundParam, compileSelect, type ObjectDef } from '../sql/translate.js';
+import { type BoundParam, compileSelect, describeProcedureCall, type ObjectDef } from '../sql/translate.js';
 import { convertValue } from '../sql/values.js';
-import { parseSqlType, type SqlValue } from '../sql-type.js';
+import { parseSqlType, type SqlType, type SqlValue } from '../sql-type.js';
 import { ProtocolError } from '../tds/buffers.js';
 import { buildPreloginResponse, parseLogin7, parsePrelogin, TdsVersion } from '../tds/login.js';
 import { type ClientMessage, MessageWriter, type PacketSink, PacketType, Status } from '../tds/packets.js';
@@ -58,11 +58,23 @@ export interface ServerContext {
   tls: { mode: TlsMode; contexts?: TlsContexts };
   /** IANA zone whose wall-clock time GETDATE() returns. */
   timeZone: string;
+  /** Seed of the order of ORDER BY ties (BindContext.tieSeed). */
+  tieSeed: number;
   /** Armed fault injections (this emulator's own). */
   faults: FaultSet;
   /** What the server observed, for tests (this emulator's own). */
   stats: ServerStats;
   log(message: string): void;
+}
+
+/**
+ * A declared parameter's type (`@p time(7)` in sp_executesql's @params): its family (what the
+ * translation compares and converts by), except TIME, DATETIMEOFFSET and VARBINARY, kept exact as
+ * SQL Server keeps them: their values are not a DATETIME2's or an NVARCHAR's.
+ */
+export function parameterType(declared: string): SqlType {
+  if (/^\s*(time|datetimeoffset|varbinary)\b/i.test(declared)) return parseSqlType(declared);
+  return parseSqlType(declared, { lenient: true });
 }
 
 /**
@@ -637,6 +649,14 @@ export class TdsConnection {
       if (typeof procedure === 'number' || /^sp_(prepare|execute|prepexec|unprepare|cursor)/i.test(name)) {
         throw notSupported(`${name} (use sp_executesql, as mssql's request.query() does)`);
       }
+      // request.execute('sp_describe_first_result_set'): an RPC by procedure name.
+      const describe = describeProcedureCall(
+        name,
+        parameters.map((p) => ({ name: p.name, value: p.value.value })),
+      );
+      if (describe !== undefined) {
+        return { statements: [describe.statement], params: describe.params, missing: new Set() };
+      }
       throw new SqlServerError(2812, `Could not find stored procedure '${name}'.`, { state: 62 });
     }
     const statementParam = parameters[0];
@@ -677,12 +697,12 @@ export class TdsConnection {
           `${v.name || `Parameter ${i + 3}`} is not a parameter for procedure sp_executesql.`,
         );
       }
-      const type = parseSqlType(declared.type, { lenient: true });
+      const type = parameterType(declared.type);
       supplied.set(declared.name.toLowerCase(), convertValue(v.value.value, v.value.type, type));
     });
     for (const d of declarations) {
       if (d.output) throw notSupported('OUTPUT parameters');
-      const type = parseSqlType(d.type, { lenient: true });
+      const type = parameterType(d.type);
       const key = d.name.toLowerCase();
       if (supplied.has(key)) params.set(key, { name: d.name, type, value: supplied.get(key) ?? null });
       else missing.add(key);
@@ -782,6 +802,7 @@ export class TdsConnection {
       version: this.ctx.version,
       spid: this.spid,
       serverName: this.ctx.serverName,
+      tieSeed: this.ctx.tieSeed,
     };
     const compiled = compileSelect(statement, bind);
     const prepared = this.prepare(compiled.sql);

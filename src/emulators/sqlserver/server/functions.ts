@@ -4,7 +4,7 @@ import { storageValue, valueFromStorage } from '../data/storage.js';
 import { type Collation, collationKey, likeFold, parseCollation } from '../sql/collation.js';
 import { SqlServerError } from '../sql/errors.js';
 import { convertExplicit, exactType } from '../sql/values.js';
-import type { SqlType } from '../sql-type.js';
+import { formatDateTime, parseDateTimeOffsetText, type SqlType } from '../sql-type.js';
 
 const likeCache = new Map<string, RegExp>();
 
@@ -87,6 +87,21 @@ export function tieBreak(seed: number, values: unknown[]): number {
 
 const DECIMAL_KEY_DIGITS = 48;
 const DECIMAL_KEY_LIMIT = 10n ** BigInt(DECIMAL_KEY_DIGITS);
+
+/**
+ * A DATETIMEOFFSET's UTC instant as fixed-width text ('YYYY-MM-DD HH:MM:SS.fffffff'), so that SQL
+ * Server's comparison of DATETIMEOFFSET values (by instant, whatever the offsets) is a text comparison.
+ */
+export function offsetKey(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const p = parseDateTimeOffsetText(String(value));
+  if (p === undefined) return String(value);
+  const ticks = p.ticks - p.offsetMinutes * 600_000_000;
+  const carry = Math.floor(ticks / DAY_TICKS);
+  return formatDateTime(p.days + carry, ticks - carry * DAY_TICKS);
+}
+
+const DAY_TICKS = 864_000_000_000;
 
 /**
  * A text that sorts as the number does, for DECIMALs wider than an int64 (stored as the text of
@@ -181,6 +196,7 @@ export function registerFunctions(db: Database.Database): void {
     });
   }
   db.function('tsql_deckey', { deterministic: true, safeIntegers: true }, decimalKey);
+  db.function('tsql_dtokey', { deterministic: true }, offsetKey);
   db.function('tsql_raise', { deterministic: true }, (number: unknown, message: unknown) => {
     throw new SqlServerError(Number(number), String(message));
   });

@@ -32,23 +32,34 @@ export interface Collation {
 
 export const DEFAULT_COLLATION = 'Modern_Spanish_CI_AS';
 
-const FAMILIES: Record<string, { name: string; spanish: boolean; lcid: number; version: number }> = {
+type Family = { name: string; spanish: boolean; lcid: number; version: number };
+
+/**
+ * The version is the collation id's version field, what COLLATIONPROPERTY(name, 'Version') returns:
+ * 0 for the SQL Server 2000 collations (no number), 1 for _90, 2 for the SQL Server 2008 ones (_100).
+ * LCIDs: 0x0409 en-US (Latin1_General, SQL_Latin1_General), 0x0C0A es-ES modern sort (Modern_Spanish).
+ */
+const FAMILIES: Record<string, Family> = {
   latin1_general: { name: 'Latin1_General', spanish: false, lcid: 0x0409, version: 0 },
-  latin1_general_100: { name: 'Latin1_General_100', spanish: false, lcid: 0x0409, version: 1 },
+  latin1_general_100: { name: 'Latin1_General_100', spanish: false, lcid: 0x0409, version: 2 },
   modern_spanish: { name: 'Modern_Spanish', spanish: true, lcid: 0x0c0a, version: 0 },
-  modern_spanish_100: { name: 'Modern_Spanish_100', spanish: true, lcid: 0x0c0a, version: 1 },
+  modern_spanish_100: { name: 'Modern_Spanish_100', spanish: true, lcid: 0x0c0a, version: 2 },
   sql_latin1_general_cp1: { name: 'SQL_Latin1_General_CP1', spanish: false, lcid: 0x0409, version: 0 },
 };
 
-/** SQL Server's sort order ids of the SQL_Latin1_General_CP1 collations (0 for Windows collations). */
-const SQL_SORT_IDS: Record<string, number> = { CI_AS: 52, CS_AS: 51, CI_AI: 54, BIN: 40, BIN2: 30 };
+/**
+ * SQL Server's sort order ids of the SQL_Latin1_General_CP1 collations, the only three there are
+ * (SQL_Latin1_General_CP1_BIN, _CS_AI or _CI_AS_KS do not exist: Msg 448). Windows collations send 0.
+ */
+const SQL_SORT_IDS: Record<string, number> = { CI_AS: 52, CS_AS: 51, CI_AI: 54 };
 
 const COLLATION_NAME =
-  /^(latin1_general(?:_100)?|modern_spanish(?:_100)?|sql_latin1_general_cp1)_(?:(bin2?)|(ci|cs)_(ai|as)((?:_ks)?(?:_ws)?(?:_sc)?(?:_utf8)?))$/i;
+  /^(?:(latin1_general(?:_100)?|modern_spanish(?:_100)?)_(?:(bin2?)|(ci|cs)_(ai|as)((?:_ks)?(?:_ws)?(?:_sc)?(?:_utf8)?))|(sql_latin1_general_cp1)_(ci_as|cs_as|ci_ai))$/i;
 
 export const ACCEPTED_COLLATIONS =
-  'Latin1_General, Latin1_General_100, Modern_Spanish, Modern_Spanish_100 or SQL_Latin1_General_CP1, ' +
-  'followed by _CI_AS, _CI_AI, _CS_AS, _CS_AI (optionally _KS, _WS, _SC, _UTF8), _BIN or _BIN2';
+  'Latin1_General, Latin1_General_100, Modern_Spanish or Modern_Spanish_100 ' +
+  'followed by _CI_AS, _CI_AI, _CS_AS, _CS_AI (optionally _KS, _WS, _SC, _UTF8), _BIN or _BIN2; ' +
+  'SQL_Latin1_General_CP1_CI_AS, SQL_Latin1_General_CP1_CS_AS, SQL_Latin1_General_CP1_CI_AI';
 
 const cache = new Map<string, Collation>();
 
@@ -58,30 +69,58 @@ export function parseCollation(written: string): Collation {
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
   const m = COLLATION_NAME.exec(written);
-  const family = m === null ? undefined : FAMILIES[(m[1] ?? '').toLowerCase()];
+  const family = m === null ? undefined : FAMILIES[(m[1] ?? m[6] ?? '').toLowerCase()];
   if (m === null || family === undefined) {
     throw new SqlServerError(
       448,
       `Invalid collation '${written}'. The sf-sync SQL Server emulator knows ${ACCEPTED_COLLATIONS}.`,
     );
   }
-  const collation = m[2] !== undefined ? binaryCollation(family, m[2]) : windowsCollation(family, m);
+  const collation =
+    m[2] !== undefined
+      ? binaryCollation(family, m[2])
+      : m[7] !== undefined
+        ? sqlCollation(family, m[7])
+        : windowsCollation(family, m);
   if (cache.size > 100) cache.clear();
   cache.set(key, collation);
   return collation;
 }
 
-type Family = { name: string; spanish: boolean; lcid: number; version: number };
-
 /**
- * MS-TDS 2.2.5.1.2: LCID in the low 20 bits, then fIgnoreCase, fIgnoreAccent, fIgnoreKana,
- * fIgnoreWidth, fBinary, fBinary2, fUTF8, a reserved bit, 4 bits of version; then the sort id.
+ * The one encoder of the 5 TDS collation bytes ([MS-TDS] 2.2.5.1.2 COLLATION), for ENVCHANGE 7 and
+ * every COLMETADATA: a little-endian u32 of LCID (20 bits), fIgnoreCase, fIgnoreAccent, fIgnoreKana,
+ * fIgnoreWidth, fBinary, fBinary2, fUTF8, a reserved bit, Version (4 bits); then SortId (a SQL
+ * collation's sort order, 0 for Windows collations). Modern_Spanish_CI_AS: 0A 0C D0 00 00.
  */
 function wire(family: Family, flags: number, sortId: number): Buffer {
   const bytes = Buffer.alloc(5);
   bytes.writeUInt32LE((family.lcid | (flags << 20) | (family.version << 28)) >>> 0, 0);
-  bytes.writeUInt8(family.name.startsWith('SQL_') ? sortId : 0, 4);
+  bytes.writeUInt8(sortId, 4);
   return bytes;
+}
+
+/** Flags of a case/accent-insensitive-or-not collation: kana and width insensitive unless _KS/_WS. */
+function sensitivityFlags(cs: string, as: string, rest: string): number {
+  return (
+    (cs === 'CI' ? 0x01 : 0) |
+    (as === 'AI' ? 0x02 : 0) |
+    (rest.includes('_KS') ? 0 : 0x04) |
+    (rest.includes('_WS') ? 0 : 0x08) |
+    (rest.includes('_UTF8') ? 0x40 : 0)
+  );
+}
+
+function sqlCollation(family: Family, suffix: string): Collation {
+  const [cs, as] = suffix.toUpperCase().split('_') as [string, string];
+  return {
+    name: `${family.name}_${cs}_${as}`,
+    binary: false,
+    caseSensitive: cs === 'CS',
+    accentSensitive: as === 'AS',
+    spanish: false,
+    wire: wire(family, sensitivityFlags(cs, as, ''), SQL_SORT_IDS[`${cs}_${as}`] ?? 0),
+  };
 }
 
 function binaryCollation(family: Family, suffix: string): Collation {
@@ -92,7 +131,7 @@ function binaryCollation(family: Family, suffix: string): Collation {
     caseSensitive: true,
     accentSensitive: true,
     spanish: false,
-    wire: wire(family, kind === 'BIN2' ? 0x20 : 0x10, SQL_SORT_IDS[kind] ?? 0),
+    wire: wire(family, kind === 'BIN2' ? 0x20 : 0x10, 0),
   };
 }
 
@@ -100,19 +139,13 @@ function windowsCollation(family: Family, m: RegExpExecArray): Collation {
   const cs = (m[3] ?? '').toUpperCase();
   const as = (m[4] ?? '').toUpperCase();
   const rest = (m[5] ?? '').toUpperCase();
-  const flags =
-    (cs === 'CI' ? 0x01 : 0) |
-    (as === 'AI' ? 0x02 : 0) |
-    (rest.includes('_KS') ? 0 : 0x04) |
-    (rest.includes('_WS') ? 0 : 0x08) |
-    (rest.includes('_UTF8') ? 0x40 : 0);
   return {
     name: `${family.name}_${cs}_${as}${rest}`,
     binary: false,
     caseSensitive: cs === 'CS',
     accentSensitive: as === 'AS',
     spanish: family.spanish,
-    wire: wire(family, flags, SQL_SORT_IDS[`${cs}_${as}`] ?? 0),
+    wire: wire(family, sensitivityFlags(cs, as, rest), 0),
   };
 }
 

@@ -7,6 +7,7 @@
 import { storageValue } from '../data/storage.js';
 import {
   dateTimeFromJsDate,
+  dateTimeOffsetFromJsDate,
   formatSqlType,
   parseSqlType,
   type SqlType,
@@ -56,7 +57,12 @@ export interface BindContext {
   params: Map<string, BoundParam>;
   /** Declared parameter names (lower case) whose value was not supplied. */
   missingParams?: Set<string>;
+  /** The server zone's wall-clock time (GETDATE(), SYSDATETIME()): a Date whose UTC fields read it. */
   now: Date;
+  /** The instant (GETUTCDATE(), SYSUTCDATETIME()); default: `now` less `offsetMinutes`. */
+  utcNow?: Date;
+  /** The server zone's offset from UTC at `utcNow`, in minutes (SYSDATETIMEOFFSET()); default 0. */
+  offsetMinutes?: number;
   version: string;
   spid: number;
   serverName: string;
@@ -268,6 +274,7 @@ class Binder {
   /** SQL comparing values of a type as SQL Server does: character values by their collation key. */
   private keySql(sql: string, type: SqlType | null, collation: string | undefined): string {
     if (type !== null && isWideDecimal(type)) return `tsql_deckey(${sql}, ${type.scale}, ${type.scale})`;
+    if (type !== null && isOffset(type)) return `tsql_dtokey(${sql})`;
     if (type?.kind !== 'nvarchar') return sql;
     return `tsql_ck(${sql}, '${collation ?? this.defaultCollation}')`;
   }
@@ -878,6 +885,11 @@ class Binder {
     return { sql, type, nullable: true, usesColumns, aggregate, approximate: kinds.includes('decimal') };
   }
 
+  /** The instant of GETUTCDATE()/SYSUTCDATETIME(). */
+  private utcNow(): Date {
+    return this.ctx.utcNow ?? new Date(this.ctx.now.getTime() - (this.ctx.offsetMinutes ?? 0) * 60_000);
+  }
+
   private call(e: Extract<Expr, { k: 'func' }>): Typed {
     const name = e.name;
     const argCount = (n: number): void => {
@@ -889,13 +901,25 @@ class Binder {
     };
     switch (name) {
       case 'GETDATE':
-      case 'GETUTCDATE':
         argCount(0);
         return this.constant(dateTimeFromJsDate(this.ctx.now), { kind: 'datetime' });
+      case 'GETUTCDATE':
+        argCount(0);
+        return this.constant(dateTimeFromJsDate(this.utcNow()), { kind: 'datetime' });
       case 'SYSDATETIME':
-      case 'SYSUTCDATETIME':
         argCount(0);
         return this.constant(dateTimeFromJsDate(this.ctx.now), { kind: 'datetime2', scale: 7 });
+      case 'SYSUTCDATETIME':
+        argCount(0);
+        return this.constant(dateTimeFromJsDate(this.utcNow()), { kind: 'datetime2', scale: 7 });
+      case 'SYSDATETIMEOFFSET':
+        argCount(0);
+        // The zone's wall-clock time with the zone's offset: the same instant as SYSUTCDATETIME().
+        return this.constant(dateTimeOffsetFromJsDate(this.ctx.now, this.ctx.offsetMinutes ?? 0), {
+          kind: 'datetime2',
+          scale: 7,
+          name: 'datetimeoffset',
+        });
       case 'DB_NAME':
         if (e.args.length > 0) throw notSupported('DB_NAME(database_id)');
         return this.constant(this.ctx.database, { kind: 'nvarchar', length: 128 });
@@ -1213,6 +1237,9 @@ class Binder {
       const collation = this.resolveCollation([left, right], OPERATION_NAMES[op] ?? op)?.name;
       return `(${this.sideKey(left, l, collation)} ${op} ${this.sideKey(right, r, collation)})`;
     }
+    // DATETIMEOFFSET compares instants: 08:00 -05:00 = 13:00 +00:00.
+    if ((left.type !== null && isOffset(left.type)) || (right.type !== null && isOffset(right.type)))
+      return `(tsql_dtokey(${l}) ${op} tsql_dtokey(${r}))`;
     return `(${l} ${op} ${r})`;
   }
 
@@ -1269,6 +1296,11 @@ class Binder {
     }
     return first;
   }
+}
+
+/** DATETIMEOFFSET, stored as its local time and offset: compared and ordered by its UTC instant. */
+function isOffset(type: SqlType): boolean {
+  return type.kind === 'datetime2' && type.name === 'datetimeoffset';
 }
 
 /** A DECIMAL/NUMERIC too wide for an int64 (p > 18): stored as the text of its scaled integer. */

@@ -11,11 +11,14 @@ import {
   digitCount,
   formatDate,
   formatDateTime,
+  formatDateTimeOffset,
   formatSqlType,
+  formatTime,
   parseDateText,
   parseDateTimeOffsetText,
   parseDateTimeText,
   parseSqlType,
+  parseTimeText,
   type SqlType,
   type SqlValue,
   scaledFromDecimalText,
@@ -131,14 +134,16 @@ export function convertValue(value: SqlValue, from: SqlType | null, to: SqlType)
     }
     case 'date': {
       if (typeof value !== 'string') throw clash(from, to);
-      const days = parseDateText(value) ?? parseDateTimeText(value)?.days;
+      const days = parseDateText(value) ?? parseDateTimeText(asDateTimeText(value, from))?.days;
       if (days === undefined) throw conversionFailed(value, from, to);
       return formatDate(days);
     }
     case 'datetime2':
     case 'datetime': {
       if (typeof value !== 'string') throw clash(from, to);
-      const parsed = parseDateTimeText(value);
+      if (to.kind === 'datetime2' && to.name !== undefined)
+        return toTimeOrOffset(value, from, { scale: to.scale, name: to.name });
+      const parsed = parseDateTimeText(asDateTimeText(value, from));
       if (parsed === undefined) throw conversionFailed(value, from, to);
       let ticks = parsed.ticks;
       if (to.kind === 'datetime2') {
@@ -149,6 +154,46 @@ export function convertValue(value: SqlValue, from: SqlType | null, to: SqlType)
       return formatDateTime(parsed.days, ticks);
     }
   }
+}
+
+const DAY_TICKS = 864_000_000_000;
+
+/** A TIME or DATETIMEOFFSET value as the DATETIME2 text it converts to: TIME on 1900-01-01, the local time. */
+function asDateTimeText(value: string, from: SqlType | null): string {
+  if (from?.kind !== 'datetime2' || from.name === undefined) return value;
+  if (from.name === 'time') return `1900-01-01 ${value}`;
+  const p = parseDateTimeOffsetText(value);
+  return p === undefined ? value : formatDateTime(p.days, p.ticks);
+}
+
+/**
+ * To TIME(n) or DATETIMEOFFSET(n), as SQL Server converts: from text (a time, a date and time, with or
+ * without offset), DATETIME2/DATETIME/DATE (offset +00:00), TIME or DATETIMEOFFSET; rounded to the scale.
+ */
+function toTimeOrOffset(
+  value: string,
+  from: SqlType | null,
+  to: { scale: number; name: 'time' | 'datetimeoffset' },
+): string {
+  const target: SqlType = { kind: 'datetime2', ...to };
+  const fromName = from?.kind === 'datetime2' ? from.name : undefined;
+  const p =
+    (fromName === 'time' ? undefined : parseDateTimeOffsetText(value)) ??
+    ((): { days: number; ticks: number; offsetMinutes: number } | undefined => {
+      const time =
+        from === null || from.kind === 'nvarchar' || fromName === 'time' ? parseTimeText(value) : undefined;
+      if (time !== undefined)
+        return { days: parseDateText('1900-01-01') ?? 0, ticks: time, offsetMinutes: 0 };
+      const local = parseDateTimeText(value);
+      return local === undefined ? undefined : { ...local, offsetMinutes: 0 };
+    })();
+  if (p === undefined) throw conversionFailed(value, from, target);
+  const unit = 10 ** (7 - to.scale);
+  const ticks = Math.round(p.ticks / unit) * unit;
+  if (to.name === 'time') return formatTime(ticks % DAY_TICKS);
+  return ticks >= DAY_TICKS
+    ? formatDateTimeOffset(p.days + 1, ticks - DAY_TICKS, p.offsetMinutes)
+    : formatDateTimeOffset(p.days, ticks, p.offsetMinutes);
 }
 
 export function clash(from: SqlType | null, to: SqlType): SqlServerError {

@@ -1,5 +1,6 @@
 /** Encoders for the reply tokens the emulator sends ([MS-TDS] 2.2.7). */
-import { ACCEPTED_COLLATIONS, collationInfo, DEFAULT_COLLATION } from '../sql-type.js';
+import { ACCEPTED_COLLATIONS, DEFAULT_COLLATION, parseCollation } from '../sql/collation.js';
+import { SqlServerError } from '../sql/errors.js';
 import type { BufferWriter } from './buffers.js';
 
 export const Token = {
@@ -38,21 +39,18 @@ export const EnvChangeType = {
 } as const;
 
 /**
- * The 5-byte TDS COLLATION ([MS-TDS] 2.2.5.1.2) of a collation name: LCID (20 bits), flags (ignore
- * case, accent, kana, width, BIN, BIN2, UTF8), version (4 bits), sort id. Modern_Spanish_CI_AS is
- * 0A 0C D0 00 00 (LCID 0x0C0A, ignore case/kana/width); tedious picks the code page (1252) from the LCID.
+ * The 5-byte TDS COLLATION ([MS-TDS] 2.2.5.1.2) of a collation name, from its one encoder,
+ * `Collation.wire` (sql/collation.ts). Modern_Spanish_CI_AS is 0A 0C D0 00 00 (LCID 0x0C0A, ignore
+ * case/kana/width, version 0, sort id 0); tedious picks the code page (1252) from the LCID.
  */
 export function collationBytes(name: string): Buffer {
-  const info = collationInfo(name);
-  if (info === undefined)
-    throw new RangeError(`unknown collation '${name}'; supported: ${ACCEPTED_COLLATIONS}`);
-  return Buffer.from([
-    info.lcid & 0xff,
-    (info.lcid >>> 8) & 0xff,
-    ((info.lcid >>> 16) & 0x0f) | ((info.flags & 0x0f) << 4),
-    ((info.flags & 0xf0) >>> 4) | ((info.version & 0x0f) << 4),
-    info.sortId & 0xff,
-  ]);
+  try {
+    return parseCollation(name).wire;
+  } catch (error) {
+    if (error instanceof SqlServerError)
+      throw new RangeError(`unknown collation '${name}'; supported: ${ACCEPTED_COLLATIONS}`);
+    throw error;
+  }
 }
 
 /** The database's default collation (sent in the login's ENVCHANGE): Modern_Spanish_CI_AS. */

@@ -12,9 +12,12 @@ import {
   EPOCH_0001_TO_1970,
   EPOCH_1900_TO_1970,
   encodeCp1252,
+  formatBinary,
   formatDate,
   formatDateTime,
+  formatDateTimeOffset,
   formatSqlType,
+  formatTime,
   isCodePageText,
   parseBinaryText,
   parseDateTimeOffsetText,
@@ -29,6 +32,8 @@ import { collationBytes, Token } from './tokens.js';
 // Module-level aliases of globals used once per row or value: reading a global is costly inside a vm
 // context (Jest runs the tests in one); a module binding is not.
 const { ceil, floor, max, min, round } = Math;
+/** 100 ns units in a day. */
+const DAY_TICKS = 864_000_000_000;
 const toNumber = Number;
 const toText = String;
 const toBigIntValue = BigInt;
@@ -785,9 +790,9 @@ export function readTypedValue(r: BufferReader): DecodedValue {
       return { type, value: formatDateTime(days - EPOCH_0001_TO_1970, time * 10 ** (7 - scale)) };
     }
     case TypeId.TIMEN:
-      throw notSupported('parameters of type time');
+      return readTime(r);
     case TypeId.DATETIMEOFFSETN:
-      throw notSupported('parameters of type datetimeoffset');
+      return readDateTimeOffset(r);
     case TypeId.GUID: {
       r.u8();
       const length = r.u8();
@@ -819,14 +824,59 @@ export function readTypedValue(r: BufferReader): DecodedValue {
     }
     case TypeId.BIGVARBIN:
     case TypeId.BIGBINARY:
+      return readBinary(r);
     case TypeId.IMAGE:
-      throw notSupported('binary parameters');
+      throw notSupported('image parameters (use varbinary(max))');
     case TypeId.TEXT:
     case TypeId.NTEXT:
       throw notSupported('text and ntext parameters (use nvarchar(max))');
     default:
       throw notSupported(`parameters of TDS type 0x${id.toString(16)}`);
   }
+}
+
+/** TIME(n) parameter: scale, length, then 3-5 bytes of 10^-n s since midnight. */
+function readTime(r: BufferReader): DecodedValue {
+  const scale = r.u8();
+  const type: SqlType = { kind: 'datetime2', scale, name: 'time' };
+  const length = r.u8();
+  if (length === 0) return { type, value: null };
+  return { type, value: formatTime(r.uintLE(length) * 10 ** (7 - scale)) };
+}
+
+/**
+ * DATETIMEOFFSET(n) parameter: scale, length, the UTC time (3-5 bytes) and date (3 bytes), then the
+ * offset in minutes (int16). The value is the local time with its offset, as SQL Server keeps it.
+ */
+function readDateTimeOffset(r: BufferReader): DecodedValue {
+  const scale = r.u8();
+  const type: SqlType = { kind: 'datetime2', scale, name: 'datetimeoffset' };
+  const length = r.u8();
+  if (length === 0) return { type, value: null };
+  const utcTicks = r.uintLE(length - 5) * 10 ** (7 - scale);
+  const utcDays = r.uintLE(3) - EPOCH_0001_TO_1970;
+  const offsetMinutes = r.bytes(2).readInt16LE(0);
+  // Shift within the day and carry whole days (days x ticks would pass 2^53).
+  const ticks = utcTicks + offsetMinutes * 600_000_000;
+  const carry = floor(ticks / DAY_TICKS);
+  return { type, value: formatDateTimeOffset(utcDays + carry, ticks - carry * DAY_TICKS, offsetMinutes) };
+}
+
+/** VARBINARY(n|MAX) / BINARY(n) parameter: max length, then u16-prefixed bytes or PLP; value '0x...'. */
+function readBinary(r: BufferReader): DecodedValue {
+  const maxLength = r.u16();
+  const type: SqlType = {
+    kind: 'nvarchar',
+    name: 'varbinary',
+    length: maxLength === 0xffff ? 'max' : max(1, min(8000, maxLength)),
+  };
+  if (maxLength === 0xffff) {
+    const b = readPlp(r);
+    return { type, value: b === null ? null : formatBinary(b) };
+  }
+  const length = r.u16();
+  if (length === 0xffff) return { type, value: null };
+  return { type, value: formatBinary(r.bytes(length)) };
 }
 
 function readMoney(r: BufferReader, length: number): string {

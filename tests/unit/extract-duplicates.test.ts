@@ -22,6 +22,9 @@ describe('DuplicateMarker: keys as SQL Server and Salesforce compare them', () =
     const m = new DuplicateMarker(['nit']);
     const out = [...m.push(rows('x-1', 'x-1   ', 'x 1', 'x\t1')), ...m.flush()];
     expect(marked(out)).toEqual(['x-1', 'x-1   ']);
+    // the message shows the spellings as the view holds them, so a trailing space can be seen
+    expect(out[0]?.row[DUPLICATE_SPELLINGS]).toEqual(['x-1', 'x-1   ']);
+    expect(duplicateMessage('x-1', out[0]?.row ?? {})).toContain('("x-1", "x-1   ":');
   });
 
   it('catches repeats that are not neighbours and names the page of the first row', () => {
@@ -30,7 +33,7 @@ describe('DuplicateMarker: keys as SQL Server and Salesforce compare them', () =
     m.written(first, 1);
     const later = [...m.push(rows('K-9')), ...m.flush()];
     expect(marked(later)).toEqual(['K-9']);
-    expect(later.find((r) => r.row.nit === 'K-9')?.row[DUPLICATE_SPELLINGS]).toEqual(['k-9', 'K-9']);
+    expect(later.find((r) => r.row.nit === 'K-9')?.row[DUPLICATE_SPELLINGS]).toEqual([' k-9', 'K-9']);
     expect([...m.latePages()]).toEqual([[1, new Set(['k-9'])]]);
     const page = first.map((r) => r.row);
     m.markLate(page, new Set(['k-9']));

@@ -17,6 +17,13 @@ export function keyIdentity(row: Row, columns: readonly string[], how: KeyCompar
   return key === undefined ? undefined : normaliseKeyPart(key, how);
 }
 
+/** A key as the view spelled it, untrimmed (so `'L-WS'` and `'L-WS '` read apart in a message). */
+function spelling(row: Row, columns: readonly string[]): string {
+  return columns
+    .map((c) => (row[c] instanceof Date ? (row[c] as Date).toISOString() : String(row[c] ?? '')))
+    .join('|');
+}
+
 function mark(row: Row, spellings: ReadonlySet<string>): void {
   row[DUPLICATE_MARK] = true;
   row[DUPLICATE_SPELLINGS] = [...spellings];
@@ -99,7 +106,7 @@ export class DuplicateMarker {
     this.group = [];
     this.groupIdentity = undefined;
     if (identity === undefined || group.length === 0) return [];
-    const spellings = new Set(group.map((r) => sourceKey(r, this.keyColumns) ?? ''));
+    const spellings = new Set(group.map((r) => spelling(r, this.keyColumns)));
     const earlier = this.released.has(identity);
     if (group.length > 1 || earlier) {
       const known = this.collisions.get(identity) ?? new Set<string>();
@@ -110,8 +117,8 @@ export class DuplicateMarker {
     }
     if (!earlier) {
       this.released.set(identity, 0);
-      const first = sourceKey(group[0] ?? {}, this.keyColumns);
-      if (first !== undefined && first !== identity) this.firstSpelling.set(identity, first);
+      const first = spelling(group[0] ?? {}, this.keyColumns);
+      if (first !== identity) this.firstSpelling.set(identity, first);
     }
     return group.map((row) => ({ row, identity }));
   }

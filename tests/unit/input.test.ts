@@ -121,3 +121,18 @@ describe('names shown in messages', () => {
     expect(describeJson('\u0007')).toBe('the string "\\u0007"');
   });
 });
+
+describe('many problems at once', () => {
+  it('lists the first five and counts the rest, so the message stays short', () => {
+    const message = refusal({ companies: Array.from({ length: 20_000 }, (_, i) => i) }).message.split(
+      '\n',
+    )[0];
+    expect(message).toBe(
+      'Invalid execution input: companies[0]: Invalid input: expected string, received number; ' +
+        'companies[1]: Invalid input: expected string, received number; ' +
+        'companies[2]: Invalid input: expected string, received number; ' +
+        'companies[3]: Invalid input: expected string, received number; ' +
+        'companies[4]: Invalid input: expected string, received number; and 19995 more problem(s).',
+    );
+  });
+});

@@ -46,7 +46,9 @@ function listed(names: string[]): string {
 
 function zodProblem(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${listed(issue.keys)}`;
-  const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : shown(String(p)))).join('.');
+  const where = issue.path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`))
+    .join('');
   return `${where || 'input'}: ${issue.message}`;
 }
 
@@ -65,7 +67,11 @@ export function parseInput(config: SyncConfig, input: unknown): Selection {
     );
   }
   const parsed = inputSchema.safeParse(input);
-  if (!parsed.success) refuse(`Invalid execution input: ${parsed.error.issues.map(zodProblem).join('; ')}.`);
+  if (!parsed.success) {
+    const { issues } = parsed.error;
+    const more = issues.length > LISTED ? `; and ${issues.length - LISTED} more problem(s)` : '';
+    refuse(`Invalid execution input: ${issues.slice(0, LISTED).map(zodProblem).join('; ')}${more}.`);
+  }
   const value = parsed.data ?? {};
   if (value.selected_company !== undefined && value.companies !== undefined) {
     refuse('Give either "companies" or the legacy "selected_company", not both.');

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../../../src/core/config/load.js';
 import { cachedToken } from '../../../src/core/sync/auth.js';
 import { defaultContext } from '../../../src/core/sync/context.js';
-import { startLocalEnvironment } from '../../../src/local/environment.js';
+import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
 
 const tsx = path.resolve('node_modules/.bin/tsx');
@@ -53,18 +53,37 @@ function filesUnder(dir: string): string[] {
     .map((d) => readFileSync(path.join(d.parentPath, d.name), 'utf8'));
 }
 
-/** Every access token the Salesforce emulator has issued and not yet seen expire. */
-function issuedTokens(dir: string): string[] {
-  const db = new Database(path.join(dir, 'salesforce', 'emulator.sqlite'), { readonly: true });
+/**
+ * Makes the emulator's own SQLite file keep a copy of every token it issues (a revoked session's
+ * row is deleted; the copy is not), so that tokens replaced mid-run are scanned for too.
+ */
+function recordIssuedTokens(dir: string): void {
+  const db = new Database(path.join(dir, 'salesforce', 'emulator.sqlite'));
   try {
-    return (db.prepare('SELECT token FROM tokens').all() as Array<{ token: string }>).map((r) => r.token);
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS test_issued (token TEXT PRIMARY KEY);
+      INSERT OR IGNORE INTO test_issued SELECT token FROM tokens;
+      CREATE TRIGGER IF NOT EXISTS test_keep_issued AFTER INSERT ON tokens
+      BEGIN INSERT OR IGNORE INTO test_issued VALUES (NEW.token); END;`);
   } finally {
     db.close();
   }
 }
 
-/** Runs the state machine twice in this process, the handlers' log lines captured into `outputs`. */
-async function twoRuns(outputs: string[]): Promise<number[]> {
+/** Every access token the Salesforce emulator issued since recordIssuedTokens. */
+function issuedTokens(dir: string): string[] {
+  const db = new Database(path.join(dir, 'salesforce', 'emulator.sqlite'), { readonly: true });
+  try {
+    return (db.prepare('SELECT token FROM test_issued').all() as Array<{ token: string }>).map(
+      (r) => r.token,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** Captures what this process writes to stdout and stderr into `outputs` while `work` runs. */
+async function captured<T>(outputs: string[], work: () => Promise<T>): Promise<T> {
   const capture = (stream: NodeJS.WriteStream) => {
     const write = stream.write;
     stream.write = ((chunk: string | Uint8Array) => {
@@ -77,12 +96,30 @@ async function twoRuns(outputs: string[]): Promise<number[]> {
   };
   const restore = [capture(process.stdout), capture(process.stderr)];
   try {
-    const a = await runSync({ input: {}, retryIntervalScale: 0.001 });
-    const b = await runSync({ input: { mode: 'full' }, retryIntervalScale: 0.001 });
-    return [a.salesforce.authCalls, b.salesforce.authCalls];
+    return await work();
   } finally {
     for (const r of restore) r();
   }
+}
+
+/**
+ * Three runs in this process: a delta run, a full run on the cached token, and a full run under
+ * 503s, row locks and sessions revoked every 5 calls (tokens refreshed and re-cached mid-run).
+ */
+async function threeRuns(env: LocalEnvironment, outputs: string[]): Promise<number[]> {
+  return captured(outputs, async () => {
+    const a = await runSync({ input: {}, retryIntervalScale: 0.001 });
+    const b = await runSync({ input: { mode: 'full' }, retryIntervalScale: 0.001 });
+    env.salesforce?.setFaults({
+      seed: 11,
+      unavailableShare: 0.2,
+      lockRowShare: 0.05,
+      expireSessionAfterCalls: 5,
+    });
+    const c = await runSync({ input: { mode: 'full' }, retryIntervalScale: 0.001 });
+    env.salesforce?.setFaults({});
+    return [a, b, c].map((r) => r.salesforce.authCalls);
+  });
 }
 
 /** Every string of the table, the token entries checked for their shape. */
@@ -114,9 +151,10 @@ async function scanTable(endpoint: string | undefined, table: string | undefined
 async function inProcessRuns(dir: string, outputs: string[]) {
   const saved = process.env.LOG_LEVEL;
   process.env.LOG_LEVEL = 'debug';
+  recordIssuedTokens(dir);
   const env = await startLocalEnvironment({ config: loadConfig('config/sync.config.json'), dataDir: dir });
   try {
-    const authCalls = await twoRuns(outputs);
+    const authCalls = await threeRuns(env, outputs);
     const { store, config } = defaultContext();
     const decrypted = (await cachedToken(store, config))?.accessToken;
     const scanned = await scanTable(env.dynamo?.endpoint, env.env.TABLE_NAME);
@@ -153,10 +191,12 @@ describe('no secret or usable token in anything the sync writes', () => {
 
     const { stored, counts, tokenItems, env, authCalls, decrypted } = await inProcessRuns(dir, outputs);
     // Each process's emulator has a new port, hence a new cache entry; within one, the sealed
-    // token is read back and reused: the second run asks for no token.
-    expect(authCalls).toEqual([1, 0]);
+    // token is read back and reused: the second run asks for no token, the third several.
+    expect(authCalls.slice(0, 2)).toEqual([1, 0]);
+    expect(authCalls[2]).toBeGreaterThan(1);
     const issued = issuedTokens(dir);
-    expect(issued).toHaveLength(2);
+    // The CLI run's token and every token of this process's runs.
+    expect(issued).toHaveLength(1 + authCalls.reduce((a, b) => a + b, 0));
     expect(issued).toContain(decrypted);
     expect(tokenItems).toBe(2);
     expect(counts.gzipped).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { ConfigError } from '../errors.js';
 
 /**
  * The token cache's encryption: AES-256-GCM under a key derived (HKDF-SHA256) from the Salesforce
@@ -21,7 +22,8 @@ const TAG_BYTES = 16;
 /** Derives the key from the credentials; `context` names the cache entry (the token reference). */
 export function deriveTokenKey(secrets: Array<string | undefined>, context: string): TokenKey {
   const material = secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
-  if (material.length === 0) throw new Error('no Salesforce credential to derive the token cache key from');
+  if (material.length === 0)
+    throw new ConfigError('no Salesforce credential to derive the token cache key from');
   const ikm = Buffer.from(material.map((s) => `${s.length}:${s}`).join('|'), 'utf8');
   const key = Buffer.from(hkdfSync('sha256', ikm, SALT, context, 32));
   return { key, context };

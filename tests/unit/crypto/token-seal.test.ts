@@ -1,4 +1,5 @@
 import { deriveTokenKey, seal, unseal } from '../../../src/core/crypto/token-seal.js';
+import { ConfigError } from '../../../src/core/errors.js';
 
 const token = JSON.stringify({
   accessToken: '00D000000000001!secret-token',
@@ -46,6 +47,7 @@ describe('the token cache seal (AES-256-GCM, key from the credentials)', () => {
   });
 
   it('needs at least one credential', () => {
+    expect(() => deriveTokenKey([undefined, ''], 'salesforce#abc')).toThrow(ConfigError);
     expect(() => deriveTokenKey([undefined, ''], 'salesforce#abc')).toThrow(
       'no Salesforce credential to derive the token cache key from',
     );

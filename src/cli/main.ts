@@ -3,6 +3,7 @@ import { runCheck } from '../core/check/run.js';
 import { loadConfig, type SyncConfig } from '../core/config/load.js';
 import { ConfigError, SyncError } from '../core/errors.js';
 import { defaultContext } from '../core/sync/context.js';
+import { inputBoundsProblem, MAX_INPUT_BYTES, rawSizeProblem } from '../core/sync/input.js';
 import type { RunSummary } from '../core/sync/report.js';
 import { type LocalEnvironment, type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
 import { type LocalRunResult, runSync } from '../local/run.js';
@@ -12,6 +13,7 @@ import { failuresCommand } from './commands/failures.js';
 import { processOutput } from './commands/output.js';
 import { reportCommand } from './commands/report.js';
 import { runsCommand, showCommand } from './commands/runs.js';
+import { DataFolderInUseError, type DataFolderLock, lockDataFolder } from './data-folder.js';
 import { formatCheck, formatSummary, summaryJson } from './format.js';
 import { progressReporter } from './progress.js';
 
@@ -71,11 +73,7 @@ function buildInput(values: Record<string, unknown>): unknown {
     if (values.company || values.entity || values.mode) {
       throw new UsageError('--input cannot be combined with --company, --entity or --mode');
     }
-    try {
-      return JSON.parse(String(values.input));
-    } catch (error) {
-      throw new UsageError(`--input is not valid JSON: ${(error as Error).message}`);
-    }
+    return parseInputFlag(String(values.input));
   }
   const input: Record<string, unknown> = {};
   if (Array.isArray(values.company) && values.company.length > 0) input.companies = values.company;
@@ -86,6 +84,21 @@ function buildInput(values: Record<string, unknown>): unknown {
     input.mode = values.mode;
   }
   return input;
+}
+
+/** --input as JSON, its size and depth bounded before anything walks it; whether it is an object is Plan's call. */
+function parseInputFlag(text: string): unknown {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_INPUT_BYTES) throw new UsageError(`--input: ${rawSizeProblem(bytes)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--input is not valid JSON: ${(error as Error).message}`);
+  }
+  const problem = inputBoundsProblem(value);
+  if (problem) throw new UsageError(`--input: ${problem}`);
+  return value;
 }
 
 /** Demo data sizes from --demo-rows N. */
@@ -114,12 +127,29 @@ async function withEnvironment<T>(
   needs: { dynamodb: boolean } = { dynamodb: true },
 ): Promise<T> {
   const config = loadConfig();
+  const dataDir = (values['data-dir'] as string | undefined) ?? '.data';
+  const lock = lockDataFolder(dataDir, dataDir);
+  try {
+    return await withLockedEnvironment(values, config, dataDir, lock, work, needs);
+  } finally {
+    lock.release();
+  }
+}
+
+async function withLockedEnvironment<T>(
+  values: Record<string, unknown>,
+  config: SyncConfig,
+  dataDir: string,
+  lock: DataFolderLock,
+  work: (env: LocalEnvironment, config: SyncConfig) => Promise<T>,
+  needs: { dynamodb: boolean },
+): Promise<T> {
   const latency = values.latency === undefined ? 0 : Number(values.latency);
   if (!Number.isFinite(latency) || latency < 0)
     throw new UsageError(`--latency must be a number of milliseconds >= 0, got "${String(values.latency)}"`);
   const env = await startLocalEnvironment({
     config,
-    dataDir: values['data-dir'] as string | undefined,
+    dataDir,
     reset: values.reset === true,
     sqlserver: choice(values.sqlserver as string | undefined, 'sqlserver'),
     salesforce: choice(values.salesforce as string | undefined, 'salesforce'),
@@ -128,6 +158,7 @@ async function withEnvironment<T>(
     faults: latency > 0 ? { latencyMs: latency } : undefined,
     sizes: demoSizes(values['demo-rows']),
   });
+  if (values.reset === true) lock.renew(); // --reset emptied the folder, lock file included
   try {
     return await work(env, config);
   } finally {
@@ -306,6 +337,16 @@ async function awsStart(values: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
+/** A data folder held by another process: the stand-ins' own checks say so too (an emulator started alone). */
+function folderInUse(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    error instanceof DataFolderInUseError ||
+    error.name === 'DataFolderBusyError' ||
+    error.message.startsWith('Cannot open the DynamoDB folder')
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
@@ -347,6 +388,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`sf-sync: ${error.message}\nRun with --help for the options.\n`);
       return 2;
+    }
+    if (folderInUse(error)) {
+      process.stderr.write(`sf-sync: ${(error as Error).message}\n`);
+      return 1;
     }
     if (error instanceof ConfigError || error instanceof SyncError) {
       process.stderr.write(`sf-sync: ${error.name}: ${error.message}\n`);

@@ -41,6 +41,12 @@ export interface Token {
   expiresAt: number;
 }
 
+/** A token as the cache holds it: encrypted (src/core/crypto/token-seal.ts), with its expiry in clear. */
+export interface SealedToken {
+  sealed: string;
+  expiresAt: number;
+}
+
 export const BUCKETS = ['created', 'updated', 'unchanged', 'rejected', 'failed', 'skipped'] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
@@ -383,22 +389,19 @@ export class SyncStore {
 
   // ---- token cache -----------------------------------------------------------------------
 
-  async getToken(ref: string): Promise<Token | undefined> {
+  /** The sealed (encrypted) token of `ref`; the store never sees a usable token. */
+  async getSealedToken(ref: string): Promise<SealedToken | undefined> {
     const item = await this.table.get('TOKEN', ref);
-    if (!item) return undefined;
-    return {
-      accessToken: str(item, 'accessToken') ?? '',
-      instanceUrl: str(item, 'instanceUrl') ?? '',
-      expiresAt: num(item, 'expiresAt'),
-    };
+    const sealed = item ? str(item, 'sealed') : undefined;
+    if (!item || !sealed) return undefined; // none, or a plain-text entry from before: never used
+    return { sealed, expiresAt: num(item, 'expiresAt') };
   }
 
-  async putToken(ref: string, token: Token): Promise<void> {
+  async putSealedToken(ref: string, token: SealedToken): Promise<void> {
     await this.table.put({
       pk: S('TOKEN'),
       sk: S(ref),
-      accessToken: S(token.accessToken),
-      instanceUrl: S(token.instanceUrl),
+      sealed: S(token.sealed),
       expiresAt: N(token.expiresAt),
       ttl: N(Math.ceil(token.expiresAt / 1000)),
     });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { resolveOptional, resolveValue, type SyncConfig } from '../config/load.js';
+import { deriveTokenKey, seal, type TokenKey, unseal } from '../crypto/token-seal.js';
 import { ConfigError } from '../errors.js';
 import {
   type AuthFlow,
@@ -110,18 +112,53 @@ export function settingsWithOverride(config: SyncConfig): SalesforceAuthSettings
 
 const memory = new Map<string, Token>();
 
-/** Gets a token (cached in DynamoDB while it lives) and returns only a reference to it. */
+const tokenSchema = z.object({
+  accessToken: z.string().min(1),
+  instanceUrl: z.string().min(1),
+  expiresAt: z.number(),
+});
+
+/** The token cache's key: derived from this org's credentials, bound to the entry's reference. */
+function cacheKey(settings: SalesforceAuthSettings): TokenKey {
+  return deriveTokenKey([settings.clientSecret, settings.privateKey, settings.password], tokenRef(settings));
+}
+
+/** The cached token, decrypted; undefined when there is none or it does not open (rotated credentials). */
+async function readCache(store: SyncStore, settings: SalesforceAuthSettings): Promise<Token | undefined> {
+  const entry = await store.getSealedToken(tokenRef(settings));
+  const text = entry ? unseal(cacheKey(settings), entry.sealed) : undefined;
+  if (!text) return undefined;
+  try {
+    const parsed = tokenSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Caches a token encrypted: what the table holds is of no use without the credentials. */
+async function writeCache(store: SyncStore, settings: SalesforceAuthSettings, token: Token): Promise<void> {
+  const sealed = seal(cacheKey(settings), JSON.stringify(token));
+  await store.putSealedToken(tokenRef(settings), { sealed, expiresAt: token.expiresAt });
+}
+
+/** The token the cache holds for this config's org and user, decrypted (tools and tests). */
+export async function cachedToken(store: SyncStore, config: SyncConfig): Promise<Token | undefined> {
+  return readCache(store, settingsWithOverride(config));
+}
+
+/** Gets a token (cached, encrypted, in DynamoDB while it lives) and returns only a reference to it. */
 export async function authenticate(
   store: SyncStore,
   config: SyncConfig,
 ): Promise<{ tokenRef: string; expiresAt: string }> {
   const settings = settingsWithOverride(config);
   const ref = tokenRef(settings);
-  const cached = await store.getToken(ref);
+  const cached = await readCache(store, settings);
   let token = cached && cached.expiresAt - Date.now() > MIN_REMAINING_MS ? cached : undefined;
   if (!token) {
     token = await requestToken(settings);
-    await store.putToken(ref, token);
+    await writeCache(store, settings, token);
   }
   memory.set(ref, token);
   return { tokenRef: ref, expiresAt: new Date(token.expiresAt).toISOString() };
@@ -136,10 +173,10 @@ export async function salesforceClient(
   const settings = settingsWithOverride(config);
   const ref = tokenRef(settings);
   const live = (t: Token | undefined) => (t && t.expiresAt > Date.now() ? t : undefined);
-  let token = live(memory.get(ref)) ?? live(await store.getToken(ref));
+  let token = live(memory.get(ref)) ?? live(await readCache(store, settings));
   const refresh = async () => {
     const fresh = await requestToken(settings);
-    await store.putToken(ref, fresh);
+    await writeCache(store, settings, fresh);
     memory.set(ref, fresh);
     return fresh;
   };

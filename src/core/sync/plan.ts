@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dependencyWaves, type SyncConfig } from '../config/load.js';
 import { InvalidInputError } from '../errors.js';
 import type { SyncStore } from '../store/sync-store.js';
+import { describeJson, inputBoundsProblem, shown } from './input.js';
 
 export type Mode = 'delta' | 'full';
 
@@ -35,37 +36,67 @@ export function acceptedInput(config: SyncConfig): string {
   ].join('\n');
 }
 
-/** Validates the execution input against the config and orders the work into dependency waves. */
-export function planRun(config: SyncConfig, runId: string, input: unknown): Plan {
+/** At most this many offending names are listed in one message. */
+const LISTED = 5;
+
+function listed(names: string[]): string {
+  const more = names.length > LISTED ? ` and ${names.length - LISTED} more` : '';
+  return `${names.slice(0, LISTED).map(shown).join(', ')}${more}`;
+}
+
+function zodProblem(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${listed(issue.keys)}`;
+  const where = issue.path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`))
+    .join('');
+  return `${where || 'input'}: ${issue.message}`;
+}
+
+type Selection = z.infer<typeof inputSchema>;
+
+/** Any JSON value in, the documented shape out, or an InvalidInputError naming what is wrong. */
+export function parseInput(config: SyncConfig, input: unknown): Selection {
   const refuse = (problem: string): never => {
     throw new InvalidInputError(`${problem}\n${acceptedInput(config)}`);
   };
+  const bounds = inputBoundsProblem(input);
+  if (bounds) refuse(`${capitalised(bounds)}.`);
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    refuse(`Execution input must be a JSON object, got ${JSON.stringify(input)}.`);
+    refuse(
+      `The execution input must be a JSON object like {"companies": ["ITALCOL"]}; got ${describeJson(input)}.`,
+    );
   }
   const parsed = inputSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) =>
-      i.code === 'unrecognized_keys'
-        ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`
-        : `${i.path.join('.') || 'input'}: ${i.message}`,
-    );
-    refuse(`Invalid execution input: ${problems.join('; ')}.`);
+    const { issues } = parsed.error;
+    const more = issues.length > LISTED ? `; and ${issues.length - LISTED} more problem(s)` : '';
+    refuse(`Invalid execution input: ${issues.slice(0, LISTED).map(zodProblem).join('; ')}${more}.`);
   }
   const value = parsed.data ?? {};
   if (value.selected_company !== undefined && value.companies !== undefined) {
     refuse('Give either "companies" or the legacy "selected_company", not both.');
   }
+  return value;
+}
+
+function capitalised(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+/** Validates the execution input against the config and orders the work into dependency waves. */
+export function planRun(config: SyncConfig, runId: string, input: unknown): Plan {
+  const refuse = (problem: string): never => {
+    throw new InvalidInputError(`${problem}\n${acceptedInput(config)}`);
+  };
+  const value = parseInput(config, input);
   const companies =
     value.companies ?? (value.selected_company !== undefined ? [value.selected_company] : config.companies);
   const unknownCompanies = companies.filter((c) => !config.companies.includes(c));
-  if (unknownCompanies.length > 0)
-    refuse(`Unknown company ${unknownCompanies.map((c) => `"${c}"`).join(', ')}.`);
+  if (unknownCompanies.length > 0) refuse(`Unknown company ${listed(unknownCompanies)}.`);
   const names = config.entities.map((e) => e.name);
   const entities = value.entities ?? names;
   const unknownEntities = entities.filter((e) => !names.includes(e));
-  if (unknownEntities.length > 0)
-    refuse(`Unknown entity ${unknownEntities.map((e) => `"${e}"`).join(', ')}.`);
+  if (unknownEntities.length > 0) refuse(`Unknown entity ${listed(unknownEntities)}.`);
 
   const plans: CompanyPlan[] = [];
   for (const company of [...new Set(companies)]) {

@@ -7,7 +7,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { failuresCommand } from '../../../src/cli/commands/failures.js';
 import type { Output } from '../../../src/cli/commands/output.js';
 import { summaryJson } from '../../../src/cli/format.js';
-import { authenticate } from '../../../src/core/sync/auth.js';
+import { authenticate, cachedToken } from '../../../src/core/sync/auth.js';
 import { defaultContext } from '../../../src/core/sync/context.js';
 import { FAILURE_COLUMNS } from '../../../src/report/csv.js';
 import { saveApiCalls } from '../../../src/report/data.js';
@@ -33,8 +33,8 @@ const FLAGS = [
  */
 async function deleteReferencedStore(): Promise<string> {
   const { store, config } = defaultContext();
-  const { tokenRef } = await authenticate(store, config);
-  const token = await store.getToken(tokenRef);
+  await authenticate(store, config);
+  const token = await cachedToken(store, config);
   const base = `${token?.instanceUrl}/services/data/v${config.raw.salesforce.apiVersion}`;
   const headers = { authorization: `Bearer ${token?.accessToken}` };
   const soql =

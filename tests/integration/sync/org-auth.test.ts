@@ -29,7 +29,7 @@ async function forgetCachedToken() {
   await resetHandlerCaches();
   const { store, config } = defaultContext();
   const ref = tokenRef(authSettings(config));
-  await store.putToken(ref, { accessToken: 'expired', instanceUrl: 'http://127.0.0.1:1', expiresAt: 0 });
+  await store.putSealedToken(ref, { sealed: 'expired', expiresAt: 0 });
 }
 
 /** The sync authenticates against an org with a login host and a My Domain host, as a real one has. */

@@ -3,7 +3,7 @@ import { runCheck } from '../core/check/run.js';
 import { loadConfig, type SyncConfig } from '../core/config/load.js';
 import { ConfigError, SyncError } from '../core/errors.js';
 import { defaultContext } from '../core/sync/context.js';
-import { inputBoundsProblem, MAX_INPUT_BYTES, rawSizeProblem } from '../core/sync/input.js';
+import { inputBoundsProblem, MAX_INPUT_BYTES, rawSizeProblem, shown } from '../core/sync/input.js';
 import type { RunSummary } from '../core/sync/report.js';
 import { type LocalEnvironment, type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
 import { type LocalRunResult, runSync } from '../local/run.js';
@@ -212,7 +212,9 @@ function selection(
     const names = (values[flag] as string[] | undefined) ?? [];
     const unknown = names.filter((n) => !known.includes(n));
     if (unknown.length > 0)
-      throw new UsageError(`--${flag} ${unknown.join(', ')}: not in the config (known: ${known.join(', ')})`);
+      throw new UsageError(
+        `--${flag} ${unknown.map(shown).join(', ')}: not in the config (known: ${known.join(', ')})`,
+      );
     return names;
   };
   return {

@@ -196,6 +196,20 @@ function checkOptions(options: RunOptions): void {
     throw new TypeError(`Invalid runLocalStateMachine options:\n  - ${problems.join('\n  - ')}`);
 }
 
+/** The input as StartExecution would hold it (JSON), with a clear error where it cannot be serialised. */
+function executionInput(value: unknown): unknown {
+  try {
+    return jsonRoundTrip(value === undefined ? {} : value);
+  } catch (error) {
+    if (error instanceof RangeError)
+      throw new RangeError(
+        'The execution input is nested too deeply to be serialised as JSON (StartExecution would reject it)',
+        { cause: error },
+      );
+    throw error;
+  }
+}
+
 /**
  * Runs the definition to completion. Rejects before starting when the definition is invalid,
  * names an unknown function key, or the input is not JSON under 256 KB; otherwise resolves
@@ -219,7 +233,7 @@ export async function runLocalStateMachine(options: RunOptions): Promise<RunResu
     );
   }
 
-  const input = jsonRoundTrip(options.input === undefined ? {} : options.input);
+  const input = executionInput(options.input);
   const inputBytes = byteSize(input);
   if (inputBytes > PAYLOAD_LIMIT_BYTES) {
     throw new RangeError(

@@ -113,7 +113,7 @@ describe('sf-sync check against the emulators', () => {
     const out = cli(['check', '--company', 'ACME', '--data-dir', dir]);
     expect(out.code).toBe(2);
     expect(out.stderr).toContain(
-      '--company ACME: not in the config (known: ITALCOL, CASABLANCA, SANTA_REYES)',
+      '--company "ACME": not in the config (known: ITALCOL, CASABLANCA, SANTA_REYES)',
     );
   });
 

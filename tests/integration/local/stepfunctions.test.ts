@@ -362,6 +362,14 @@ describe('runLocalStateMachine: payload quota (256 KB)', () => {
       run({ fixture: 'payload.asl.yml', handlers, input: { case: 'x'.repeat(262_144) } }),
     ).rejects.toThrow(/execution input is \d+ bytes/);
   });
+
+  it('rejects an input nested too deeply to serialise with a message, not a stack overflow', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    await expect(run({ fixture: 'payload.asl.yml', handlers, input: { companies: deep } })).rejects.toThrow(
+      'The execution input is nested too deeply to be serialised as JSON (StartExecution would reject it)',
+    );
+  });
 });
 
 describe('runLocalStateMachine: stopping', () => {

@@ -4,13 +4,13 @@ import { loadConfig, type SyncConfig } from '../core/config/load.js';
 import { ConfigError, SyncError } from '../core/errors.js';
 import { defaultContext } from '../core/sync/context.js';
 import { inputBoundsProblem, MAX_INPUT_BYTES, rawSizeProblem, shown } from '../core/sync/input.js';
-import type { RunSummary } from '../core/sync/report.js';
 import { type LocalEnvironment, type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
 import { type LocalRunResult, runSync } from '../local/run.js';
-import { saveApiCalls } from '../report/data.js';
+import { readRunHeader, saveApiCalls } from '../report/data.js';
 import { defaultReportPath, writeReport } from '../report/write.js';
 import { failuresCommand } from './commands/failures.js';
 import { processOutput } from './commands/output.js';
+import { nothingToReplay, replayInput } from './commands/replay.js';
 import { reportCommand } from './commands/report.js';
 import { runsCommand, showCommand } from './commands/runs.js';
 import { DataFolderInUseError, type DataFolderLock, lockDataFolder } from './data-folder.js';
@@ -51,6 +51,14 @@ Run options:
   --check             run \`check\` first and stop (exit 1) if it finds errors; its table goes to stderr
   --quiet             no progress lines
   -h, --help          this help
+
+AWS options (runs, show, report, failures, replay; no stand-in is started):
+  --aws               read the deployed stack's DynamoDB table and Step Functions executions;
+                      replay starts an execution; runs also lists the executions with their status
+  --stage NAME        the stack's stage (default dev): table and state machine sf-sync-<stage>
+  --table NAME        the table instead (or TABLE_NAME)
+  --state-machine-arn ARN  the state machine instead (or STATE_MACHINE_ARN; default: looked up by name)
+  (region, credentials and endpoint from the AWS SDK: AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB...)
 
 Check options: --company, --entity, --json, --data-dir, --reset, --demo-rows, --sqlserver, --salesforce
   (as for run; the check reads, never writes, and needs no DynamoDB).
@@ -257,6 +265,58 @@ async function reportAfterRun(result: LocalRunResult, dataDir: string): Promise<
   }
 }
 
+function checkReadArgs(command: string, values: Record<string, unknown>, rest: string[]): void {
+  if (rest.length > (command === 'runs' ? 0 : 1))
+    throw new UsageError(`unexpected argument "${rest.at(-1)}"`);
+  if (command === 'failures' && !rest[0])
+    throw new UsageError('failures needs a RUN_ID (see `npm run sf-sync -- runs`)');
+  if (command === 'failures' && values.csv === undefined && values.json !== true)
+    throw new UsageError('failures needs --csv FILE (the error file to write) or --json');
+  if (command === 'replay' && !rest[0])
+    throw new UsageError('replay needs a RUN_ID (see `npm run sf-sync -- runs`)');
+}
+
+const AWS_ONLY = ['stage', 'table', 'state-machine-arn'];
+const LOCAL_ONLY = ['reset', 'demo-rows', 'latency', 'sqlserver', 'salesforce', 'dynamodb', 'check'];
+const AWS_COMMANDS = ['runs', 'show', 'report', 'failures', 'replay'];
+
+/** --aws and its flags go with the commands that read the deployed stack, and not with the stand-ins' flags. */
+function checkAwsFlags(command: string, values: Record<string, unknown>): void {
+  const given = (names: string[]) => names.filter((n) => values[n] !== undefined).map((n) => `--${n}`);
+  if (values.aws !== true) {
+    const stray = given(AWS_ONLY);
+    if (stray.length > 0) throw new UsageError(`${stray.join(', ')} go with --aws`);
+    return;
+  }
+  if (!AWS_COMMANDS.includes(command))
+    throw new UsageError(
+      `--aws goes with ${AWS_COMMANDS.join(', ')} (to run the sync in AWS: npm run sf-sync -- aws start)`,
+    );
+  const local = given(LOCAL_ONLY);
+  if (local.length > 0)
+    throw new UsageError(`${local.join(', ')} cannot be combined with --aws (no stand-in is started)`);
+}
+
+/** A read command or replay against the deployed stack. */
+async function awsCommand(command: string, values: Record<string, unknown>, rest: string[]): Promise<number> {
+  checkReadArgs(command, values, rest);
+  const { runAwsCommand } = await import('./aws/commands.js');
+  return runAwsCommand(
+    command as 'runs',
+    {
+      runId: rest[0],
+      json: values.json === true,
+      out: values.out as string | undefined,
+      csv: values.csv as string | undefined,
+      dataDir: (values['data-dir'] as string | undefined) ?? '.data',
+      stage: values.stage as string | undefined,
+      table: values.table as string | undefined,
+      stateMachineArn: values['state-machine-arn'] as string | undefined,
+    },
+    processOutput,
+  );
+}
+
 /** The commands that read a run from the store: show, runs, report, failures. */
 async function readCommand(
   command: string,
@@ -264,12 +324,7 @@ async function readCommand(
   rest: string[],
 ): Promise<number> {
   const json = values.json === true;
-  if (rest.length > (command === 'runs' ? 0 : 1))
-    throw new UsageError(`unexpected argument "${rest.at(-1)}"`);
-  if (command === 'failures' && !rest[0])
-    throw new UsageError('failures needs a RUN_ID (see `npm run sf-sync -- runs`)');
-  if (command === 'failures' && values.csv === undefined && !json)
-    throw new UsageError('failures needs --csv FILE (the error file to write) or --json');
+  checkReadArgs(command, values, rest);
   return withEnvironment(values, async (env) => {
     const { store, config } = defaultContext();
     if (command === 'runs') return runsCommand(store, { json }, processOutput);
@@ -291,35 +346,16 @@ async function readCommand(
 
 async function replayCommand(values: Record<string, unknown>, runId: string | undefined): Promise<number> {
   if (!runId) throw new UsageError('replay needs a RUN_ID (see `npm run sf-sync -- show`)');
-  let input: unknown;
-  let known = false;
-  await withEnvironment(values, async () => {
-    const run = await defaultContext().store.getRun(runId);
-    known = run !== undefined;
-    const summary = run?.summary?.S ? (JSON.parse(run.summary.S) as RunSummary) : undefined;
-    const companies = new Set<string>();
-    const entities = new Set<string>();
-    for (const [company, c] of Object.entries(summary?.companies ?? {})) {
-      for (const [entity, e] of Object.entries(c.entities)) {
-        if (e.failed > 0 || e.status !== 'completed') {
-          companies.add(company);
-          entities.add(entity);
-        }
-      }
-    }
-    if (companies.size > 0) input = { companies: [...companies], entities: [...entities], mode: 'delta' };
-  });
-  if (!known) {
+  const run = await withEnvironment(values, () => readRunHeader(defaultContext().store, runId));
+  if (!run) {
     process.stderr.write(`No run ${runId} in the local store.\n`);
     return 1;
   }
+  const input = replayInput(run.summary);
   if (!input) {
-    process.stderr.write(
-      `Run ${runId} has nothing to replay: every company and entity completed with no failed rows.\n`,
-    );
+    process.stderr.write(nothingToReplay(run));
     return 0;
   }
-  // Failed rows are not marked synced, so a delta run sends them again; synced unchanged rows are not sent.
   process.stderr.write(`Replaying ${JSON.stringify(input)}\n`);
   return runCommand({ ...values, input: JSON.stringify(input) });
 }
@@ -364,6 +400,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [command = 'run', ...rest] = positionals;
   try {
+    checkAwsFlags(command, values);
+    if (values.aws === true) return await awsCommand(command, values, rest);
     switch (command) {
       case 'run':
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
@@ -425,6 +463,10 @@ function parse(argv: string[]) {
       check: { type: 'boolean' },
       out: { type: 'string' },
       csv: { type: 'string' },
+      aws: { type: 'boolean' },
+      stage: { type: 'string' },
+      table: { type: 'string' },
+      'state-machine-arn': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

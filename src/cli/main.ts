@@ -29,7 +29,8 @@ Usage:
   npm run sf-sync -- failures RUN_ID --csv FILE
                                       a run's rejected and failed rows as a Data Loader-style error file (--json)
   npm run sf-sync -- replay RUN_ID    run again, in delta mode, the companies and entities whose rows failed in RUN_ID
-  npm run sf-sync -- aws start [options]  start an execution in AWS (needs STATE_MACHINE_ARN and AWS credentials)
+  npm run sf-sync -- aws start [options]  start an execution in AWS with --company, --entity, --mode or --input
+                                      (state machine: --state-machine-arn, STATE_MACHINE_ARN or sf-sync-<--stage>)
   npm run sf-sync -- check [options]  preflight: the org's describes and the views' columns against the config;
                                       every problem with its config key (--json: {ok, errors, warnings})
 
@@ -283,6 +284,15 @@ const AWS_COMMANDS = ['runs', 'show', 'report', 'failures', 'replay'];
 /** --aws and its flags go with the commands that read the deployed stack, and not with the stand-ins' flags. */
 function checkAwsFlags(command: string, values: Record<string, unknown>): void {
   const given = (names: string[]) => names.filter((n) => values[n] !== undefined).map((n) => `--${n}`);
+  const local = given(LOCAL_ONLY);
+  if (command === 'aws') {
+    const refused = [...local, ...given(['table', 'aws'])];
+    if (refused.length > 0)
+      throw new UsageError(
+        `aws start takes the run options, --stage and --state-machine-arn, not ${refused.join(', ')}`,
+      );
+    return;
+  }
   if (values.aws !== true) {
     const stray = given(AWS_ONLY);
     if (stray.length > 0) throw new UsageError(`${stray.join(', ')} go with --aws`);
@@ -292,7 +302,6 @@ function checkAwsFlags(command: string, values: Record<string, unknown>): void {
     throw new UsageError(
       `--aws goes with ${AWS_COMMANDS.join(', ')} (to run the sync in AWS: npm run sf-sync -- aws start)`,
     );
-  const local = given(LOCAL_ONLY);
   if (local.length > 0)
     throw new UsageError(`${local.join(', ')} cannot be combined with --aws (no stand-in is started)`);
 }
@@ -361,18 +370,16 @@ async function replayCommand(values: Record<string, unknown>, runId: string | un
 }
 
 async function awsStart(values: Record<string, unknown>): Promise<number> {
-  const arn = process.env.STATE_MACHINE_ARN;
-  if (!arn)
-    throw new UsageError(
-      'aws start needs STATE_MACHINE_ARN (the deployed state machine, see `serverless info`)',
-    );
-  const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
-  const client = new SFNClient({});
-  const out = await client.send(
-    new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(buildInput(values)) }),
+  const input = buildInput(values);
+  const { awsStartCommand } = await import('./aws/commands.js');
+  return awsStartCommand(
+    {
+      stage: values.stage as string | undefined,
+      stateMachineArn: values['state-machine-arn'] as string | undefined,
+    },
+    input,
+    processOutput,
   );
-  process.stdout.write(`${JSON.stringify({ executionArn: out.executionArn, startDate: out.startDate })}\n`);
-  return 0;
 }
 
 /** A data folder held by another process: the stand-ins' own checks say so too (an emulator started alone). */

@@ -158,3 +158,23 @@ export async function runAwsCommand(
 function defaultClients(target: AwsTarget): AwsClients {
   return { store: awsStore(target), sfn: () => new SFNClient({ maxAttempts: 3 }) };
 }
+
+/** `aws start`: an execution of the deployed state machine with this input (Plan checks it there). */
+export async function awsStartCommand(
+  args: { stage?: string; stateMachineArn?: string },
+  input: unknown,
+  io: Output,
+  sfn: SFNClient = new SFNClient({ maxAttempts: 3 }),
+): Promise<number> {
+  const target = awsTarget(args);
+  try {
+    const started = await startExecution(sfn, await stateMachineArn(sfn, target), input);
+    io.stdout(`${JSON.stringify(started)}\n`);
+    return 0;
+  } catch (error) {
+    const problem = awsProblem(error, target);
+    if (problem instanceof ConfigError) throw problem;
+    io.stderr(`sf-sync: aws start failed: ${problem.name}: ${problem.message}\n`);
+    return 1;
+  }
+}

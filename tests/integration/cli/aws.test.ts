@@ -57,7 +57,7 @@ describe('sf-sync --aws against dynalite and a mocked Step Functions client', ()
   async function awsCli(args: string[]) {
     const names = ['AWS_ENDPOINT_URL_DYNAMODB', 'DYNAMODB_ENDPOINT', 'TABLE_NAME', 'STATE_MACHINE_ARN'];
     for (const n of names) saved[n] = process.env[n];
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = env?.dynamo?.endpoint;
+    if (env?.dynamo) process.env.AWS_ENDPOINT_URL_DYNAMODB = env.dynamo.endpoint;
     process.env.DYNAMODB_ENDPOINT = 'http://127.0.0.1:9';
     delete process.env.TABLE_NAME;
     delete process.env.STATE_MACHINE_ARN;
@@ -236,6 +236,20 @@ describe('sf-sync --aws against dynalite and a mocked Step Functions client', ()
     ]);
   });
 
+  it('aws start finds the state machine by --stage and starts it with the run options as input', async () => {
+    const start = await awsCli(['aws', 'start', '--stage', 'qa', '--company', 'ITALCOL', '--mode', 'full']);
+    expect(start).toEqual({
+      code: 0,
+      stdout:
+        '{"executionArn":"arn:aws:states:us-east-1:123456789012:execution:sf-sync-qa:replayed","startDate":"2026-11-30T07:00:00.000Z"}\n',
+      stderr: '',
+    });
+    expect(sfn.commandCalls(StartExecutionCommand).at(-1)?.args[0].input).toEqual({
+      stateMachineArn: ARN,
+      input: '{"companies":["ITALCOL"],"mode":"full"}',
+    });
+  });
+
   it('names what to set when the table or the state machine is not found, and refuses flags that do not go together', async () => {
     const missing = aws.missing ?? { code: 0, stdout: '', stderr: '' };
     expect(missing.code).toBe(1);
@@ -272,6 +286,10 @@ describe('sf-sync --aws against dynalite and a mocked Step Functions client', ()
     await usage(
       ['run', '--aws'],
       '--aws goes with runs, show, report, failures, replay (to run the sync in AWS: npm run sf-sync -- aws start)',
+    );
+    await usage(
+      ['aws', 'start', '--reset', '--table', 't'],
+      'aws start takes the run options, --stage and --state-machine-arn, not --reset, --table',
     );
     await usage(['replay', '--aws'], 'replay needs a RUN_ID (see `npm run sf-sync -- runs`)');
   });

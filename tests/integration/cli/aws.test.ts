@@ -250,6 +250,16 @@ describe('sf-sync --aws against dynalite and a mocked Step Functions client', ()
     });
   });
 
+  it('replay locally runs the same input on the stand-ins: the failed row is sent again', async () => {
+    const replay = await local(['replay', runId, '--json', '--quiet']);
+    expect(replay.stderr).toContain(
+      'Replaying {"companies":["SANTA_REYES"],"entities":["terceros"],"mode":"delta"}\n',
+    );
+    expect(replay.code).toBe(0);
+    const totals = JSON.parse(replay.stdout).totals;
+    expect({ sent: totals.created + totals.updated, failed: totals.failed }).toEqual({ sent: 1, failed: 0 });
+  });
+
   it('names what to set when the table or the state machine is not found, and refuses flags that do not go together', async () => {
     const missing = aws.missing ?? { code: 0, stdout: '', stderr: '' };
     expect(missing.code).toBe(1);

@@ -16,13 +16,15 @@ export const BUCKET_METRICS = {
 
 /**
  * What Report adds when a run closes: records by bucket, the run's duration (from its start, when
- * known) and `RunsWithFailures` (1 when the run did not fully succeed; an alarm mails on it).
+ * known) and `RunsWithFailures` (1 when a part of the run failed or a record
+ * failed in Salesforce; an alarm mails on it).
  */
 export function addRunMetrics(metrics: Metrics, summary: RunSummary, durationMs?: number): void {
   for (const [bucket, name] of Object.entries(BUCKET_METRICS)) {
     metrics.addMetric(name, MetricUnit.Count, summary.totals[bucket as keyof typeof BUCKET_METRICS] ?? 0);
   }
-  metrics.addMetric('RunsWithFailures', MetricUnit.Count, summary.status === 'SUCCEEDED' ? 0 : 1);
+  const hadFailures = summary.status !== 'SUCCEEDED' || summary.totals.failed > 0;
+  metrics.addMetric('RunsWithFailures', MetricUnit.Count, hadFailures ? 1 : 0);
   if (durationMs !== undefined && Number.isFinite(durationMs) && durationMs >= 0) {
     metrics.addMetric('RunDuration', MetricUnit.Milliseconds, durationMs);
   }

@@ -8,13 +8,19 @@ import { tracer } from './observability/tracer.js';
 export const SECRETS_MAX_AGE_SECONDS = 300;
 
 /**
- * Powertools Parameters over Secrets Manager (client traced by X-Ray in Lambda), built once per
- * container like any SDK client; its cache keeps each secret for SECRETS_MAX_AGE_SECONDS. Building
- * it makes no AWS call.
+ * Powertools Parameters over Secrets Manager (client traced by X-Ray in Lambda), built on first
+ * use and kept for the container like any SDK client; its cache keeps each secret for
+ * SECRETS_MAX_AGE_SECONDS. Never built when no SECRETS_ARN is set (local runs).
  */
-const provider = new SecretsProvider({
-  awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
-});
+const secretsProvider = (() => {
+  let provider: SecretsProvider | undefined;
+  return () => {
+    provider ??= new SecretsProvider({
+      awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
+    });
+    return provider;
+  };
+})();
 
 /**
  * In AWS, secrets live in Secrets Manager: SECRETS_ARN names one or more secrets (comma
@@ -37,7 +43,7 @@ async function readSecrets(forceFetch: boolean): Promise<void> {
   if (arns.length === 0) return;
   const values: Record<string, string> = {};
   for (const arn of arns) {
-    const text = await provider.get(arn, { maxAge: SECRETS_MAX_AGE_SECONDS, forceFetch });
+    const text = await secretsProvider().get(arn, { maxAge: SECRETS_MAX_AGE_SECONDS, forceFetch });
     Object.assign(values, parseSecret(arn, text));
   }
   setEnvironmentOverlay(values);

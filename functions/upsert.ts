@@ -1,11 +1,8 @@
+import { addApiCallMetrics, type LambdaContext, observe, runKeys } from '../src/core/observability/index.js';
 import { loadSecrets } from '../src/core/secrets.js';
 import { defaultContext } from '../src/core/sync/context.js';
 import { entityEvent, parseEvent } from '../src/core/sync/events.js';
 import { type UpsertResult, upsert } from '../src/core/sync/upsert.js';
-
-interface LambdaContext {
-  getRemainingTimeInMillis?: () => number;
-}
 
 /**
  * Sends an entity's staged changes to Salesforce through sObject Collections upserts. Returns
@@ -13,7 +10,12 @@ interface LambdaContext {
  */
 export async function handler(event: unknown, context?: LambdaContext): Promise<UpsertResult> {
   const task = parseEvent(entityEvent, event, 'upsert');
-  await loadSecrets();
+  const ctx = defaultContext();
   const remaining = context?.getRemainingTimeInMillis?.bind(context);
-  return upsert(defaultContext(), task, remaining ? { remainingMs: remaining } : {});
+  return observe('upsert', ctx.log.child(runKeys(task)), context, async ({ log, metrics }) => {
+    await loadSecrets();
+    const result = await upsert({ ...ctx, log }, task, remaining ? { remainingMs: remaining } : {});
+    addApiCallMetrics(metrics, result.requests);
+    return result;
+  });
 }

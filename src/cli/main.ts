@@ -15,7 +15,7 @@ import { reportCommand } from './commands/report.js';
 import { runsCommand, showCommand } from './commands/runs.js';
 import { DataFolderInUseError, type DataFolderLock, lockDataFolder } from './data-folder.js';
 import { formatCheck, formatSummary, summaryJson } from './format.js';
-import { progressReporter } from './progress.js';
+import { createProgress } from './progress.js';
 
 const HELP = `sf-sync: sync SQL Server views of each company into Salesforce.
 
@@ -191,7 +191,10 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
     log(
       'sf-sync: running statemachines/sync.asl.yml locally (SQL Server emulator, Salesforce emulator, dynalite)',
     );
-    const result = await runSync({ input, onTaskEvent: progressReporter(log) });
+    // A live line per company and entity on a terminal; plain lines otherwise (stderr either way).
+    const progress = createProgress(process.stderr, { quiet });
+    const result = await runSync({ input, onTaskEvent: progress.onTaskEvent });
+    progress.finish();
     if (json) process.stdout.write(`${JSON.stringify(summaryJson(result), null, 2)}\n`);
     else process.stdout.write(`\n${formatSummary(result)}\n`);
     if (!json && result.summary) {

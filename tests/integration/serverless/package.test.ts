@@ -46,7 +46,12 @@ const FUNCTIONS = {
     dynamodb: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     secrets: true,
   },
-  report: { timeout: 60, memory: 256, dynamodb: ['PutItem', 'Query', 'UpdateItem'], secrets: false },
+  report: {
+    timeout: 60,
+    memory: 256,
+    dynamodb: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    secrets: false,
+  },
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -314,7 +319,7 @@ describe('serverless package (osls + serverless-step-functions + serverless-esbu
   });
 
   it('starts the state machine every day at 05:00 UTC with input {}', () => {
-    const rules = ofType(defaults, 'AWS::Events::Rule');
+    const rules = ofType(defaults, 'AWS::Events::Rule').filter(([, r]) => props(r).ScheduleExpression);
     expect(rules).toHaveLength(1);
     const rule = props(rules[0]?.[1] as Resource);
     expect(rule.ScheduleExpression).toBe('cron(0 5 * * ? *)');
@@ -375,6 +380,10 @@ describe('serverless package (osls + serverless-step-functions + serverless-esbu
         actions: FUNCTIONS[name].dynamodb.map((a) => `dynamodb:${a}`),
       });
       for (const action of allowedActions(role)) expect(action).not.toContain('*');
+      // X-Ray for the Powertools Tracer: the two write actions, which take no narrower resource.
+      expect(statements.filter((s) => s.Action.some((a) => a.startsWith('xray:')))).toEqual([
+        { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] },
+      ]);
     }
     expect(roles.size).toBe(6);
   });
@@ -450,7 +459,9 @@ describe('serverless package (osls + serverless-step-functions + serverless-esbu
 
   it('alarms through one topic on failed, timed-out and aborted executions', () => {
     const alarms = ofType(defaults, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a));
-    const onStates = alarms.filter((a) => a.Namespace === 'AWS/States');
+    const onStates = alarms.filter(
+      (a) => a.Namespace === 'AWS/States' && a.MetricName !== 'ExecutionsSucceeded',
+    );
     expect(onStates.map((a) => a.MetricName).sort()).toEqual([
       'ExecutionsAborted',
       'ExecutionsFailed',
@@ -465,28 +476,183 @@ describe('serverless package (osls + serverless-step-functions + serverless-esbu
     resource(defaults, 'AlarmTopic', 'AWS::SNS::Topic');
   });
 
-  it("alarms on any failed record, reading the metric the report Lambda's bundle emits", () => {
+  it("alarms on any failed record, reading the Powertools metric the report Lambda's bundle emits", () => {
     const alarm = props(resource(defaults, 'RecordsFailedAlarm', 'AWS::CloudWatch::Alarm'));
     expect(alarm).toMatchObject({
-      Namespace: 'sf-sync',
+      Namespace: 'SfSync',
       MetricName: 'RecordsFailed',
+      Dimensions: [
+        { Name: 'service', Value: 'sf-sync' },
+        { Name: 'stage', Value: 'dev' },
+      ],
       Statistic: 'Sum',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: 'AlarmTopic' }],
     });
-    // The embedded metric format lines have no dimensions, so neither may the alarm.
-    expect(alarm.Dimensions).toBeUndefined();
     const report = zips.get('report')?.get('functions/report.mjs')?.toString('utf8') ?? '';
-    expect(report).toMatch(/Namespace:\s*"sf-sync"/);
-    expect(report).toMatch(/Name:\s*"RecordsFailed"/);
+    expect(report).toMatch(/NAMESPACE = "SfSync"/);
+    expect(report).toMatch(/failed: "RecordsFailed"/);
+    expect(report).toMatch(/"RunsWithFailures"/);
   });
 
-  it('subscribes the alarm email only when one is given', () => {
+  it('alarms when no execution succeeded in the last 26 hours (26 hourly periods, no data breaching)', () => {
+    expect(props(resource(defaults, 'NoSuccessfulRunAlarm', 'AWS::CloudWatch::Alarm'))).toEqual({
+      AlarmName: 'sf-sync-dev-NoSuccessfulRun',
+      AlarmDescription:
+        'sf-sync dev: no execution succeeded in the last 26 hours (schedule not running, or every run failing)',
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsSucceeded',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'SyncStateMachine' } }],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 26,
+      DatapointsToAlarm: 26,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+  });
+
+  it('sends a short text to the run-failures topic when a run ends with failures or the execution ends badly', () => {
+    expect(props(resource(defaults, 'RunFailuresTopic', 'AWS::SNS::Topic'))).toEqual({
+      TopicName: 'sf-sync-dev-run-failures',
+    });
+    const alarm = props(resource(defaults, 'RunWithFailuresAlarm', 'AWS::CloudWatch::Alarm'));
+    expect(alarm).toMatchObject({
+      AlarmName: 'sf-sync-dev-RunWithFailures',
+      Namespace: 'SfSync',
+      MetricName: 'RunsWithFailures',
+      Dimensions: [
+        { Name: 'service', Value: 'sf-sync' },
+        { Name: 'stage', Value: 'dev' },
+      ],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: 'RunFailuresTopic' }],
+    });
+    expect(String(alarm.AlarmDescription)).toContain('failures RUN_ID --aws --stage dev --csv');
+
+    const rule = props(resource(defaults, 'RunEndedBadlyRule', 'AWS::Events::Rule'));
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: 'SyncStateMachine' }] },
+    });
+    const [target] = rule.Targets as JsonObject[];
+    expect(target?.Arn).toEqual({ Ref: 'RunFailuresTopic' });
+    const transformer = target?.InputTransformer as JsonObject;
+    expect(transformer.InputPathsMap).toEqual({
+      name: '$.detail.name',
+      status: '$.detail.status',
+      time: '$.time',
+    });
+    // A JSON string: SNS then delivers plain text, with the placeholders filled in.
+    const text = JSON.parse(String(transformer.InputTemplate)) as string;
+    expect(text).toBe(
+      'sf-sync dev: execution <name> ended <status> at <time>. See it with: npm run sf-sync -- show --aws --stage dev; fix the data or config, then replay.',
+    );
+
+    // Only that rule and that alarm may publish to the topic.
+    const policy = props(resource(defaults, 'RunFailuresTopicPolicy', 'AWS::SNS::TopicPolicy'));
+    expect(policy.Topics).toEqual([{ Ref: 'RunFailuresTopic' }]);
+    const statements = (policy.PolicyDocument as { Statement: JsonObject[] }).Statement;
+    expect(statements.map((s) => [s.Principal, s.Action, s.Resource])).toEqual([
+      [{ Service: 'events.amazonaws.com' }, 'sns:Publish', { Ref: 'RunFailuresTopic' }],
+      [{ Service: 'cloudwatch.amazonaws.com' }, 'sns:Publish', { Ref: 'RunFailuresTopic' }],
+    ]);
+    expect(statements[0]?.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': getAtt('RunEndedBadlyRule') } });
+    expect(statements[1]?.Condition).toEqual({
+      ArnEquals: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            ':',
+            [
+              'arn',
+              { Ref: 'AWS::Partition' },
+              'cloudwatch',
+              { Ref: 'AWS::Region' },
+              { Ref: 'AWS::AccountId' },
+              'alarm',
+              'sf-sync-dev-RunWithFailures',
+            ],
+          ],
+        },
+      },
+    });
+  });
+
+  it('draws one dashboard: executions, records by bucket, duration, API calls and the alarms', () => {
+    const body = props(resource(defaults, 'SyncDashboard', 'AWS::CloudWatch::Dashboard'))
+      .DashboardBody as JsonObject;
+    const [, parts] = body['Fn::Join'] as [string, Json[]];
+    const refs = parts.filter((p) => typeof p !== 'string');
+    expect(refs).toEqual([
+      ...Array(4).fill({ Ref: 'SyncStateMachine' }),
+      getAtt('NoSuccessfulRunAlarm'),
+      getAtt('RunWithFailuresAlarm'),
+      getAtt('RecordsFailedAlarm'),
+    ]);
+    const dashboard = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'REF')).join('')) as {
+      widgets: Array<{
+        type: string;
+        properties: { title: string; metrics?: string[][]; alarms?: string[] };
+      }>;
+    };
+    expect(dashboard.widgets.map((w) => [w.type, w.properties.title])).toEqual([
+      ['metric', 'Executions'],
+      ['metric', 'Records by bucket'],
+      ['metric', 'Run duration (ms)'],
+      ['metric', 'Salesforce API calls'],
+      ['alarm', 'Alarms'],
+    ]);
+    const metrics = dashboard.widgets.flatMap((w) => w.properties.metrics ?? []);
+    expect(metrics.map((m) => `${m[0]}/${m[1]}`)).toEqual([
+      'AWS/States/ExecutionsSucceeded',
+      'AWS/States/ExecutionsFailed',
+      'AWS/States/ExecutionsTimedOut',
+      'AWS/States/ExecutionsAborted',
+      'SfSync/RecordsCreated',
+      'SfSync/RecordsUpdated',
+      'SfSync/RecordsUnchanged',
+      'SfSync/RecordsRejected',
+      'SfSync/RecordsFailed',
+      'SfSync/RecordsSkipped',
+      'SfSync/RunDuration',
+      'SfSync/SalesforceApiCalls',
+    ]);
+    for (const m of metrics.filter((x) => x[0] === 'SfSync'))
+      expect(m.slice(2)).toEqual(['service', 'sf-sync', 'stage', 'dev']);
+  });
+
+  it('turns on X-Ray and the Powertools settings for every function', () => {
+    for (const name of NAMES) {
+      const p = props(fn(defaults, name));
+      expect({ name, tracing: p.TracingConfig }).toEqual({ name, tracing: { Mode: 'Active' } });
+      const env = (p.Environment as JsonObject).Variables as JsonObject;
+      expect({
+        name,
+        env: [env.POWERTOOLS_SERVICE_NAME, env.POWERTOOLS_METRICS_NAMESPACE, env.STAGE],
+      }).toEqual({
+        name,
+        env: ['sf-sync', 'SfSync', 'dev'],
+      });
+    }
+  });
+
+  it('subscribes the alarm email, to both topics, only when one is given', () => {
     expect(ofType(defaults, 'AWS::SNS::Subscription')).toEqual([]);
     expect(props(resource(withParams, 'AlarmEmailSubscription', 'AWS::SNS::Subscription'))).toEqual({
       TopicArn: { Ref: 'AlarmTopic' },
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    expect(props(resource(withParams, 'RunFailuresEmailSubscription', 'AWS::SNS::Subscription'))).toEqual({
+      TopicArn: { Ref: 'RunFailuresTopic' },
       Protocol: 'email',
       Endpoint: 'ops@example.com',
     });
@@ -529,7 +695,8 @@ describe('serverless package (osls + serverless-step-functions + serverless-esbu
             timeout: 30_000,
           },
         );
-        expect({ name, ...JSON.parse(stdout) }).toEqual({ name, exports: ['handler'], handler: 'function' });
+        const exports = name === 'report' ? ['handler', 'reportHandler'] : ['handler'];
+        expect({ name, ...JSON.parse(stdout) }).toEqual({ name, exports, handler: 'function' });
       }),
     );
     expect(existsSync(networkLog) ? readFileSync(networkLog, 'utf8') : '').toBe('');

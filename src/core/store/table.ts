@@ -11,6 +11,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { StoreStateError, StoreUnavailableError } from '../errors.js';
+import { tracer } from '../observability/tracer.js';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -176,11 +177,14 @@ export const num = (item: Item | undefined, name: string): number => Number(item
 let sharedClient: DynamoDBClient | undefined;
 /** The DynamoDB client, created once per container. DYNAMODB_ENDPOINT points it at dynalite locally. */
 export function dynamoClient(): DynamoDBClient {
-  sharedClient ??= new DynamoDBClient({
-    endpoint: process.env.DYNAMODB_ENDPOINT || undefined,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    maxAttempts: 3,
-  });
+  // Traced by X-Ray in Lambda (a no-op elsewhere), like the Secrets Manager client.
+  sharedClient ??= tracer.captureAWSv3Client(
+    new DynamoDBClient({
+      endpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      maxAttempts: 3,
+    }),
+  );
   return sharedClient;
 }
 

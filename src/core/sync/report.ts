@@ -150,24 +150,6 @@ export async function finishRun(
     runId,
     status: summary.status,
     totals: summary.totals,
-    // CloudWatch embedded metric format: the alarms on failed records read these.
-    _aws: {
-      Timestamp: Date.now(),
-      CloudWatchMetrics: [
-        {
-          Namespace: 'sf-sync',
-          Dimensions: [[]],
-          Metrics: [
-            { Name: 'RecordsFailed', Unit: 'Count' },
-            { Name: 'RecordsRejected', Unit: 'Count' },
-            { Name: 'RecordsSent', Unit: 'Count' },
-          ],
-        },
-      ],
-    },
-    RecordsFailed: summary.totals.failed,
-    RecordsRejected: summary.totals.rejected,
-    RecordsSent: summary.totals.created + summary.totals.updated,
   });
   return summary;
 }

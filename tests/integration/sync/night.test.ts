@@ -1,6 +1,9 @@
+import { defaultContext } from '../../../src/core/sync/context.js';
+import type { OutRecord } from '../../../src/core/sync/transform.js';
+import { upsert } from '../../../src/core/sync/upsert.js';
 import type { LocalRunResult } from '../../../src/local/run.js';
 import type { TaskEvent } from '../../../src/local/stepfunctions.js';
-import { bucketsAddUp, SIZES, startWorld, type TestWorld } from './helpers.js';
+import { bucketsAddUp, failuresOf, SIZES, startWorld, type TestWorld } from './helpers.js';
 
 const ROWS = Object.values(SIZES).reduce((n, c) => n + c.terceros + c.sucursales + c.acuerdos, 0);
 
@@ -75,4 +78,47 @@ describe('the sync workflow through a bad night', () => {
     expect(again.salesforce.dataCalls).toBe(0);
     expect((again.summary?.totals.unchanged ?? 0) + (again.summary?.totals.rejected ?? 0)).toBe(ROWS);
   }, 300000);
+
+  it('resends an upsert whose answer was lost after Salesforce committed it: updated, not failed', async () => {
+    world.env.salesforce?.setFaults({ lostResponseNext: 1 });
+    const result = await world.run({ companies: ['SANTA_REYES'], entities: ['terceros'], mode: 'full' });
+    expect(result.status).toBe('SUCCEEDED');
+    const t = result.summary?.companies.SANTA_REYES?.entities.terceros;
+    expect({ created: t?.created, failed: t?.failed }).toEqual({ created: 0, failed: 0 });
+    expect((t?.updated ?? 0) + (t?.rejected ?? 0)).toBe(SIZES.SANTA_REYES.terceros);
+    // One request, its answer lost, sent once more inside the step: no retry of the definition.
+    expect(result.salesforce.dataCalls).toBe(2);
+    expect(result.events.filter((e) => e.type === 'TaskFailed')).toEqual([]);
+  });
+
+  it('isolates a record Salesforce refuses the whole request for (400 JSON_PARSER_ERROR): it fails alone with the reason', async () => {
+    const task = { runId: 'poison-run', company: 'SANTA_REYES', entity: 'terceros', mode: 'full' as const };
+    const record = (n: number, activo: unknown): OutRecord => ({
+      key: `P${n}`,
+      hash: `h${n}`,
+      payload: { Name: `Poison test ${n}`, ti_activo__c: activo },
+    });
+    // 40 records staged as Transform stages them; the 23rd holds a value Jackson cannot read as a boolean.
+    const records = Array.from({ length: 40 }, (_, n) => record(n, n === 22 ? 'maybe' : true));
+    const ctx = defaultContext();
+    await ctx.store.putStage(task.runId, task.company, task.entity, 'OUT', 1, records);
+    await ctx.store.setPage(task.runId, task.company, task.entity, 1, {
+      rows: 40,
+      unchanged: 0,
+      rejected: 0,
+      toSend: 40,
+      status: 'transformed',
+    });
+    world.env.salesforce?.resetCounters();
+    const result = await upsert(ctx, task);
+    expect(result).toMatchObject({ done: true, created: 39, failed: 1, progress: 40 });
+    // The request, then both halves at each split down to the record (40 → 20 → 10 → 5 → 3 → 1): 1 + 2 * 5.
+    expect(world.env.salesforce?.counters().apiUsage).toBe(11);
+    const failed = (await failuresOf(task.runId)).map((f) => [f.key, f.bucket, f.code]);
+    expect(failed).toEqual([['P22', 'failed', 'JSON_PARSER_ERROR']]);
+    const [failure] = await failuresOf(task.runId);
+    expect(failure?.message).toContain('Cannot deserialize instance of');
+    const page = await ctx.store.getPage(task.runId, task.company, task.entity, 1);
+    expect(page).toMatchObject({ status: 'upserted', created: 39, failed: 1 });
+  });
 });

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { parseConfig } from '../../../src/core/config/load.js';
+import { salesforceClient } from '../../../src/core/sync/auth.js';
 import { defaultContext } from '../../../src/core/sync/context.js';
 import type { OutRecord } from '../../../src/core/sync/transform.js';
-import { upsert } from '../../../src/core/sync/upsert.js';
+import { RESPONSE_LOST, upsert } from '../../../src/core/sync/upsert.js';
 import type { LocalRunResult } from '../../../src/local/run.js';
 import type { TaskEvent } from '../../../src/local/stepfunctions.js';
 import { bucketsAddUp, failuresOf, SIZES, startWorld, type TestWorld } from './helpers.js';
@@ -120,5 +123,40 @@ describe('the sync workflow through a bad night', () => {
     expect(failure?.message).toContain('Cannot deserialize instance of');
     const page = await ctx.store.getPage(task.runId, task.company, task.entity, 1);
     expect(page).toMatchObject({ status: 'upserted', created: 39, failed: 1 });
+  });
+
+  it('idMap: a create whose answer was lost is not sent again (no duplicate) and fails with a reason saying it may exist', async () => {
+    const raw = JSON.parse(readFileSync('config/sync.config.json', 'utf8'));
+    raw.entities.terceros.strategy = 'idMap';
+    delete raw.entities.terceros.externalIdField;
+    const ctx = { ...defaultContext(), config: parseConfig(raw) };
+    const task = { runId: 'lost-create', company: 'SANTA_REYES', entity: 'terceros', mode: 'full' as const };
+    const names = ['Lost create A', 'Lost create B', 'Lost create C'];
+    const records: OutRecord[] = names.map((Name, n) => ({
+      key: `LC${n}`,
+      hash: `h${n}`,
+      payload: { Name, ti_activo__c: true },
+    }));
+    await ctx.store.putStage(task.runId, task.company, task.entity, 'OUT', 1, records);
+    await ctx.store.setPage(task.runId, task.company, task.entity, 1, {
+      rows: 3,
+      unchanged: 0,
+      rejected: 0,
+      toSend: 3,
+      status: 'transformed',
+    });
+    world.env.salesforce?.setFaults({ lostResponseNext: 1 });
+    const result = await upsert(ctx, task);
+    expect(result).toMatchObject({ done: true, created: 0, failed: 3, progress: 3 });
+    const failures = await failuresOf(task.runId);
+    expect(failures.map((f) => [f.key, f.code])).toEqual([
+      ['LC0', RESPONSE_LOST],
+      ['LC1', RESPONSE_LOST],
+      ['LC2', RESPONSE_LOST],
+    ]);
+    // The limit, as documented: Salesforce committed them once; they were not created twice.
+    const sf = await salesforceClient(ctx.store, ctx.config, 1);
+    const found = await sf.query("SELECT Id FROM Account WHERE Name LIKE 'Lost create %'");
+    expect(found.length).toBe(3);
   });
 });

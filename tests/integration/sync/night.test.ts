@@ -1,14 +1,28 @@
-import { readFileSync } from 'node:fs';
-import { parseConfig } from '../../../src/core/config/load.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, parseConfig } from '../../../src/core/config/load.js';
 import { salesforceClient } from '../../../src/core/sync/auth.js';
 import { defaultContext } from '../../../src/core/sync/context.js';
 import type { OutRecord } from '../../../src/core/sync/transform.js';
 import { RESPONSE_LOST, upsert } from '../../../src/core/sync/upsert.js';
-import type { LocalRunResult } from '../../../src/local/run.js';
+import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
+import { type LocalRunResult, runSync } from '../../../src/local/run.js';
 import type { TaskEvent } from '../../../src/local/stepfunctions.js';
 import { bucketsAddUp, failuresOf, SIZES, startWorld, type TestWorld } from './helpers.js';
 
-const ROWS = Object.values(SIZES).reduce((n, c) => n + c.terceros + c.sucursales + c.acuerdos, 0);
+/**
+ * Half the demo (4,950 rows, 2 to 8 requests an entity): enough requests that a Retry budget
+ * spent on rounds that made progress runs out (it did before rounds were looped: failed and
+ * skipped rows), small enough for CI.
+ */
+const NIGHT_SIZES = {
+  ITALCOL: { terceros: 1000, sucursales: 1500, acuerdos: 500 },
+  CASABLANCA: { terceros: 400, sucursales: 600, acuerdos: 200 },
+  SANTA_REYES: { terceros: 250, sucursales: 350, acuerdos: 150 },
+};
+const ROWS = Object.values(NIGHT_SIZES).reduce((n, c) => n + c.terceros + c.sucursales + c.acuerdos, 0);
+const BAD_NIGHT = { unavailableShare: 0.2, lockRowShare: 0.05, expireSessionAfterCalls: 50 };
 
 /** Upsert rounds that returned done: false (progress made, records left pending) and were looped. */
 const loopedRounds = (events: TaskEvent[]) =>
@@ -36,6 +50,51 @@ function converged(result: LocalRunResult, written: 'created' | 'updated'): void
 
 /** A bad night: sustained Salesforce faults; each round that makes progress is looped, not retried. */
 describe('the sync workflow through a bad night', () => {
+  let dir: string;
+  let env: LocalEnvironment;
+  const run = async (input: unknown) => {
+    const events: TaskEvent[] = [];
+    const result = await runSync({ input, retryIntervalScale: 0.001, onTaskEvent: (e) => events.push(e) });
+    return { ...result, events };
+  };
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-night-'));
+    env = await startLocalEnvironment({
+      config: loadConfig('config/sync.config.json'),
+      dataDir: dir,
+      sizes: NIGHT_SIZES,
+    });
+  }, 120000);
+  afterAll(async () => {
+    await env?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('converges in one execution, run after run, with 20% 503s, 5% locked rows and a session expiry every 50 calls', async () => {
+    env.salesforce?.setFaults({ seed: 7, ...BAD_NIGHT });
+    const first = await run({});
+    converged(first, 'created');
+    const looped = loopedRounds(first.events);
+    expect(looped.length).toBeGreaterThan(0);
+    for (const e of looped) expect((e.output as { progress: number }).progress).toBeGreaterThan(0);
+    // A full run sends every row again, under other draws of the same faults.
+    env.salesforce?.setFaults({ seed: 8, ...BAD_NIGHT });
+    const full = await run({ mode: 'full' });
+    converged(full, 'updated');
+    expect(full.summary?.totals.created).toBe(0);
+    // Sessions expired and were refreshed on the way.
+    expect(first.salesforce.authCalls + full.salesforce.authCalls).toBeGreaterThan(2);
+    // Without faults, one more run sends nothing.
+    env.salesforce?.setFaults({});
+    const again = await run({});
+    expect(again.status).toBe('SUCCEEDED');
+    expect(again.salesforce.dataCalls).toBe(0);
+    expect((again.summary?.totals.unchanged ?? 0) + (again.summary?.totals.rejected ?? 0)).toBe(ROWS);
+  }, 300000);
+});
+
+/** Lost answers and poison records, on the small demo. */
+describe('the sync workflow and what one request or record does', () => {
   let world: TestWorld;
   beforeAll(async () => {
     world = await startWorld();
@@ -46,41 +105,6 @@ describe('the sync workflow through a bad night', () => {
   afterEach(() => {
     world.env.salesforce?.setFaults({});
   });
-
-  it('converges in one execution, run after run, with 20% 503s, 5% locked rows and a session expiry every 50 calls', async () => {
-    world.env.salesforce?.setFaults({
-      seed: 7,
-      unavailableShare: 0.2,
-      lockRowShare: 0.05,
-      expireSessionAfterCalls: 50,
-    });
-    const first = await world.run({});
-    converged(first, 'created');
-    const looped = loopedRounds(first.events);
-    expect(looped.length).toBeGreaterThan(0);
-    for (const e of looped) expect((e.output as { progress: number }).progress).toBeGreaterThan(0);
-    // Full runs send every row again: enough calls for sessions to expire under the same faults.
-    let authCalls = first.salesforce.authCalls;
-    for (const seed of [8, 9]) {
-      world.env.salesforce?.setFaults({
-        seed,
-        unavailableShare: 0.2,
-        lockRowShare: 0.05,
-        expireSessionAfterCalls: 50,
-      });
-      const full = await world.run({ mode: 'full' });
-      converged(full, 'updated');
-      expect(full.summary?.totals.created).toBe(0);
-      authCalls += full.salesforce.authCalls;
-    }
-    expect(authCalls).toBeGreaterThan(1);
-    // Without faults, one more run sends nothing.
-    world.env.salesforce?.setFaults({});
-    const again = await world.run({});
-    expect(again.status).toBe('SUCCEEDED');
-    expect(again.salesforce.dataCalls).toBe(0);
-    expect((again.summary?.totals.unchanged ?? 0) + (again.summary?.totals.rejected ?? 0)).toBe(ROWS);
-  }, 300000);
 
   it('resends an upsert whose answer was lost after Salesforce committed it: updated, not failed', async () => {
     world.env.salesforce?.setFaults({ lostResponseNext: 1 });

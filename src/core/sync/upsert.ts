@@ -235,9 +235,16 @@ class BatchQueue {
  * `maxInFlight` at once, never two in flight with a parent in common (a child's write locks its
  * parent: two requests on one parent collide with UNABLE_TO_LOCK_ROW). So 1% of changed rows
  * spread over many pages still costs one request per 200 of them. Progress is saved per page
- * after every request: when the state machine retries the step (Salesforce outage, locked rows,
- * HTTP 500s that look like an outage), only what is still pending is sent again. Pages are read
- * a window at a time as requests need them, so memory holds a few pages, whatever the entity's size.
+ * after every request, so a later round or retry sends only what is still pending. Pages are
+ * read a window at a time as requests need them, so memory holds a few pages, whatever the
+ * entity's size.
+ *
+ * Rounds: records a transient refusal left pending (503, the concurrency limit, a connection cut
+ * before the answer, UNABLE_TO_LOCK_ROW, outage-like 500s) do not fail the invocation. When it
+ * settled any record it returns `done: false` with `progress` and `waitSeconds` (Retry-After,
+ * else 0–2 s of jitter) and the definition loops it (at most 60 rounds); when it settled none it
+ * throws SalesforceUnavailableError for the definition's Retry (exponential backoff, full jitter).
+ * Three transiently refused requests in a row stop the round (an outage costs few calls).
  */
 export async function upsert(
   ctx: SyncContext,

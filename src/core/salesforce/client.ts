@@ -59,33 +59,81 @@ function describeBody(body: unknown): { code: string; message: string } {
   return { code: 'UNKNOWN', message: String(body ?? '') };
 }
 
-/** Turns a network failure into our named error. */
+/** Network failures before the request reached Salesforce: nothing can have been committed. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Turns a network failure into our named error; `lost` when the request may have been committed. */
 function networkError(error: unknown, what: string): Error {
   const e = error as { code?: string; message?: string; name?: string };
-  return new SalesforceUnavailableError(
-    `Salesforce ${what}: ${e.code ?? e.name ?? 'error'}: ${e.message ?? ''}`,
-    {
-      cause: error,
-    },
+  const code = e.code ?? e.name ?? 'error';
+  return new SalesforceUnavailableError(`Salesforce ${what}: ${code}: ${e.message ?? ''}`, {
+    cause: { network: code, lost: !NOT_SENT_CODES.has(code), error },
+  });
+}
+
+/**
+ * Whether a request may have been committed though its answer never came (connection reset,
+ * timeout, socket hang up after it was sent): resend only what is idempotent.
+ */
+export function isLostResponse(error: unknown): boolean {
+  return (
+    error instanceof SalesforceUnavailableError &&
+    (error.cause as { lost?: boolean } | undefined)?.lost === true
   );
 }
 
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date), if there is a usable one. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** The Retry-After Salesforce sent with a 503 / 429-like refusal, in seconds. */
+export function retryAfterSeconds(error: unknown): number | undefined {
+  if (!(error instanceof SalesforceUnavailableError || error instanceof SalesforceRateLimitError))
+    return undefined;
+  return (error.cause as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+}
+
+/**
+ * 400 codes Salesforce gives a whole request for what one of its records holds (Jackson cannot
+ * deserialize a value): splitting the request isolates the record.
+ */
+const PER_PAYLOAD_REFUSALS = new Set(['JSON_PARSER_ERROR']);
+
+/** Salesforce's code and message when it refused a whole request for what a record holds. */
+export function requestRefusal(error: unknown): { code: string; message: string } | undefined {
+  if (!(error instanceof SalesforceRequestError)) return undefined;
+  const cause = error.cause as { httpStatus?: number; errorCode?: string; detail?: string } | undefined;
+  if (cause?.httpStatus !== 400 || !PER_PAYLOAD_REFUSALS.has(cause.errorCode ?? '')) return undefined;
+  return { code: cause.errorCode as string, message: cause.detail ?? error.message };
+}
+
 /** Translates a Salesforce error response into our named error. */
-export function responseError(response: { statusCode: number; body: unknown }, what: string): Error {
+export function responseError(
+  response: { statusCode: number; body: unknown; headers?: RestResponse['headers'] },
+  what: string,
+): Error {
   const { code, message } = describeBody(response.body);
   const text = `Salesforce ${what} answered ${response.statusCode} ${code}: ${message}`;
-  if (TRANSIENT_STATUS.has(response.statusCode)) {
-    return new SalesforceUnavailableError(text, {
-      cause: { httpStatus: response.statusCode, errorCode: code },
-    });
-  }
+  const retryAfter = parseRetryAfter(response.headers?.['retry-after']);
+  const cause = {
+    httpStatus: response.statusCode,
+    errorCode: code,
+    detail: message,
+    ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+  };
+  if (TRANSIENT_STATUS.has(response.statusCode)) return new SalesforceUnavailableError(text, { cause });
   if (response.statusCode === 401) return new SalesforceAuthError(text);
   if (response.statusCode === 403 && code === 'REQUEST_LIMIT_EXCEEDED') {
     return /concurren/i.test(message)
-      ? new SalesforceRateLimitError(text)
+      ? new SalesforceRateLimitError(text, { cause })
       : new SalesforceLimitExceededError(text);
   }
-  return new SalesforceRequestError(text);
+  return new SalesforceRequestError(text, { cause });
 }
 
 export const PRODUCTION_LOGIN_URL = 'https://login.salesforce.com';
@@ -198,6 +246,8 @@ export interface RestRequest {
 export interface RestResponse {
   statusCode: number;
   body: unknown;
+  /** Lower-case names, as Node gives them (Retry-After is read from here). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 export type RestTransport = (request: RestRequest) => Promise<RestResponse>;
 
@@ -215,7 +265,7 @@ export function gotTransport(timeoutMs = 60000): RestTransport {
       headers: r.headers,
       ...(r.body === undefined ? {} : { json: r.body }),
     })) as Response<unknown>;
-    return { statusCode: response.statusCode, body: response.body };
+    return { statusCode: response.statusCode, body: response.body, headers: response.headers };
   };
 }
 
@@ -278,8 +328,10 @@ export class SalesforceClient {
     body: unknown,
     what: string,
     headers: Record<string, string> = {},
+    idempotent = method !== 'POST',
   ): Promise<unknown> {
     let refreshed = false;
+    let resent = false;
     for (;;) {
       const used = this.token;
       salesforceMetrics.calls += 1;
@@ -297,7 +349,14 @@ export class SalesforceClient {
           ...(body === undefined ? {} : { body }),
         });
       } catch (error) {
-        throw networkError(error, what);
+        const named = networkError(error, what);
+        // An answer lost after the request was sent: an idempotent request is sent once more,
+        // and its outcome is the one Salesforce gives then (a create by POST is not resent).
+        if (idempotent && isLostResponse(named) && !resent) {
+          resent = true;
+          continue;
+        }
+        throw named;
       }
       if (response.statusCode === 401 && !refreshed) {
         refreshed = true;

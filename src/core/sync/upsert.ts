@@ -1,10 +1,13 @@
 import { type ParentBatch, type Parented, ParentScheduler, packByParent } from '../batching.js';
 import type { EntityConfig } from '../config/load.js';
-import { ConfigError, SalesforceUnavailableError } from '../errors.js';
+import { ConfigError, SalesforceRateLimitError, SalesforceUnavailableError } from '../errors.js';
 import { externalId } from '../mapping.js';
 import {
+  isLostResponse,
   isUnknownException,
   type RecordResult,
+  requestRefusal,
+  retryAfterSeconds,
   type SalesforceClient,
   type WriteOptions,
 } from '../salesforce/client.js';
@@ -22,6 +25,10 @@ export interface UpsertResult {
   created: number;
   updated: number;
   failed: number;
+  /** Records this invocation settled (created, updated or failed): a retry round that made progress. */
+  progress: number;
+  /** With `done: false`: seconds to wait before the next round (Retry-After, or a short jittered pause). */
+  waitSeconds: number;
 }
 
 export interface UpsertOptions {
@@ -30,7 +37,16 @@ export interface UpsertOptions {
   remainingMs?: () => number;
   /** Stop taking new requests when less than this is left (default 60 s). */
   reserveMs?: number;
+  /** 0..1, for the jitter of the wait between rounds (default Math.random). */
+  random?: () => number;
 }
+
+/** Requests in a row answered 503 / cut / refused for concurrency before an invocation stops sending. */
+const UNAVAILABLE_STREAK_LIMIT = 3;
+/** The longest Retry-After honoured between two rounds (a Wait state holds no Lambda). */
+const MAX_WAIT_SECONDS = 60;
+/** Without Retry-After, the wait between rounds that made progress: full jitter up to this. */
+const ROUND_JITTER_SECONDS = 2;
 
 /** Per-record errors that clear with time: the record stays pending for the step's retry. */
 const TRANSIENT_RECORD_ERRORS = new Set([
@@ -88,6 +104,13 @@ interface Tally {
   isolationBudget: number;
   /** Splits whose two halves both answered HTTP 500 (more than one looks like an outage). */
   splitsBothFailed: number;
+  /** Records left pending because their whole request was refused as transient (503, cut, concurrency). */
+  unavailablePending: number;
+  /** Transiently refused requests since the last one that got answers. */
+  unavailableStreak: number;
+  /** The longest Retry-After Salesforce asked for, in seconds. */
+  retryAfter: number;
+  lastUnavailable: string;
   created: number;
   updated: number;
   failed: number;
@@ -101,6 +124,10 @@ function newTally(batchSize: number): Tally {
     unknownPending: 0,
     isolationBudget: isolationBudget(batchSize),
     splitsBothFailed: 0,
+    unavailablePending: 0,
+    unavailableStreak: 0,
+    retryAfter: 0,
+    lastUnavailable: '',
     created: 0,
     updated: 0,
     failed: 0,
@@ -208,9 +235,16 @@ class BatchQueue {
  * `maxInFlight` at once, never two in flight with a parent in common (a child's write locks its
  * parent: two requests on one parent collide with UNABLE_TO_LOCK_ROW). So 1% of changed rows
  * spread over many pages still costs one request per 200 of them. Progress is saved per page
- * after every request: when the state machine retries the step (Salesforce outage, locked rows,
- * HTTP 500s that look like an outage), only what is still pending is sent again. Pages are read
- * a window at a time as requests need them, so memory holds a few pages, whatever the entity's size.
+ * after every request, so a later round or retry sends only what is still pending. Pages are
+ * read a window at a time as requests need them, so memory holds a few pages, whatever the
+ * entity's size.
+ *
+ * Rounds: records a transient refusal left pending (503, the concurrency limit, a connection cut
+ * before the answer, UNABLE_TO_LOCK_ROW, outage-like 500s) do not fail the invocation. When it
+ * settled any record it returns `done: false` with `progress` and `waitSeconds` (Retry-After,
+ * else 0–2 s of jitter) and the definition loops it (at most 60 rounds); when it settled none it
+ * throws SalesforceUnavailableError for the definition's Retry (exponential backoff, full jitter).
+ * Three transiently refused requests in a row stop the round (an outage costs few calls).
  */
 export async function upsert(
   ctx: SyncContext,
@@ -240,6 +274,7 @@ export async function upsert(
         stoppedEarly = true;
         return;
       }
+      if (tally.unavailableStreak >= UNAVAILABLE_STREAK_LIMIT) return;
       const batch = await queue.next();
       if (!batch) return;
       try {
@@ -254,26 +289,40 @@ export async function upsert(
   await Promise.all(Array.from({ length: entity.maxInFlight }, worker));
 
   if (firstError !== undefined) throw firstError;
-  throwIfRetryNeeded(tally);
-  const done = !stoppedEarly;
   const { sent, requests, created, updated, failed } = tally;
+  const progress = created + updated + failed;
+  const left = pendingLeft(tally);
+  // A round that settled records and left some pending is looped by the definition (Choice);
+  // one that settled none throws, spending the Retry budget kept for attempts without progress.
+  if (left && progress === 0) throw new SalesforceUnavailableError(`${left}; the step is retried for them`);
+  const done = !stoppedEarly && !left && tally.unavailableStreak < UNAVAILABLE_STREAK_LIMIT;
+  const waitSeconds = done || !left ? 0 : roundWait(tally, options.random ?? Math.random);
   ctx.log
     .child({ runId: task.runId, company: task.company, entity: task.entity })
-    .info('upserted', { sent, requests, created, updated, failed, done });
-  return { done, sent, requests, created, updated, failed };
+    .info('upserted', { sent, requests, created, updated, failed, done, waitSeconds, pending: left });
+  return { done, sent, requests, created, updated, failed, progress, waitSeconds };
 }
 
-/** Records left pending for the definition's Retry: locked rows, and HTTP 500s that look like an outage. */
-function throwIfRetryNeeded(tally: Tally): void {
+/** Seconds before the next round: Salesforce's Retry-After when it sent one, else full jitter. */
+export function roundWait(tally: Pick<Tally, 'retryAfter'>, random: () => number): number {
+  if (tally.retryAfter > 0) return Math.min(Math.ceil(tally.retryAfter), MAX_WAIT_SECONDS);
+  return Math.floor(random() * (ROUND_JITTER_SECONDS + 1));
+}
+
+/** What is still pending after this invocation, and why; empty when nothing is. */
+function pendingLeft(tally: Tally): string {
   const parts: string[] = [];
+  if (tally.unavailablePending > 0)
+    parts.push(
+      `${tally.unavailablePending} record(s) were in requests Salesforce refused for now (${tally.lastUnavailable})`,
+    );
   if (tally.transientRecords > 0)
     parts.push(
       `${tally.transientRecords} record(s) hit a transient Salesforce error (e.g. UNABLE_TO_LOCK_ROW)`,
     );
   if (tally.unknownPending > 0)
     parts.push(`${tally.unknownPending} record(s) were in requests Salesforce kept answering with HTTP 500`);
-  if (parts.length > 0)
-    throw new SalesforceUnavailableError(`${parts.join('; ')}; the step is retried for them`);
+  return parts.join('; ');
 }
 
 interface SendContext {
@@ -305,15 +354,24 @@ async function write(s: SendContext, items: Item[]): Promise<RecordResult[]> {
   return sf.upsertCollection(entity.object, field, payloads, options);
 }
 
-type Attempt = { results: RecordResult[] } | { unknown: string };
+/**
+ * A request refused as a whole for what its records hold: Salesforce's HTTP 500
+ * (UNKNOWN_EXCEPTION, tried once more alone) or a 400 such as JSON_PARSER_ERROR (deterministic:
+ * a record alone refused fails at once with Salesforce's code and message).
+ */
+type Refused = { unknown: string; code: string; retryAlone: boolean };
+type Attempt = { results: RecordResult[] } | Refused;
 
-/** One request; Salesforce's HTTP 500 comes back as a value, anything else thrown stays thrown. */
+/** One request; Salesforce's HTTP 500 and per-payload 400s come back as values, anything else stays thrown. */
 async function attempt(s: SendContext, items: Item[]): Promise<Attempt> {
   try {
     return { results: await write(s, items) };
   } catch (error) {
-    if (!isUnknownException(error)) throw error;
-    return { unknown: (error as Error).message };
+    if (isUnknownException(error))
+      return { unknown: (error as Error).message, code: 'UNKNOWN_EXCEPTION', retryAlone: true };
+    const refusal = requestRefusal(error);
+    if (refusal) return { unknown: refusal.message, code: refusal.code, retryAlone: false };
+    throw error;
   }
 }
 
@@ -334,11 +392,12 @@ const failedWith = (statusCode: string, message: string): RecordResult => ({
 async function sendIsolating(s: SendContext, items: Item[]): Promise<RecordResult[]> {
   const first = await attempt(s, items);
   if ('results' in first) return first.results;
-  if (items.length > 1) return isolate(s, items, first.unknown);
+  if (items.length > 1) return isolate(s, items, first);
+  if (!first.retryAlone) return [failedWith(first.code, first.unknown)];
   if (s.tally.isolationBudget < 1) return pending(s, items, first.unknown);
   s.tally.isolationBudget -= 1;
   const again = await attempt(s, items);
-  return 'results' in again ? again.results : [failedWith('UNKNOWN_EXCEPTION', again.unknown)];
+  return 'results' in again ? again.results : [failedWith(again.code, again.unknown)];
 }
 
 function pending(s: SendContext, items: Item[], message: string): RecordResult[] {
@@ -346,23 +405,27 @@ function pending(s: SendContext, items: Item[], message: string): RecordResult[]
   return items.map(() => failedWith(STILL_PENDING, message));
 }
 
-/** Records that were answered HTTP 500 together: each half is sent once; a failing half is split again. */
-async function isolate(s: SendContext, items: Item[], message: string): Promise<RecordResult[]> {
+/**
+ * Records that were refused together (HTTP 500, or a 400 for what one of them holds): each half
+ * is sent once; a refused half is split again, down to the record, which fails alone with
+ * Salesforce's code. Both halves answering 500 more than once looks like an outage (pending).
+ */
+async function isolate(s: SendContext, items: Item[], refused: Refused): Promise<RecordResult[]> {
   const { tally } = s;
-  if (tally.isolationBudget < 2) return pending(s, items, message);
+  if (tally.isolationBudget < 2) return pending(s, items, refused.unknown);
   tally.isolationBudget -= 2;
   const middle = Math.ceil(items.length / 2);
   const halves = [items.slice(0, middle), items.slice(middle)];
   const attempts = [await attempt(s, halves[0] as Item[]), await attempt(s, halves[1] as Item[])];
-  const bothFailed = attempts.every((a) => 'unknown' in a);
-  if (bothFailed && tally.splitsBothFailed >= 1) return pending(s, items, message);
+  const bothFailed = attempts.every((a) => 'unknown' in a && a.retryAlone);
+  if (bothFailed && tally.splitsBothFailed >= 1) return pending(s, items, refused.unknown);
   if (bothFailed) tally.splitsBothFailed += 1;
   const out: RecordResult[] = [];
   for (const [n, a] of attempts.entries()) {
     const half = halves[n] as Item[];
     if ('results' in a) out.push(...a.results);
-    else if (half.length === 1) out.push(failedWith('UNKNOWN_EXCEPTION', a.unknown));
-    else out.push(...(await isolate(s, half, a.unknown)));
+    else if (half.length === 1) out.push(failedWith(a.code, a.unknown));
+    else out.push(...(await isolate(s, half, a)));
   }
   return out;
 }
@@ -370,9 +433,32 @@ async function isolate(s: SendContext, items: Item[], message: string): Promise<
 /** Sends one batch and records every answer: in the snapshot, the failures and the page outcomes. */
 async function sendBatch(s: SendContext, batch: Batch): Promise<void> {
   const records = batch.items.map(({ work, index }) => work.records[index] as OutRecord);
-  const results = await sendIsolating(s, batch.items);
+  let results: RecordResult[];
+  try {
+    results = await sendIsolating(s, batch.items);
+  } catch (error) {
+    if (leftPendingFor(s, error, records)) return;
+    throw error;
+  }
+  s.tally.unavailableStreak = 0;
   s.tally.sent += records.length;
   await recordResults(s, batch, records, results);
+}
+
+/**
+ * A whole request refused for now (503, a cut connection before an answer, the concurrency
+ * limit): its records stay pending for the next round. A create (POST) whose answer was lost
+ * may have been committed: it is not resent blindly (see sendByIds). Anything else stays thrown.
+ */
+function leftPendingFor(s: SendContext, error: unknown, records: OutRecord[]): boolean {
+  const transient = error instanceof SalesforceUnavailableError || error instanceof SalesforceRateLimitError;
+  if (!transient) return false;
+  const { tally } = s;
+  tally.unavailablePending += records.length;
+  tally.unavailableStreak += 1;
+  tally.retryAfter = Math.max(tally.retryAfter, retryAfterSeconds(error) ?? 0);
+  tally.lastUnavailable = (error as Error).message.slice(0, 200);
+  return true;
 }
 
 async function recordResults(
@@ -426,10 +512,10 @@ async function sendByIds(
   const creates = batch.map((r, i) => ({ r, i })).filter((x) => !x.r.sfId);
   const updates = batch.map((r, i) => ({ r, i })).filter((x) => x.r.sfId);
   if (creates.length > 0) {
-    const out = await sf.saveCollection(
+    const out = await createOnce(
+      sf,
       object,
       creates.map((x) => x.r.payload),
-      'create',
       write,
     );
     out.forEach((res, n) => {
@@ -448,4 +534,29 @@ async function sendByIds(
     });
   }
   return results;
+}
+
+/** Our code for a create whose answer was lost after it was sent: it may exist in Salesforce. */
+export const RESPONSE_LOST = 'SF_SYNC_CREATE_RESPONSE_LOST';
+
+/**
+ * Creates by POST are not idempotent: when the answer is lost after the request was sent (a cut
+ * connection, a timeout), Salesforce may have committed them, and sending them again could
+ * duplicate them. The idMap strategy has no field to find them by, so they fail with
+ * RESPONSE_LOST (a row-level reason) instead of being resent; the external ID strategy has no
+ * such limit (its upsert is resent).
+ */
+async function createOnce(
+  sf: SalesforceClient,
+  object: string,
+  payloads: Array<Record<string, unknown>>,
+  write: WriteOptions,
+): Promise<RecordResult[]> {
+  try {
+    return await sf.saveCollection(object, payloads, 'create', write);
+  } catch (error) {
+    if (!isLostResponse(error)) throw error;
+    const message = `the answer to the create was lost after it was sent (${(error as Error).message}); the record may exist in Salesforce and is not sent again, to avoid a duplicate: check ${object} before the next run`;
+    return payloads.map(() => failedWith(RESPONSE_LOST, message));
+  }
 }

@@ -20,6 +20,10 @@ export interface SalesforceFaults {
   unknownExceptionShare?: number;
   /** REST requests whose body contains any of these strings answer 500 UNKNOWN_EXCEPTION, every time. */
   unknownExceptionMatch?: string[];
+  /** The next N REST requests run (a write commits) and then lose their answer: the socket is destroyed. */
+  lostResponseNext?: number;
+  /** 0..1 of REST requests that run and then lose their answer (draws only when the share is set). */
+  lostResponseShare?: number;
 }
 
 export const faultsSchema = z.strictObject({
@@ -31,10 +35,12 @@ export const faultsSchema = z.strictObject({
   unknownExceptionNext: z.number().int().min(0).optional(),
   unknownExceptionShare: z.number().min(0).max(1).optional(),
   unknownExceptionMatch: z.array(z.string().min(1)).optional(),
+  lostResponseNext: z.number().int().min(0).optional(),
+  lostResponseShare: z.number().min(0).max(1).optional(),
 });
 
 const ACCEPTED =
-  '{seed?: integer, unavailableShare?: 0..1, lockRowShare?: 0..1, expireSessionAfterCalls?: integer >= 0, latencyMs?: 0..600000, unknownExceptionNext?: integer >= 0, unknownExceptionShare?: 0..1, unknownExceptionMatch?: non-empty strings[]}';
+  '{seed?: integer, unavailableShare?: 0..1, lockRowShare?: 0..1, expireSessionAfterCalls?: integer >= 0, latencyMs?: 0..600000, unknownExceptionNext?: integer >= 0, unknownExceptionShare?: 0..1, unknownExceptionMatch?: non-empty strings[], lostResponseNext?: integer >= 0, lostResponseShare?: 0..1}';
 
 export class FaultsError extends Error {
   override readonly name = 'FaultsError';
@@ -90,6 +96,7 @@ export class Faults {
   private current: SalesforceFaults = {};
   private random: () => number = mulberry32(0);
   private unknownLeft = 0;
+  private lostLeft = 0;
 
   constructor(initial: SalesforceFaults = {}) {
     this.set(initial);
@@ -100,6 +107,17 @@ export class Faults {
     this.current = parseFaults(faults);
     this.random = mulberry32(this.current.seed ?? 1);
     this.unknownLeft = this.current.unknownExceptionNext ?? 0;
+    this.lostLeft = this.current.lostResponseNext ?? 0;
+  }
+
+  /** Whether this REST request, once run, loses its answer (the connection is cut, nothing is sent back). */
+  lostResponse(): boolean {
+    if (this.lostLeft > 0) {
+      this.lostLeft -= 1;
+      return true;
+    }
+    const share = this.current.lostResponseShare ?? 0;
+    return share > 0 && this.random() < share;
   }
 
   get config(): SalesforceFaults {

@@ -314,6 +314,11 @@ export function createHandler(parts: ServerParts): (req: IncomingMessage, res: S
     } finally {
       end();
     }
+    if (faults.lostResponse()) {
+      // The request ran (a write is committed); its answer never arrives.
+      res.socket?.destroy();
+      return;
+    }
     const headers: Record<string, string> = limitHeader();
     if (reply.contentType) headers['content-type'] = reply.contentType;
     if (reply.text !== undefined) send(res, reply.status, reply.text, headers);

@@ -211,6 +211,20 @@ describe('faults', () => {
     expect(poisoned).toEqual([500, 500]);
     expect((await org.api('PATCH', path, { records: [account('HEALTHY')] })).status).toBe(200);
   });
+
+  it('loses the answer of the next N requests after running them: the write is committed, the connection cut', async () => {
+    org.emulator.setFaults({ lostResponseNext: 1 });
+    const path = '/composite/sobjects/Account/ti_external_id__c';
+    await expect(org.api('PATCH', path, { records: [account('LOST')] })).rejects.toThrow();
+    const written = await org.api<{ totalSize: number }>(
+      'GET',
+      `/query?q=${encodeURIComponent("SELECT COUNT() FROM Account WHERE ti_external_id__c = 'ITALCOL-LOST'")}`,
+    );
+    expect(written.status).toBe(200);
+    expect(written.body.totalSize).toBe(1);
+    const again = await org.api<SaveResult[]>('PATCH', path, { records: [account('LOST')] });
+    expect(again.body.map((r) => [r.success, r.created])).toEqual([[true, false]]);
+  });
 });
 
 describe('concurrent long-running requests', () => {

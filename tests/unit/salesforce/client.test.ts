@@ -2,10 +2,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig } from '../../../src/core/config/load.js';
 import { ConfigError, SalesforceAuthError, SalesforceUnavailableError } from '../../../src/core/errors.js';
 import {
+  isLostResponse,
   isUnknownException,
   jwtAudience,
+  parseRetryAfter,
   type RestRequest,
   type RestResponse,
+  requestRefusal,
+  responseError,
+  retryAfterSeconds,
   SalesforceClient,
   tokenUrl,
 } from '../../../src/core/salesforce/client.js';
@@ -166,5 +171,106 @@ describe('auth hosts and the JWT audience', () => {
       process.env.SF_AUDIENCE = 'https://acme.my.salesforce.com';
       expect(authSettings(config).audience).toBe('https://acme.my.salesforce.com');
     });
+  });
+});
+
+/** A transport that throws as got does when the connection is cut or refused. */
+const netError = (code: string) => Object.assign(new Error(`read ${code}`), { code });
+
+function clientScripted(script: Array<RestResponse | Error>) {
+  const sent: RestRequest[] = [];
+  const client = new SalesforceClient({
+    apiVersion: '62.0',
+    token,
+    refresh: async () => token,
+    transport: async (r) => {
+      sent.push(r);
+      const next = script.shift();
+      if (!next) throw new Error('no answer scripted');
+      if (next instanceof Error) throw next;
+      return next;
+    },
+  });
+  return { client, sent };
+}
+
+describe('SalesforceClient and lost answers', () => {
+  const records = [{ Name: 'X', ti_external_id__c: 'A-1' }];
+
+  it('sends an upsert by external ID once more when its answer was lost, and gives the answer it gets then', async () => {
+    const updated = { statusCode: 200, body: [{ id: '0011', success: true, created: false, errors: [] }] };
+    const { client, sent } = clientScripted([netError('ECONNRESET'), updated]);
+    const out = await client.upsertCollection('Account', 'ti_external_id__c', records);
+    expect(out).toEqual([{ id: '0011', success: true, created: false, errors: [] }]);
+    expect(sent.length).toBe(2);
+    expect(sent[1]).toEqual(sent[0]);
+  });
+
+  it('resends only once: a second lost answer is a SalesforceUnavailableError marked lost', async () => {
+    const { client, sent } = clientScripted([netError('ECONNRESET'), netError('ETIMEDOUT')]);
+    const error = await client.upsertCollection('Account', 'ti_external_id__c', records).catch((e) => e);
+    expect(error).toBeInstanceOf(SalesforceUnavailableError);
+    expect(error.message).toBe('Salesforce upsert Account: ETIMEDOUT: read ETIMEDOUT');
+    expect(isLostResponse(error)).toBe(true);
+    expect(sent.length).toBe(2);
+  });
+
+  it('does not resend a create by POST whose answer was lost: it may have been committed', async () => {
+    const { client, sent } = clientScripted([netError('ECONNRESET')]);
+    const error = await client.saveCollection('Account', [{ Name: 'X' }], 'create').catch((e) => e);
+    expect(isLostResponse(error)).toBe(true);
+    expect(sent.map((r) => r.method)).toEqual(['POST']);
+  });
+
+  it('a refused connection never reached Salesforce: not lost, not resent', async () => {
+    const { client, sent } = clientScripted([netError('ECONNREFUSED')]);
+    const error = await client.upsertCollection('Account', 'ti_external_id__c', records).catch((e) => e);
+    expect(error).toBeInstanceOf(SalesforceUnavailableError);
+    expect(isLostResponse(error)).toBe(false);
+    expect(sent.length).toBe(1);
+  });
+});
+
+describe('Retry-After and whole-request refusals', () => {
+  it('reads Retry-After in seconds or as an HTTP date, and ignores what it cannot read', () => {
+    const now = Date.parse('2026-11-29T22:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7);
+    expect(parseRetryAfter(['12'], now)).toBe(12);
+    expect(parseRetryAfter('Sun, 29 Nov 2026 22:00:30 GMT', now)).toBe(30);
+    expect(parseRetryAfter('Sun, 29 Nov 2026 21:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+
+  it("keeps a 503's Retry-After on the error", async () => {
+    const { client } = clientScripted([
+      {
+        statusCode: 503,
+        headers: { 'retry-after': '9' },
+        body: [{ message: 'Server temporarily unavailable', errorCode: 'SERVER_UNAVAILABLE' }],
+      },
+    ]);
+    const error = await client.query('SELECT Id FROM Account').catch((e) => e);
+    expect(error).toBeInstanceOf(SalesforceUnavailableError);
+    expect(retryAfterSeconds(error)).toBe(9);
+  });
+
+  it('names a 400 JSON_PARSER_ERROR as a refusal for what a record holds, and no other 400', () => {
+    const parser = responseError(
+      {
+        statusCode: 400,
+        body: [{ message: 'Cannot deserialize instance of boolean', errorCode: 'JSON_PARSER_ERROR' }],
+      },
+      'upsert Account',
+    );
+    expect(requestRefusal(parser)).toEqual({
+      code: 'JSON_PARSER_ERROR',
+      message: 'Cannot deserialize instance of boolean',
+    });
+    const field = responseError(
+      { statusCode: 400, body: [{ message: 'No such column', errorCode: 'INVALID_FIELD' }] },
+      'upsert Account',
+    );
+    expect(requestRefusal(field)).toBeUndefined();
   });
 });

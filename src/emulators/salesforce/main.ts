@@ -49,6 +49,8 @@ Faults (deterministic for a given seed; can be changed while running, see below)
   --unknown-exception-next N       the next N REST requests answer 500 UNKNOWN_EXCEPTION
   --unknown-exception-share X      share 0..1 of distinct payloads answering 500 UNKNOWN_EXCEPTION, every time
   --unknown-exception-match TEXT   requests whose body contains TEXT answer 500 UNKNOWN_EXCEPTION (repeatable)
+  --lost-response-next N           the next N REST requests are carried out, then their connection is cut unanswered
+  --lost-response-share X          share 0..1 of REST requests carried out and then left unanswered
   --help                           this text
 
 Once listening it prints one line of JSON to stdout:
@@ -61,7 +63,8 @@ Admin endpoints (not Salesforce; not counted as API usage):
   POST /__emulator/counters/reset   clears the counters and the daily usage
   GET  /__emulator/faults           the current faults
   POST /__emulator/faults           JSON body {"seed","unavailableShare","lockRowShare","expireSessionAfterCalls",
-                                    "latencyMs","unknownExceptionNext","unknownExceptionShare","unknownExceptionMatch"}
+                                    "latencyMs","unknownExceptionNext","unknownExceptionShare","unknownExceptionMatch",
+                                    "lostResponseNext","lostResponseShare"}
                                     replaces the faults (omitted keys are off)
   GET  /__emulator/locks            the row-lock timing {"lockWaitMs","lockHoldMs","recordCostMs"}
   POST /__emulator/locks            JSON body with some of those keys: changes them while running
@@ -110,6 +113,8 @@ async function main(): Promise<void> {
         'unknown-exception-next': { type: 'string' },
         'unknown-exception-share': { type: 'string' },
         'unknown-exception-match': { type: 'string', multiple: true },
+        'lost-response-next': { type: 'string' },
+        'lost-response-share': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -133,6 +138,8 @@ async function main(): Promise<void> {
       unknownExceptionNext: number('unknown-exception-next', str('unknown-exception-next')),
       unknownExceptionShare: number('unknown-exception-share', str('unknown-exception-share')),
       unknownExceptionMatch: values['unknown-exception-match'] as string[] | undefined,
+      lostResponseNext: number('lost-response-next', str('lost-response-next')),
+      lostResponseShare: number('lost-response-share', str('lost-response-share')),
     }).filter(([, v]) => v !== undefined),
   );
   const options: SalesforceEmulatorOptions = {

@@ -100,6 +100,8 @@ describe('npm run emulator:salesforce', () => {
       '--unknown-exception-next',
       '--unknown-exception-share',
       '--unknown-exception-match',
+      '--lost-response-next',
+      '--lost-response-share',
       '--data-dir',
       '--reset',
       '--daily-limit',
@@ -171,5 +173,28 @@ describe('npm run emulator:salesforce', () => {
     expect((await token(r2.loginUrl, passwordForm(r2))).body.instance_url).toBe(r2.instanceUrl);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('takes the lost-response faults from its flags', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const proc = run([
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--lost-response-next',
+      '2',
+      '--lost-response-share',
+      '0.25',
+    ]);
+    const r = await ready(proc);
+    const faults = (await (await fetch(`${r.instanceUrl}/__emulator/faults`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(faults).toMatchObject({ lostResponseNext: 2, lostResponseShare: 0.25 });
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
   });
 });

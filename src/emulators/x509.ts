@@ -1,7 +1,7 @@
 /**
  * X.509 certificates written by hand in DER (no OpenSSL needed): a CA that signs server certificates
- * with subjectAltName, the shape TLS clients (OpenSSL in node, GnuTLS in FreeTDS) verify. Same
- * approach as the Salesforce emulator's keys.ts, with issuer, extensions and EC keys added.
+ * with subjectAltName, the shape TLS clients (OpenSSL in node, GnuTLS in FreeTDS) verify. The
+ * Salesforce emulator's keys.ts builds its self-signed JWT certificate from the same DER writer.
  */
 import { createHash, createSign, type KeyObject, randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
@@ -13,15 +13,15 @@ function length(n: number): Buffer {
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
 
-const tlv = (tag: number, content: Buffer): Buffer =>
+export const tlv = (tag: number, content: Buffer): Buffer =>
   Buffer.concat([Buffer.from([tag]), length(content.length), content]);
-const sequence = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
+export const sequence = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]): Buffer => tlv(0x31, Buffer.concat(items));
 const octets = (content: Buffer): Buffer => tlv(0x04, content);
 const TRUE = Buffer.from([0x01, 0x01, 0xff]);
 
 /** DER INTEGER of a non-negative big-endian number: minimal, a leading zero only when the high bit needs one. */
-function integer(bytes: Buffer): Buffer {
+export function integer(bytes: Buffer): Buffer {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
   const minimal = bytes.subarray(start);
@@ -29,7 +29,7 @@ function integer(bytes: Buffer): Buffer {
   return tlv(0x02, first & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
-function oid(text: string): Buffer {
+export function oid(text: string): Buffer {
   const parts = text.split('.').map(Number);
   const out = [40 * (parts[0] ?? 0) + (parts[1] ?? 0)];
   for (const part of parts.slice(2)) {
@@ -40,7 +40,7 @@ function oid(text: string): Buffer {
   return tlv(0x06, Buffer.from(out));
 }
 
-function utcTime(date: Date): Buffer {
+export function utcTime(date: Date): Buffer {
   const p = (n: number) => String(n).padStart(2, '0');
   const text = `${p(date.getUTCFullYear() % 100)}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}${p(
     date.getUTCHours(),
@@ -48,7 +48,7 @@ function utcTime(date: Date): Buffer {
   return tlv(0x17, Buffer.from(text, 'ascii'));
 }
 
-const commonName = (cn: string): Buffer =>
+export const commonName = (cn: string): Buffer =>
   sequence(set(sequence(oid('2.5.4.3'), tlv(0x0c, Buffer.from(cn, 'utf8')))));
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
@@ -125,6 +125,11 @@ export function issueCertificate(request: CertificateRequest): string {
   );
   const signature = createSign('sha256').update(tbs).sign(signer);
   const der = sequence(tbs, algorithm, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
+  return certificatePem(der);
+}
+
+/** A DER certificate as PEM, 64 characters a line. */
+export function certificatePem(der: Buffer): string {
   const base64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
   return `-----BEGIN CERTIFICATE-----\n${base64.trimEnd()}\n-----END CERTIFICATE-----\n`;
 }

@@ -16,6 +16,15 @@ import {
 } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  certificatePem,
+  commonName as commonNameDer,
+  integer,
+  oid,
+  sequence,
+  tlv,
+  utcTime,
+} from '../x509.js';
 import { randomId } from './ids.js';
 
 export interface Credentials {
@@ -46,48 +55,6 @@ function randomText(length: number): string {
 
 const secureRandom = (): number => randomBytes(4).readUInt32BE() / 4294967296;
 
-// --- a minimal DER writer, enough for one self-signed certificate ---
-
-function length(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-const tlv = (tag: number, content: Buffer): Buffer =>
-  Buffer.concat([Buffer.from([tag]), length(content.length), content]);
-const sequence = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
-const set = (...items: Buffer[]): Buffer => tlv(0x31, Buffer.concat(items));
-
-/** DER INTEGER of a non-negative big-endian number: minimal, so no leading zero unless the high bit needs one. */
-function integer(bytes: Buffer): Buffer {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
-  const minimal = bytes.subarray(start);
-  const first = minimal[0] ?? 0;
-  return tlv(0x02, first & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
-}
-
-function oid(text: string): Buffer {
-  const parts = text.split('.').map(Number);
-  const out = [40 * (parts[0] ?? 0) + (parts[1] ?? 0)];
-  for (const part of parts.slice(2)) {
-    const chunk: number[] = [part & 0x7f];
-    for (let v = Math.floor(part / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-function utcTime(date: Date): Buffer {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const text = `${p(date.getUTCFullYear() % 100)}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}${p(date.getUTCHours())}${p(
-    date.getUTCMinutes(),
-  )}${p(date.getUTCSeconds())}Z`;
-  return tlv(0x17, Buffer.from(text, 'ascii'));
-}
-
 /** A self-signed RSA/SHA-256 certificate for the key pair, valid ten years. */
 export function selfSignedCertificate(
   privateKey: KeyObject,
@@ -95,7 +62,7 @@ export function selfSignedCertificate(
   commonName: string,
 ): string {
   const sha256WithRsa = sequence(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
-  const name = sequence(set(sequence(oid('2.5.4.3'), tlv(0x0c, Buffer.from(commonName, 'utf8')))));
+  const name = commonNameDer(commonName);
   const now = new Date();
   const notAfter = new Date(now.getTime() + 10 * 365 * 24 * 3600 * 1000);
   const serial = randomBytes(16);
@@ -110,9 +77,9 @@ export function selfSignedCertificate(
     publicKey.export({ type: 'spki', format: 'der' }),
   );
   const signature = createSign('sha256').update(tbs).sign(privateKey);
-  const der = sequence(tbs, sha256WithRsa, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
-  const base64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
-  return `-----BEGIN CERTIFICATE-----\n${base64.trimEnd()}\n-----END CERTIFICATE-----\n`;
+  return certificatePem(
+    sequence(tbs, sha256WithRsa, tlv(0x03, Buffer.concat([Buffer.from([0]), signature]))),
+  );
 }
 
 /** Loads the identity from the data folder, creating what is missing. */

@@ -39,6 +39,11 @@ Run options:
   --entity NAME       an entity to sync (repeatable; default: all)
   --mode delta|full   delta (default) sends new and changed rows; full sends every row
   --input JSON        the raw execution input instead, e.g. '{"selected_company":"ITALCOL"}'
+  --dry-run           run Plan, Extract and Transform and say what would be created, updated and
+                      rejected, with the first payloads per entity; nothing is written to Salesforce
+                      and the sync state (content hashes, Salesforce Ids) is left as it was
+  --diff              a dry run that also reads the current values of the records it would update
+                      (SOQL by external ID, 200 a query) and shows the fields that differ
   --json              print the run summary as JSON on stdout (progress goes to stderr)
   --data-dir DIR      where the local stand-ins keep their state (default .data)
   --reset             wipe the local state first (source data is generated again)
@@ -79,8 +84,10 @@ function choice(value: string | undefined, flag: string): ServiceChoice {
 
 function buildInput(values: Record<string, unknown>): unknown {
   if (values.input !== undefined) {
-    if (values.company || values.entity || values.mode) {
-      throw new UsageError('--input cannot be combined with --company, --entity or --mode');
+    if (values.company || values.entity || values.mode || values['dry-run'] || values.diff) {
+      throw new UsageError(
+        '--input cannot be combined with --company, --entity, --mode, --dry-run or --diff (put "dryRun": true, "diff": true in the JSON)',
+      );
     }
     return parseInputFlag(String(values.input));
   }
@@ -92,6 +99,9 @@ function buildInput(values: Record<string, unknown>): unknown {
       throw new UsageError(`--mode must be "delta" or "full", got "${String(values.mode)}"`);
     input.mode = values.mode;
   }
+  // --diff is a dry run that also reads the current values of the records it would update.
+  if (values['dry-run'] === true || values.diff === true) input.dryRun = true;
+  if (values.diff === true) input.diff = true;
   return input;
 }
 
@@ -471,6 +481,8 @@ function parse(argv: string[]) {
       dynamodb: { type: 'string' },
       quiet: { type: 'boolean' },
       check: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      diff: { type: 'boolean' },
       out: { type: 'string' },
       csv: { type: 'string' },
       aws: { type: 'boolean' },

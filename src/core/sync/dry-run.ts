@@ -176,7 +176,7 @@ export function sameValue(current: unknown, next: unknown): boolean {
   return current === next;
 }
 
-async function diffUpdates(
+export async function diffUpdates(
   client: SalesforceClient,
   company: string,
   entity: EntityConfig,

@@ -1,7 +1,8 @@
 import type { EntityConfig } from '../config/load.js';
 import { externalId } from '../mapping.js';
 import type { SalesforceClient } from '../salesforce/client.js';
-import type { SyncStore } from '../store/sync-store.js';
+import type { Mapping, SyncStore } from '../store/sync-store.js';
+import { N, S } from '../store/table.js';
 import type { SyncContext } from './context.js';
 import type { EntityTask } from './extract.js';
 import type { OutRecord } from './transform.js';
@@ -87,6 +88,7 @@ export async function dryUpsert(ctx: SyncContext, task: EntityTask) {
   let updated = 0;
   for (const page of await pagesToSend(store, task)) {
     const records = await store.getStage<OutRecord>(task.runId, task.company, task.entity, 'OUT', page);
+    await keepWouldSend(store, task, records);
     const updates = records.filter((r) => operationOf(r) === 'update').length;
     created += records.length - updates;
     updated += updates;
@@ -255,4 +257,44 @@ export async function addPreviews(
         e.diff = { compared: 0, differing: 0, missing: 0, records: [], error: connectError };
     }
   }
+}
+
+const wouldSendPk = (runId: string, company: string, entity: string) => `DRY#${runId}#${company}#${entity}`;
+
+/**
+ * In a dry run, the keys Upsert would send are kept for the run (as long as its staging), so
+ * that Transform of a later wave can count a parent this run would create as present, as the
+ * real run will (see parentMappings). Run-scoped: the sync state is not touched.
+ */
+async function keepWouldSend(store: SyncStore, task: EntityTask, records: OutRecord[]): Promise<void> {
+  const ttl = Math.floor(Date.now() / 1000) + store.ttlHours * 3600;
+  const pk = wouldSendPk(task.runId, task.company, task.entity);
+  await store.table.batchPut(
+    records.map((r) => ({ pk: S(pk), sk: S(r.key), ttl: N(ttl), ...(r.sfId ? { sfId: S(r.sfId) } : {}) })),
+  );
+}
+
+/**
+ * The parents' mappings Transform checks children against. In a dry run a parent that this run
+ * would send counts as synced (its Salesforce Id when one is known), so a dry run announces the
+ * children the real run will send instead of rejecting them as INVALID_CROSS_REFERENCE_KEY.
+ */
+export async function parentMappings(
+  store: SyncStore,
+  runId: string,
+  company: string,
+  entity: string,
+  keys: string[],
+  dryRun: boolean,
+): Promise<Map<string, Mapping>> {
+  const known = await store.getMappings(company, entity, keys);
+  if (!dryRun) return known;
+  const pk = wouldSendPk(runId, company, entity);
+  const unsynced = keys.filter((k) => known.get(k)?.status !== 'synced');
+  for (const item of await store.table.batchGet(unsynced.map((sk) => ({ pk, sk })))) {
+    const key = item.sk?.S ?? '';
+    const sfId = item.sfId?.S ?? known.get(key)?.sfId;
+    known.set(key, { key, hash: '', status: 'synced', runId, ...(sfId ? { sfId } : {}) });
+  }
+  return known;
 }

@@ -1,5 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { jest } from '@jest/globals';
+import { main } from '../../../src/cli/main.js';
 import { defaultContext } from '../../../src/core/sync/context.js';
+import { parentMappings } from '../../../src/core/sync/dry-run.js';
 import type { RunSummary } from '../../../src/core/sync/report.js';
+import type { OutRecord } from '../../../src/core/sync/transform.js';
 import { changeRows } from '../../../src/emulators/sqlserver/index.js';
 import { bucketsAddUp, startWorld, type TestWorld } from './helpers.js';
 
@@ -79,6 +86,22 @@ describe('dry runs', () => {
     // Nothing changed in the other companies: nothing to send, nothing to preview.
     expect(dry.summary?.companies.CASABLANCA?.entities.terceros?.preview).toEqual([]);
 
+    // The terceros it would create count as present parents for the dry run's later waves only.
+    const { store } = defaultContext();
+    const pages = await store.getPages(dry.runId, 'ITALCOL', 'terceros');
+    const staged = (
+      await Promise.all(
+        pages
+          .filter((p) => p.toSend > 0)
+          .map((p) => store.getStage<OutRecord>(dry.runId, 'ITALCOL', 'terceros', 'OUT', p.page)),
+      )
+    ).flat();
+    const creates = staged.filter((r) => !r.sfId).map((r) => r.key);
+    expect(creates).toHaveLength(terceros?.created ?? -1);
+    const asParents = await parentMappings(store, dry.runId, 'ITALCOL', 'terceros', creates, true);
+    expect(creates.map((k) => asParents.get(k)?.status)).toEqual(creates.map(() => 'synced'));
+    expect((await parentMappings(store, dry.runId, 'ITALCOL', 'terceros', creates, false)).size).toBe(0);
+
     const real = await world.run({});
     expect(real.status).toBe('SUCCEEDED');
     expect(real.summary?.dryRun).toBeUndefined();
@@ -129,4 +152,64 @@ describe('dry runs', () => {
       '"diff": true compares a dry run\'s updates with Salesforce: give it with "dryRun": true.',
     );
   }, 60000);
+});
+
+/** main() in this process, its stdout kept. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+  const out: string[] = [];
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return { code: await main(args), stdout: out.join('') };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('npm start -- --dry-run / --diff', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-dry-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the usual --json summary with "dryRun": true and the buckets it would fill, then a real run fills them', async () => {
+    const common = [
+      'run',
+      '--json',
+      '--quiet',
+      '--data-dir',
+      dir,
+      '--demo-rows',
+      '20',
+      '--company',
+      'SANTA_REYES',
+    ];
+    const first = await cli(common);
+    expect(first.code).toBe(0);
+    const dry = await cli([...common, '--diff', '--mode', 'full']);
+    expect(dry.code).toBe(0);
+    const summary = JSON.parse(dry.stdout);
+    expect(summary.dryRun).toBe(true);
+    // One diff query per entity (fewer than 200 would-be updates each); full mode resends what is there.
+    expect(summary.salesforce.dataCalls).toBe(3);
+    for (const e of Object.values(
+      summary.companies.SANTA_REYES.entities,
+    ) as RunSummary['companies'][string]['entities'][string][]) {
+      expect(e.created).toBe(0);
+      expect(e.diff).toEqual({ compared: e.updated, differing: 0, missing: 0, records: [] });
+    }
+    const real = JSON.parse((await cli([...common, '--mode', 'full'])).stdout);
+    expect(real.dryRun).toBeUndefined();
+    expect(real.totals).toEqual(summary.totals);
+  }, 180000);
+
+  it('refuses --dry-run beside --input (exit 2)', async () => {
+    const out = await cli(['run', '--dry-run', '--input', '{}', '--data-dir', dir]);
+    expect(out.code).toBe(2);
+  });
 });

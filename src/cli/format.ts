@@ -158,7 +158,7 @@ export function formatRunList(runs: readonly RunHeader[]): string {
   const header = ['run', 'status', 'started', 'duration', ...COLUMNS];
   const rows = runs.map((r) => [
     r.runId,
-    r.status,
+    r.summary?.dryRun ? `${r.status} (dry run)` : r.status,
     r.startedAt ?? '',
     formatSeconds(r.seconds),
     ...COLUMNS.map((k) => (r.summary ? String(r.summary.totals[k]) : '-')),
@@ -174,6 +174,7 @@ export function runListJson(runs: readonly RunHeader[]): unknown[] {
   return runs.map((r) => ({
     runId: r.runId,
     status: r.status,
+    ...(r.summary?.dryRun ? { dryRun: true } : {}),
     startedAt: r.startedAt ?? null,
     finishedAt: r.finishedAt ?? null,
     seconds: r.seconds ?? null,

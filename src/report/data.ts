@@ -149,7 +149,8 @@ export function trendPoint(run: RunHeader): TrendPoint {
     runId: run.runId,
     status: run.status,
     ...(run.startedAt ? { startedAt: run.startedAt } : {}),
-    sent: t ? t.created + t.updated : 0,
+    // A dry run sent nothing: its buckets count what a run would have sent.
+    sent: t && !run.summary?.dryRun ? t.created + t.updated : 0,
     failed: t ? t.failed : 0,
     ...(run.seconds !== undefined ? { seconds: run.seconds } : {}),
   };

@@ -1,7 +1,7 @@
-import { dryRunDetail, summaryJson } from '../../../src/cli/format.js';
+import { dryRunDetail, formatRunList, runListJson, summaryJson } from '../../../src/cli/format.js';
 import type { RunSummary } from '../../../src/core/sync/report.js';
 import type { LocalRunResult } from '../../../src/local/run.js';
-import { RunSummarySchema } from '../../../src/report/data.js';
+import { type RunHeader, RunSummarySchema, trendPoint } from '../../../src/report/data.js';
 import { dryRunSection } from '../../../src/report/dry-run.js';
 
 const zero = { extracted: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, failed: 0, skipped: 0 };
@@ -88,5 +88,18 @@ describe('dry runs in the report, the summary table and --json', () => {
       'dynamodb',
     ]);
     expect(json.totals).toEqual(drySummary().totals);
+  });
+
+  it('counts nothing as sent in the trend and marks the run in `runs`', () => {
+    const run: RunHeader = {
+      runId: 'dry-1',
+      status: 'SUCCEEDED',
+      input: { dryRun: true },
+      summary: drySummary(),
+    };
+    expect(trendPoint(run)).toEqual({ runId: 'dry-1', status: 'SUCCEEDED', sent: 0, failed: 0 });
+    expect(trendPoint({ ...run, summary: { ...drySummary(), dryRun: undefined } }).sent).toBe(3);
+    expect(formatRunList([run]).split('\n')[2]).toMatch(/^dry-1 {2}SUCCEEDED \(dry run\) /);
+    expect(runListJson([run])[0]).toMatchObject({ runId: 'dry-1', status: 'SUCCEEDED', dryRun: true });
   });
 });

@@ -29,6 +29,7 @@ Usage:
   npm run sf-sync -- failures RUN_ID --csv FILE
                                       a run's rejected and failed rows as a Data Loader-style error file (--json)
   npm run sf-sync -- replay RUN_ID    run again, in delta mode, the companies and entities whose rows failed in RUN_ID
+                                      (--dry-run / --diff: say what the replay would send, writing nothing)
   npm run sf-sync -- aws start [options]  start an execution in AWS with --company, --entity, --mode or --input
                                       (state machine: --state-machine-arn, STATE_MACHINE_ARN or sf-sync-<--stage>)
   npm run sf-sync -- check [options]  preflight: the org's describes and the views' columns against the config;
@@ -378,8 +379,15 @@ async function replayCommand(values: Record<string, unknown>, runId: string | un
     process.stderr.write(nothingToReplay(run));
     return 0;
   }
-  process.stderr.write(`Replaying ${JSON.stringify(input)}\n`);
-  return runCommand({ ...values, input: JSON.stringify(input) });
+  // replay RUN_ID --dry-run (or --diff): what the replay would send, nothing written.
+  const dry = values['dry-run'] === true || values.diff === true;
+  const replay = {
+    ...input,
+    ...(dry ? { dryRun: true } : {}),
+    ...(values.diff === true ? { diff: true } : {}),
+  };
+  process.stderr.write(`Replaying ${JSON.stringify(replay)}\n`);
+  return runCommand({ ...values, 'dry-run': undefined, diff: undefined, input: JSON.stringify(replay) });
 }
 
 async function awsStart(values: Record<string, unknown>): Promise<number> {

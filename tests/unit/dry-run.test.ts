@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/core/config/load.js';
 import type { SalesforceClient } from '../../src/core/salesforce/client.js';
-import { diffQuery, diffUpdates, sameValue, soqlString } from '../../src/core/sync/dry-run.js';
+import { clipped, diffQuery, diffUpdates, sameValue, soqlString } from '../../src/core/sync/dry-run.js';
 
 const config = loadConfig('config/sync.config.json');
 
@@ -64,5 +64,12 @@ describe('dry-run diff helpers', () => {
       sfId: '0010',
       changes: [{ field: 'Phone', current: 'old', next: 'new' }],
     });
+  });
+
+  it('cuts long strings kept in the summary, saying how long they were', () => {
+    expect(clipped('x'.repeat(200))).toBe('x'.repeat(200));
+    expect(clipped('x'.repeat(32768))).toBe(`${'x'.repeat(200)}… (32768 characters)`);
+    expect(clipped(42)).toBe(42);
+    expect(clipped(null)).toBe(null);
   });
 });

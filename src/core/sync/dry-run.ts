@@ -21,6 +21,22 @@ export const DIFF_QUERY_SIZE = 200;
 /** Differing records listed per entity (all are compared and counted). */
 export const DIFF_LISTED = 20;
 
+/**
+ * Longest string kept in a preview or diff value: the summary goes into the run record (a
+ * DynamoDB item, 400 KB) and the Report state's output (Step Functions, 256 KB).
+ */
+export const VALUE_CHARS = 200;
+
+/** A value as kept in the summary: strings over VALUE_CHARS cut, saying how long they were. */
+export function clipped(value: unknown): unknown {
+  if (typeof value !== 'string' || value.length <= VALUE_CHARS) return value;
+  return `${value.slice(0, VALUE_CHARS)}… (${value.length} characters)`;
+}
+
+function clippedPayload(payload: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, clipped(v)]));
+}
+
 export interface DryRunOptions {
   dryRun: boolean;
   diff: boolean;
@@ -130,7 +146,7 @@ export async function previewEntity(
   await eachStaged(store, task, (records) => {
     for (const r of records) {
       if (preview.length < PREVIEW_RECORDS)
-        preview.push({ key: r.key, operation: operationOf(r), payload: r.payload });
+        preview.push({ key: r.key, operation: operationOf(r), payload: clippedPayload(r.payload) });
       if (client && r.sfId) updates.push(r);
     }
     return client !== undefined || preview.length < PREVIEW_RECORDS;
@@ -203,7 +219,11 @@ export async function diffUpdates(
         diff.compared += 1;
         const changes = fields
           .filter((f) => f in r.payload && !sameValue(current[f], r.payload[f]))
-          .map((f) => ({ field: f, current: current[f] ?? null, next: r.payload[f] ?? null }));
+          .map((f) => ({
+            field: f,
+            current: clipped(current[f] ?? null),
+            next: clipped(r.payload[f] ?? null),
+          }));
         if (changes.length === 0) continue;
         diff.differing += 1;
         if (diff.records.length < DIFF_LISTED) diff.records.push({ key: r.key, sfId: r.sfId, changes });

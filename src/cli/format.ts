@@ -49,6 +49,40 @@ export function summaryTable(s: RunSummary): string[] {
       .map(([entity, e]) => `  ${company} ${entity}: ${e.error}`),
   ]);
   if (problems.length > 0) lines.push('', 'Problems:', ...problems);
+  if (s.dryRun) lines.push(...dryRunDetail(s));
+  return lines;
+}
+
+/** A value as a short line of JSON (payload previews and diffs). */
+function brief(value: unknown, max = 60): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A dry run's banner, its first payloads per entity and, with --diff, the fields that would change. */
+export function dryRunDetail(s: RunSummary): string[] {
+  const lines = [
+    '',
+    'DRY RUN: nothing was written to Salesforce and the sync state is unchanged;',
+    'created and updated count what a run would do now (updated: a Salesforce Id is known for the key).',
+  ];
+  for (const [company, c] of Object.entries(s.companies)) {
+    for (const [entity, e] of Object.entries(c.entities)) {
+      if (!e.preview?.length && !e.diff) continue;
+      lines.push('', `${company} ${entity}: first ${e.preview?.length ?? 0} record(s) that would be sent`);
+      for (const r of e.preview ?? [])
+        lines.push(`  ${r.operation.padEnd(6)} ${r.key}  ${brief(r.payload, 140)}`);
+      const d = e.diff;
+      if (!d) continue;
+      lines.push(
+        `  diff: ${d.compared} would-be update(s) read from Salesforce, ${d.differing} differ, ${d.missing} not found there`,
+      );
+      if (d.error) lines.push(`  diff: ${d.error}`);
+      for (const r of d.records)
+        for (const ch of r.changes)
+          lines.push(`    ${r.key} ${ch.field}: ${brief(ch.current)} -> ${brief(ch.next)}`);
+    }
+  }
   return lines;
 }
 
@@ -57,6 +91,7 @@ export function summaryJson(result: LocalRunResult): Record<string, unknown> {
   return {
     runId: result.runId,
     status: result.status,
+    ...(result.summary?.dryRun ? { dryRun: true } : {}),
     ...(result.error ? { error: result.error } : {}),
     seconds: Number(result.seconds.toFixed(3)),
     totals: result.summary?.totals ?? null,
@@ -123,7 +158,7 @@ export function formatRunList(runs: readonly RunHeader[]): string {
   const header = ['run', 'status', 'started', 'duration', ...COLUMNS];
   const rows = runs.map((r) => [
     r.runId,
-    r.status,
+    r.summary?.dryRun ? `${r.status} (dry run)` : r.status,
     r.startedAt ?? '',
     formatSeconds(r.seconds),
     ...COLUMNS.map((k) => (r.summary ? String(r.summary.totals[k]) : '-')),
@@ -139,6 +174,7 @@ export function runListJson(runs: readonly RunHeader[]): unknown[] {
   return runs.map((r) => ({
     runId: r.runId,
     status: r.status,
+    ...(r.summary?.dryRun ? { dryRun: true } : {}),
     startedAt: r.startedAt ?? null,
     finishedAt: r.finishedAt ?? null,
     seconds: r.seconds ?? null,

@@ -29,6 +29,7 @@ Usage:
   npm run sf-sync -- failures RUN_ID --csv FILE
                                       a run's rejected and failed rows as a Data Loader-style error file (--json)
   npm run sf-sync -- replay RUN_ID    run again, in delta mode, the companies and entities whose rows failed in RUN_ID
+                                      (--dry-run / --diff: say what the replay would send, writing nothing)
   npm run sf-sync -- aws start [options]  start an execution in AWS with --company, --entity, --mode or --input
                                       (state machine: --state-machine-arn, STATE_MACHINE_ARN or sf-sync-<--stage>)
   npm run sf-sync -- check [options]  preflight: the org's describes and the views' columns against the config;
@@ -39,6 +40,11 @@ Run options:
   --entity NAME       an entity to sync (repeatable; default: all)
   --mode delta|full   delta (default) sends new and changed rows; full sends every row
   --input JSON        the raw execution input instead, e.g. '{"selected_company":"ITALCOL"}'
+  --dry-run           run Plan, Extract and Transform and say what would be created, updated and
+                      rejected, with the first payloads per entity; nothing is written to Salesforce
+                      and the sync state (content hashes, Salesforce Ids) is left as it was
+  --diff              a dry run that also reads the current values of the records it would update
+                      (SOQL by external ID, 200 a query) and shows the fields that differ
   --json              print the run summary as JSON on stdout (progress goes to stderr)
   --data-dir DIR      where the local stand-ins keep their state (default .data)
   --reset             wipe the local state first (source data is generated again)
@@ -79,8 +85,10 @@ function choice(value: string | undefined, flag: string): ServiceChoice {
 
 function buildInput(values: Record<string, unknown>): unknown {
   if (values.input !== undefined) {
-    if (values.company || values.entity || values.mode) {
-      throw new UsageError('--input cannot be combined with --company, --entity or --mode');
+    if (values.company || values.entity || values.mode || values['dry-run'] || values.diff) {
+      throw new UsageError(
+        '--input cannot be combined with --company, --entity, --mode, --dry-run or --diff (put "dryRun": true, "diff": true in the JSON)',
+      );
     }
     return parseInputFlag(String(values.input));
   }
@@ -92,6 +100,9 @@ function buildInput(values: Record<string, unknown>): unknown {
       throw new UsageError(`--mode must be "delta" or "full", got "${String(values.mode)}"`);
     input.mode = values.mode;
   }
+  // --diff is a dry run that also reads the current values of the records it would update.
+  if (values['dry-run'] === true || values.diff === true) input.dryRun = true;
+  if (values.diff === true) input.diff = true;
   return input;
 }
 
@@ -368,8 +379,15 @@ async function replayCommand(values: Record<string, unknown>, runId: string | un
     process.stderr.write(nothingToReplay(run));
     return 0;
   }
-  process.stderr.write(`Replaying ${JSON.stringify(input)}\n`);
-  return runCommand({ ...values, input: JSON.stringify(input) });
+  // replay RUN_ID --dry-run (or --diff): what the replay would send, nothing written.
+  const dry = values['dry-run'] === true || values.diff === true;
+  const replay = {
+    ...input,
+    ...(dry ? { dryRun: true } : {}),
+    ...(values.diff === true ? { diff: true } : {}),
+  };
+  process.stderr.write(`Replaying ${JSON.stringify(replay)}\n`);
+  return runCommand({ ...values, 'dry-run': undefined, diff: undefined, input: JSON.stringify(replay) });
 }
 
 async function awsStart(values: Record<string, unknown>): Promise<number> {
@@ -471,6 +489,8 @@ function parse(argv: string[]) {
       dynamodb: { type: 'string' },
       quiet: { type: 'boolean' },
       check: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      diff: { type: 'boolean' },
       out: { type: 'string' },
       csv: { type: 'string' },
       aws: { type: 'boolean' },

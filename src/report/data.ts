@@ -26,11 +26,37 @@ const CountsSchema = z.object({
 const EntitySummarySchema = CountsSchema.extend({
   status: z.enum(['completed', 'failed', 'skipped']),
   error: z.string().optional(),
+  // Dry runs: the first payloads, and with diff the fields that would change.
+  preview: z
+    .array(
+      z.object({
+        key: z.string(),
+        operation: z.enum(['create', 'update']),
+        payload: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .optional(),
+  diff: z
+    .object({
+      compared: z.number(),
+      differing: z.number(),
+      missing: z.number(),
+      records: z.array(
+        z.object({
+          key: z.string(),
+          sfId: z.string().optional(),
+          changes: z.array(z.object({ field: z.string(), current: z.unknown(), next: z.unknown() })),
+        }),
+      ),
+      error: z.string().optional(),
+    })
+    .optional(),
 });
 /** The run summary the Report step writes into the run record, parsed rather than trusted. */
 export const RunSummarySchema = z.object({
   runId: z.string(),
   status: z.enum(['SUCCEEDED', 'COMPLETED_WITH_FAILURES']),
+  dryRun: z.literal(true).optional(),
   totals: CountsSchema,
   companies: z.record(
     z.string(),
@@ -123,7 +149,8 @@ export function trendPoint(run: RunHeader): TrendPoint {
     runId: run.runId,
     status: run.status,
     ...(run.startedAt ? { startedAt: run.startedAt } : {}),
-    sent: t ? t.created + t.updated : 0,
+    // A dry run sent nothing: its buckets count what a run would have sent.
+    sent: t && !run.summary?.dryRun ? t.created + t.updated : 0,
     failed: t ? t.failed : 0,
     ...(run.seconds !== undefined ? { seconds: run.seconds } : {}),
   };

@@ -1,6 +1,7 @@
 import { BUCKETS, type Bucket } from '../core/store/sync-store.js';
 import type { Counts, RunSummary } from '../core/sync/report.js';
 import type { ApiCalls, Failure, ReportData, RunHeader } from './data.js';
+import { dryRunSection } from './dry-run.js';
 import { escapeHtml as esc } from './escape.js';
 import { BUCKET_COLORS, bucketBar, type TimelineLane, timeline, trendChart } from './svg.js';
 
@@ -21,10 +22,11 @@ table{border-collapse:collapse;margin:8px 0}th,td{padding:3px 8px;border-bottom:
 td.key{white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.status{padding:2px 8px;border-radius:4px;color:#fff}
 .SUCCEEDED{background:#2e7d32}.COMPLETED_WITH_FAILURES,.FAILED{background:#c62828}.RUNNING,.UNKNOWN{background:#757575}
 pre{background:#f5f5f5;padding:8px;white-space:pre-wrap}.note,.muted{color:#757575;fill:#757575}svg text{font-size:11px}
-.filters{display:flex;gap:8px;flex-wrap:wrap;margin:8px 0}.swatch{display:inline-block;width:10px;height:10px;margin-right:3px}`;
+.filters{display:flex;gap:8px;flex-wrap:wrap;margin:8px 0}.swatch{display:inline-block;width:10px;height:10px;margin-right:3px}
+.dry-run{background:#fff8e1;border-left:4px solid #f9a825;padding:8px}`;
 
 function header(run: RunHeader): string {
-  return `<h1>sf-sync run <code>${esc(run.runId)}</code></h1>
+  return `<h1>sf-sync run <code>${esc(run.runId)}</code>${run.summary?.dryRun ? ' (dry run)' : ''}</h1>
 <p>Status: <span id="run-status" class="status ${esc(run.status)}">${esc(run.status)}</span></p>
 <table id="run-facts"><tr><th>Started</th><td>${esc(run.startedAt ?? 'unknown')}</td></tr>
 <tr><th>Finished</th><td>${esc(run.finishedAt ?? 'not finished')}</td></tr>
@@ -164,6 +166,7 @@ export function renderReport(data: ReportData): string {
   const body = [
     header(data.run),
     bucketsSection(data.run.summary),
+    dryRunSection(data.run.summary),
     timelineSection(data),
     apiSection(data.run.apiCalls),
     byCodeSection(data.failures),

@@ -54,4 +54,27 @@ describe('planRun', () => {
     expect((error as Error).message).toContain('ITALCOL, CASABLANCA, SANTA_REYES');
     expect((error as Error).message).toContain('"mode": "delta"');
   });
+
+  it('marks a dry run, and a dry run with diff, in the plan', () => {
+    expect(planRun(config, 'r1', { companies: ['ITALCOL'], dryRun: true })).toEqual({
+      runId: 'r1',
+      mode: 'delta',
+      companies: [{ company: 'ITALCOL', waves: all }],
+      dryRun: true,
+    });
+    const withDiff = planRun(config, 'r1', { dryRun: true, diff: true });
+    expect([withDiff.dryRun, withDiff.diff]).toEqual([true, true]);
+    const real = planRun(config, 'r1', { dryRun: false });
+    expect(['dryRun' in real, 'diff' in real]).toEqual([false, false]);
+  });
+
+  it('refuses diff without a dry run, and non-boolean dryRun, naming what is accepted', () => {
+    expect(() => planRun(config, 'r1', { diff: true })).toThrow(
+      '"diff": true compares a dry run\'s updates with Salesforce: give it with "dryRun": true.',
+    );
+    expect(() => planRun(config, 'r1', { dryRun: 'yes' })).toThrow(InvalidInputError);
+    expect(() => planRun(config, 'r1', { dryRun: 'yes' })).toThrow(
+      /Invalid execution input: dryRun: .*boolean[\s\S]*"dryRun": true to run Plan, Extract and Transform/,
+    );
+  });
 });

@@ -15,6 +15,10 @@ export interface Plan {
   runId: string;
   mode: Mode;
   companies: CompanyPlan[];
+  /** Present (true) on a dry run: nothing is written to Salesforce, no mapping changes. */
+  dryRun?: true;
+  /** Present (true) when a dry run also compares the would-be updates with Salesforce's values. */
+  diff?: true;
 }
 
 const inputSchema = z
@@ -23,6 +27,8 @@ const inputSchema = z
     entities: z.array(z.string()).min(1).optional(),
     mode: z.enum(['delta', 'full']).optional(),
     selected_company: z.string().optional(),
+    dryRun: z.boolean().optional(),
+    diff: z.boolean().optional(),
   })
   .strict();
 
@@ -33,6 +39,8 @@ export function acceptedInput(config: SyncConfig): string {
     `  "entities": a non-empty list of ${config.entities.map((e) => e.name).join(', ')}`,
     '  "mode": "delta" (send new and changed rows) or "full" (send every row)',
     `  "selected_company": one of ${config.companies.join(', ')} (legacy form of "companies")`,
+    '  "dryRun": true to run Plan, Extract and Transform and report what would be sent, writing nothing',
+    '  "diff": true (with "dryRun": true) to also compare the would-be updates with Salesforce\'s current values',
   ].join('\n');
 }
 
@@ -76,6 +84,9 @@ export function parseInput(config: SyncConfig, input: unknown): Selection {
   if (value.selected_company !== undefined && value.companies !== undefined) {
     refuse('Give either "companies" or the legacy "selected_company", not both.');
   }
+  if (value.diff === true && value.dryRun !== true) {
+    refuse('"diff": true compares a dry run\'s updates with Salesforce: give it with "dryRun": true.');
+  }
   return value;
 }
 
@@ -106,7 +117,13 @@ export function planRun(config: SyncConfig, runId: string, input: unknown): Plan
     if (selected.length === 0) continue;
     plans.push({ company, waves: dependencyWaves(selected) });
   }
-  return { runId, mode: value.mode ?? 'delta', companies: plans };
+  return {
+    runId,
+    mode: value.mode ?? 'delta',
+    companies: plans,
+    ...(value.dryRun === true ? { dryRun: true as const } : {}),
+    ...(value.dryRun === true && value.diff === true ? { diff: true as const } : {}),
+  };
 }
 
 export async function plan(

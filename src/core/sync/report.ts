@@ -1,5 +1,7 @@
 import type { Bucket, EntityRecord, PageRecord } from '../store/sync-store.js';
+import { salesforceClient } from './auth.js';
 import type { SyncContext } from './context.js';
+import { addPreviews, dryRunOptions, type EntityDiff, type PreviewRecord } from './dry-run.js';
 import type { CompanyPlan } from './plan.js';
 
 export type Counts = Record<Bucket | 'extracted', number>;
@@ -7,11 +9,17 @@ export type Counts = Record<Bucket | 'extracted', number>;
 export interface EntitySummary extends Counts {
   status: 'completed' | 'failed' | 'skipped';
   error?: string;
+  /** Dry runs: the first records that would be sent (created: no known Salesforce Id). */
+  preview?: PreviewRecord[];
+  /** Dry runs with diff: the would-be updates compared with Salesforce's current values. */
+  diff?: EntityDiff;
 }
 
 export interface RunSummary {
   runId: string;
   status: 'SUCCEEDED' | 'COMPLETED_WITH_FAILURES';
+  /** True on a dry run: the buckets count what the run would do; nothing was written. */
+  dryRun?: true;
   totals: Counts;
   companies: Record<
     string,
@@ -145,6 +153,11 @@ export async function finishRun(
     };
   }
   if (runError) summary.status = 'COMPLETED_WITH_FAILURES';
+  const dry = await dryRunOptions(store, runId);
+  if (dry.dryRun) {
+    await addPreviews(ctx, runId, dry, summary, () => salesforceClient(store, ctx.config, 1));
+    summary.dryRun = true;
+  }
   await store.closeRun(runId, summary.status, summary);
   ctx.log.info('run finished', {
     runId,

@@ -14,6 +14,7 @@ import {
 import type { Mapping, RecordFailure } from '../store/sync-store.js';
 import { salesforceClient } from './auth.js';
 import type { SyncContext } from './context.js';
+import { dryRunOptions, dryUpsert } from './dry-run.js';
 import type { EntityTask } from './extract.js';
 import type { OutRecord } from './transform.js';
 
@@ -255,6 +256,8 @@ export async function upsert(
   const entity = config.companyEntity(task.company, task.entity);
   if (!entity)
     throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
+  // A dry run counts what it would send and sends nothing (see dry-run.ts).
+  if ((await dryRunOptions(store, task.runId)).dryRun) return dryUpsert(ctx, task);
   const pageNumbers = (await store.getPages(task.runId, task.company, task.entity))
     .filter((p) => p.toSend > 0 && p.status === 'transformed')
     .map((p) => p.page)

@@ -31,7 +31,9 @@ function report(ctx: SyncContext, e: ReportEvent, context: LambdaContext | undef
     const summary = await finishRun({ ...ctx, log }, e.runId, e.companies, e.failure);
     const run = await ctx.store.getRun(e.runId);
     const startedAt = Date.parse(run?.startedAt?.S ?? '');
-    addRunMetrics(metrics, summary, Number.isNaN(startedAt) ? undefined : Date.now() - startedAt);
+    // A dry run changed nothing: its buckets are what a run would do, not records synced.
+    if (!summary.dryRun)
+      addRunMetrics(metrics, summary, Number.isNaN(startedAt) ? undefined : Date.now() - startedAt);
     return summary;
   });
 }

@@ -3,6 +3,7 @@ import { contentHash } from '../hash.js';
 import { externalId, mapRow, type ParentRef, type Rejection, type SourceRow } from '../mapping.js';
 import type { RecordFailure } from '../store/sync-store.js';
 import type { SyncContext } from './context.js';
+import { dryRunOptions, parentMappings } from './dry-run.js';
 import type { EntityTask } from './extract.js';
 import { DUPLICATE_MARK, DUPLICATE_SPELLINGS, duplicateMessage } from './marks.js';
 
@@ -100,8 +101,10 @@ export async function transform(ctx: SyncContext, task: PageTask): Promise<Trans
     }
   }
   const parents = new Map<string, Map<string, { sfId?: string; status: string }>>();
+  // A dry run counts parents it would create in this run as present, as the real run will.
+  const { dryRun } = parentKeys.size > 0 ? await dryRunOptions(store, task.runId) : { dryRun: false };
   for (const [name, keys] of parentKeys)
-    parents.set(name, await store.getMappings(task.company, name, [...keys]));
+    parents.set(name, await parentMappings(store, task.runId, task.company, name, [...keys], dryRun));
 
   const out: OutRecord[] = [];
   for (const c of changed) {

@@ -213,3 +213,23 @@ describe('npm start -- --dry-run / --diff', () => {
     expect(out.code).toBe(2);
   });
 });
+
+describe('a dry run before the first sync', () => {
+  let world: TestWorld;
+  beforeAll(async () => {
+    world = await startWorld();
+  }, 180000);
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('counts the children of parents it would create as sent, as the first real run then does', async () => {
+    const dry = await world.run({ dryRun: true });
+    expect(dry.status).toBe('SUCCEEDED');
+    expect(dry.salesforce.dataCalls).toBe(0);
+    const real = await world.run({});
+    expect(real.status).toBe('SUCCEEDED');
+    expect(real.summary?.totals.created).toBeGreaterThan(0);
+    expect(buckets(dry.summary)).toEqual(buckets(real.summary));
+  }, 180000);
+});

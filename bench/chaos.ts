@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { loadConfig, type SyncConfig } from '../src/core/config/load.js';
 import type { Counts, RunSummary } from '../src/core/sync/report.js';
@@ -309,4 +310,129 @@ export async function startChaosWorld(sizes: Sizes): Promise<ChaosWorld> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `npm run chaos` options: --rows N (demo-shaped data, default 7000), --rounds N (default 3), --seed N. */
+export interface ChaosOptions {
+  rows: number;
+  rounds: number;
+  seed: number;
+}
+
+export class ChaosUsageError extends Error {
+  override readonly name = 'ChaosUsageError';
+}
+
+export function parseChaosArgs(args: string[]): ChaosOptions {
+  const options: ChaosOptions = { rows: 7000, rounds: 3, seed: 1 };
+  const limits = { rows: [100, 500000], rounds: [1, 50], seed: [0, 2 ** 31 - 1] } as const;
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i]?.replace(/^--/, '') as keyof ChaosOptions;
+    const value = Number(args[i + 1]);
+    const [min, max] = limits[name] ?? [];
+    if (min === undefined || max === undefined)
+      throw new ChaosUsageError(`unknown option ${args[i]}; accepted: --rows N, --rounds N, --seed N`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new ChaosUsageError(
+        `--${name} takes an integer from ${min} to ${max}, got ${String(args[i + 1])}`,
+      );
+    options[name] = value;
+    i++;
+  }
+  return options;
+}
+
+/** Demo proportions: companies 4 : 2 : 1, terceros : sucursales : acuerdos = 2 : 3 : 1. */
+export function chaosSizes(total: number): Sizes {
+  const weights = { ITALCOL: 4, CASABLANCA: 2, SANTA_REYES: 1 } as const;
+  const out = {} as Sizes;
+  for (const [company, w] of Object.entries(weights) as Array<[keyof Sizes, number]>) {
+    const share = (total * w) / 7;
+    out[company] = {
+      terceros: Math.max(1, Math.round(share / 3)),
+      sucursales: Math.max(1, Math.round(share / 2)),
+      acuerdos: Math.max(1, Math.round(share / 6)),
+    };
+  }
+  return out;
+}
+
+type Line = (text: string) => void;
+
+function figures(label: string, r: LocalRunResult & { events: TaskEvent[] }): string {
+  const t = r.summary?.totals;
+  const failedEvents = r.events.filter((e) => e.type === 'TaskFailed');
+  const failedAttempts = failedEvents.length;
+  const why = [...new Set(failedEvents.map((e) => `${e.stateName} ${e.error?.name}`))].join(', ');
+  const rounds = r.events.filter((e) => e.stateName === 'Upsert' && e.type === 'TaskSucceeded').length;
+  return (
+    `${label}: ${r.status} in ${r.seconds.toFixed(1)} s; extracted ${t?.extracted}, created ${t?.created}, ` +
+    `updated ${t?.updated}, unchanged ${t?.unchanged}, rejected ${t?.rejected}, failed ${t?.failed}, ` +
+    `skipped ${t?.skipped}; ${r.salesforce.dataCalls} data calls, ${r.salesforce.authCalls} token calls, ` +
+    `${rounds} Upsert rounds, ${failedAttempts} failed attempts retried${why ? ` (${why})` : ''}`
+  );
+}
+
+/** The long drill: a fault-free reference, then `rounds` stormy runs, a calm one, and a last one. */
+export async function runChaos(options: ChaosOptions, line: Line): Promise<number> {
+  const sizes = chaosSizes(options.rows);
+  const clean = await startChaosWorld(sizes);
+  let expected: Snapshot;
+  try {
+    line(figures('reference (no faults)', await clean.run({})));
+    expected = await snapshot(clean.env, clean.config);
+  } finally {
+    await clean.stop();
+  }
+  const world = await startChaosWorld(sizes);
+  let problems = 0;
+  try {
+    const next = rng(options.seed);
+    for (let round = 1; round <= options.rounds; round++) {
+      world.env.salesforce?.setFaults(salesforceFaults(options.seed + round));
+      const cuts = sqlCuts(next, 200000);
+      world.env.sqlserver?.setFaults(cuts);
+      const r = await world.run({ mode: 'full' });
+      const left = world.env.sqlserver?.pendingFaults().reduce((n, f) => n + (f.times ?? 1), 0) ?? 0;
+      const fired = cuts.reduce((n, f) => n + (f.times ?? 1), 0) - left;
+      const uneven = bucketSums(r.summary).filter((b) => b.sum !== b.extracted);
+      problems += uneven.length;
+      line(`${figures(`stormy run ${round}`, r)}; SQL cuts ${fired}; buckets uneven: ${uneven.length}`);
+    }
+    world.env.salesforce?.setFaults({});
+    world.env.sqlserver?.setFaults([]);
+    line(figures('calm run', await world.run({})));
+    const diff = differences(expected, await snapshot(world.env, world.config));
+    problems += diff.length;
+    line(
+      `org vs reference: ${diff.length === 0 ? 'identical' : `${diff.length}+ differences:\n  ${diff.join('\n  ')}`}`,
+    );
+    const last = await world.run({});
+    if (last.salesforce.dataCalls !== 0) problems++;
+    line(figures('one more run', last));
+  } finally {
+    await world.stop();
+  }
+  line(problems === 0 ? 'chaos: all checks held' : `chaos: ${problems} check(s) failed`);
+  return problems === 0 ? 0 : 1;
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  let options: ChaosOptions | undefined;
+  try {
+    options = parseChaosArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof ChaosUsageError)) throw error;
+    process.stderr.write(`npm run chaos: ${error.message}\n`);
+    process.exit(2);
+  }
+  runChaos(options, (text) => process.stdout.write(`${text}\n`)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`npm run chaos: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -419,7 +419,7 @@ async function isolate(s: SendContext, items: Item[], refused: Refused): Promise
   tally.isolationBudget -= 2;
   const middle = Math.ceil(items.length / 2);
   const halves = [items.slice(0, middle), items.slice(middle)];
-  const attempts = [await attempt(s, halves[0] as Item[]), await attempt(s, halves[1] as Item[])];
+  const attempts = [await attemptHalf(s, halves[0] as Item[]), await attemptHalf(s, halves[1] as Item[])];
   const bothFailed = attempts.every((a) => 'unknown' in a && a.retryAlone);
   if (bothFailed && tally.splitsBothFailed >= 1) return pending(s, items, refused.unknown);
   if (bothFailed) tally.splitsBothFailed += 1;
@@ -431,6 +431,21 @@ async function isolate(s: SendContext, items: Item[], refused: Refused): Promise
     else out.push(...(await isolate(s, half, a)));
   }
   return out;
+}
+
+/**
+ * One half of a split: a 503 or a cut connection leaves only this half pending for the next round,
+ * so what the other requests of the split settled is kept (else, under a share of 503s, a poison
+ * record's bisection rarely ends and its whole batch fails with it).
+ */
+async function attemptHalf(s: SendContext, items: Item[]): Promise<Attempt> {
+  try {
+    return await attempt(s, items);
+  } catch (error) {
+    const records = items.map(({ work, index }) => work.records[index] as OutRecord);
+    if (!leftPendingFor(s, error, records)) throw error;
+    return { results: items.map(() => failedWith(STILL_PENDING, (error as Error).message.slice(0, 200))) };
+  }
 }
 
 /** Sends one batch and records every answer: in the snapshot, the failures and the page outcomes. */

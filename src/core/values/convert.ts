@@ -37,7 +37,33 @@ export function exactNumber(
     };
   }
   const scale = options.integer ? 0 : options.scale;
-  return { value: jsonNumber(scale === undefined ? decimal : roundDecimal(decimal, scale)) };
+  const value = jsonNumber(scale === undefined ? decimal : roundDecimal(decimal, scale));
+  const tooLarge = outOfSalesforceRange(field, value, scale ?? 0);
+  return tooLarge ? { reject: tooLarge } : { value };
+}
+
+/** Digits a Salesforce number, currency or percent field holds at most, before and after the point. */
+export const SALESFORCE_MAX_PRECISION = 18;
+
+/**
+ * Salesforce reads a number field's value as a double and refuses the whole request
+ * (NUMBER_OUTSIDE_VALID_RANGE) when its integer part has more digits than precision minus scale
+ * allows: `9999999999999999.99` arrives as `1e16`. Whatever the field's precision, it is at most
+ * 18, so a value past 18 minus the scale digits (after rounding to a double) cannot be stored.
+ */
+function outOfSalesforceRange(
+  field: string,
+  value: number | string,
+  scale: number,
+): ValueRejection | undefined {
+  const asDouble = Math.abs(Number(value));
+  const digits = SALESFORCE_MAX_PRECISION - scale;
+  if (Number.isFinite(asDouble) && asDouble < 10 ** digits) return undefined;
+  return {
+    code: 'NUMBER_OUTSIDE_VALID_RANGE',
+    field,
+    message: `${field}: ${String(value)} is outside the numbers Salesforce stores with ${scale} decimal place(s): at most ${digits} digits before the point (it reads numbers as doubles: this one arrives as ${Number(value)})`,
+  };
 }
 
 export type TextResult = { text: string } | { reject: ValueRejection };

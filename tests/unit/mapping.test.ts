@@ -322,7 +322,7 @@ describe('source types in the mapping', () => {
     expect(out).toEqual({ ok: true, key: 'x-1', payload: { Name: 'ACME' }, parents: [] });
   });
 
-  it('keeps a DECIMAL(38,2) and a BIGINT exact, and reads es-CO numbers when the field says so', () => {
+  it('keeps a DECIMAL(38,2) and a BIGINT beyond 2^53 exact within the 18 digits Salesforce holds, and reads es-CO numbers when the field says so', () => {
     const fields = {
       A__c: { from: 'd', type: 'number', scale: 2, trim: true, truncate: false, required: false },
       B__c: { from: 'b', type: 'integer', trim: true, truncate: false, required: false },
@@ -336,14 +336,14 @@ describe('source types in the mapping', () => {
       },
     };
     const out = mapRow(
-      { codigo: 'k', d: '12345678901234567.891', b: '9223372036854775807', c: '1.234.567,89' },
+      { codigo: 'k', d: '1234567890123456.789', b: '123456789012345678', c: '1.234.567,89' },
       entity(fields),
       'ITALCOL',
       ext,
     );
     expect(out.ok && out.payload).toEqual({
-      A__c: '12345678901234567.89',
-      B__c: '9223372036854775807',
+      A__c: '1234567890123456.79',
+      B__c: '123456789012345678',
       C__c: 1234567.89,
     });
   });

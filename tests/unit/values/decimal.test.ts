@@ -5,11 +5,21 @@ const exact = (input: unknown, options: Parameters<typeof exactNumber>[2]) =>
   exactNumber('F__c', input, options);
 
 describe('exact decimals', () => {
-  it('keeps every digit of a DECIMAL(38,2) beyond 2^53 and sends it as a string of digits', () => {
-    expect(exact('123456789012345678901234567890123456.78', { integer: false, scale: 2 })).toEqual({
-      value: '123456789012345678901234567890123456.78',
+  it('keeps every digit of a DECIMAL beyond 2^53 and sends it as a string of digits', () => {
+    expect(exact('1234567890123456.78', { integer: false, scale: 2 })).toEqual({
+      value: '1234567890123456.78',
     });
     expect(exact('90071992547409.93', { integer: false, scale: 2 })).toEqual({ value: '90071992547409.93' });
+  });
+
+  it('refuses before sending what no Salesforce number field holds (at most 18 digits, read as a double)', () => {
+    expect(exact('123456789012345678901234567890123456.78', { integer: false, scale: 2 })).toMatchObject({
+      reject: { code: 'NUMBER_OUTSIDE_VALID_RANGE', field: 'F__c' },
+    });
+    // 16 digits before the point with 2 after is DECIMAL(18,2)'s largest, but as a double it is 1e16
+    expect(exact('9999999999999999.99', { integer: false, scale: 2 })).toMatchObject({
+      reject: { code: 'NUMBER_OUTSIDE_VALID_RANGE' },
+    });
   });
 
   it('sends a JSON number when a JS number holds the value exactly', () => {
@@ -26,7 +36,10 @@ describe('exact decimals', () => {
   });
 
   it('reads a BIGINT beyond 2^53 as an integer without losing a digit', () => {
-    expect(exact('9223372036854775807', { integer: true })).toEqual({ value: '9223372036854775807' });
+    expect(exact('123456789012345678', { integer: true })).toEqual({ value: '123456789012345678' });
+    expect(exact('9223372036854775807', { integer: true })).toMatchObject({
+      reject: { code: 'NUMBER_OUTSIDE_VALID_RANGE' },
+    });
     expect(exact('9007199254740991', { integer: true })).toEqual({ value: 9007199254740991 });
   });
 

@@ -13,6 +13,7 @@ import { processOutput } from './commands/output.js';
 import { nothingToReplay, replayInput } from './commands/replay.js';
 import { reportCommand } from './commands/report.js';
 import { runsCommand, showCommand } from './commands/runs.js';
+import { stateCommand } from './commands/state.js';
 import { DataFolderInUseError, type DataFolderLock, lockDataFolder } from './data-folder.js';
 import { formatCheck, formatSummary, summaryJson } from './format.js';
 import { createProgress } from './progress.js';
@@ -28,6 +29,9 @@ Usage:
                                       write a run's HTML report (default: latest run, .data/reports/<runId>.html)
   npm run sf-sync -- failures RUN_ID --csv FILE
                                       a run's rejected and failed rows as a Data Loader-style error file (--json)
+  npm run sf-sync -- state --company C --entity E [--key K]
+                                      what the sync believes Salesforce holds: per record its status, Salesforce Id,
+                                      external ID, content hash and last run (--json; --aws for the deployed table)
   npm run sf-sync -- replay RUN_ID    run again, in delta mode, the companies and entities whose rows failed in RUN_ID
                                       (--dry-run / --diff: say what the replay would send, writing nothing)
   npm run sf-sync -- aws start [options]  start an execution in AWS with --company, --entity, --mode or --input
@@ -281,8 +285,9 @@ async function reportAfterRun(result: LocalRunResult, dataDir: string): Promise<
 }
 
 function checkReadArgs(command: string, values: Record<string, unknown>, rest: string[]): void {
-  if (rest.length > (command === 'runs' ? 0 : 1))
+  if (rest.length > (command === 'runs' || command === 'state' ? 0 : 1))
     throw new UsageError(`unexpected argument "${rest.at(-1)}"`);
+  if (command === 'state') stateTarget(values);
   if (command === 'failures' && !rest[0])
     throw new UsageError('failures needs a RUN_ID (see `npm run sf-sync -- runs`)');
   if (command === 'failures' && values.csv === undefined && values.json !== true)
@@ -291,9 +296,20 @@ function checkReadArgs(command: string, values: Record<string, unknown>, rest: s
     throw new UsageError('replay needs a RUN_ID (see `npm run sf-sync -- runs`)');
 }
 
+/** state's --company, --entity (one each) and --key. */
+function stateTarget(values: Record<string, unknown>): { company: string; entity: string; key?: string } {
+  const one = (flag: string) => {
+    const given = (values[flag] as string[] | undefined) ?? [];
+    if (given.length !== 1) throw new UsageError(`state needs one --${flag}`);
+    return given[0] as string;
+  };
+  const key = values.key as string | undefined;
+  return { company: one('company'), entity: one('entity'), ...(key === undefined ? {} : { key }) };
+}
+
 const AWS_ONLY = ['stage', 'table', 'state-machine-arn'];
 const LOCAL_ONLY = ['reset', 'demo-rows', 'latency', 'sqlserver', 'salesforce', 'dynamodb', 'check'];
-const AWS_COMMANDS = ['runs', 'show', 'report', 'failures', 'replay'];
+const AWS_COMMANDS = ['runs', 'show', 'report', 'failures', 'state', 'replay'];
 
 /** --aws and its flags go with the commands that read the deployed stack, and not with the stand-ins' flags. */
 function checkAwsFlags(command: string, values: Record<string, unknown>): void {
@@ -331,6 +347,7 @@ async function awsCommand(command: string, values: Record<string, unknown>, rest
       json: values.json === true,
       out: values.out as string | undefined,
       csv: values.csv as string | undefined,
+      ...(command === 'state' ? { state: stateTarget(values) } : {}),
       dataDir: (values['data-dir'] as string | undefined) ?? '.data',
       stage: values.stage as string | undefined,
       table: values.table as string | undefined,
@@ -351,6 +368,8 @@ async function readCommand(
   return withEnvironment(values, async (env) => {
     const { store, config } = defaultContext();
     if (command === 'runs') return runsCommand(store, { json }, processOutput);
+    if (command === 'state')
+      return stateCommand(store, config, { ...stateTarget(values), json }, processOutput);
     if (command === 'show') return showCommand(store, { runId: rest[0], json }, processOutput);
     if (command === 'report')
       return reportCommand(
@@ -438,6 +457,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'runs':
       case 'report':
       case 'failures':
+      case 'state':
         return await readCommand(command, values, rest);
       case 'replay':
         return await replayCommand(values, rest[0]);
@@ -449,7 +469,7 @@ export async function main(argv: string[]): Promise<number> {
         return await awsStart(values);
       default:
         throw new UsageError(
-          `unknown command "${command}" (commands: run, check, show, runs, report, failures, replay, aws start)`,
+          `unknown command "${command}" (commands: run, check, show, runs, report, failures, state, replay, aws start)`,
         );
     }
   } catch (error) {
@@ -493,6 +513,7 @@ function parse(argv: string[]) {
       diff: { type: 'boolean' },
       out: { type: 'string' },
       csv: { type: 'string' },
+      key: { type: 'string' },
       aws: { type: 'boolean' },
       stage: { type: 'string' },
       table: { type: 'string' },

@@ -8,6 +8,7 @@ import { noRun, type Output } from '../commands/output.js';
 import { nothingToReplay, replayInput } from '../commands/replay.js';
 import { reportCommand } from '../commands/report.js';
 import { showCommand } from '../commands/runs.js';
+import { stateCommand } from '../commands/state.js';
 import { formatRunList, runListJson } from '../format.js';
 import {
   type AwsTarget,
@@ -32,11 +33,13 @@ export interface AwsReadOptions {
   out?: string;
   csv?: string;
   dataDir: string;
+  /** For state: the company, entity and (optionally) key to look up. */
+  state?: { company: string; entity: string; key?: string };
 }
 
-/** show, report and failures: the local commands over the deployed table. */
+/** show, report, failures and state: the local commands over the deployed table. */
 export async function awsReadCommand(
-  command: 'show' | 'report' | 'failures',
+  command: 'show' | 'report' | 'failures' | 'state',
   clients: AwsClients,
   options: AwsReadOptions,
   io: Output,
@@ -44,6 +47,10 @@ export async function awsReadCommand(
   const { store } = clients;
   const { runId, json } = options;
   if (command === 'show') return showCommand(store, { runId, json }, io);
+  if (command === 'state') {
+    if (!options.state) throw new Error('state needs --company and --entity');
+    return stateCommand(store, getConfig(), { ...options.state, json }, io);
+  }
   if (command === 'report')
     return reportCommand(store, { runId, out: options.out, dataDir: options.dataDir, json }, io);
   return failuresCommand(store, getConfig(), { runId: runId as string, csv: options.csv, json }, io);
@@ -122,7 +129,7 @@ export async function awsReplayCommand(
   return 0;
 }
 
-export type AwsCommandName = 'runs' | 'show' | 'report' | 'failures' | 'replay';
+export type AwsCommandName = 'runs' | 'show' | 'report' | 'failures' | 'state' | 'replay';
 
 export interface AwsCommandArgs extends AwsReadOptions {
   stage?: string;

@@ -15,6 +15,20 @@ export interface Mapping {
   hash: string;
   status: MappingStatus;
   runId: string;
+  /** When Salesforce's answer was recorded (read back; written by putMappings). */
+  at?: string;
+}
+
+function mappingOf(item: Item): Mapping {
+  const at = str(item, 'at');
+  return {
+    key: str(item, 'sk') ?? '',
+    sfId: str(item, 'sfId'),
+    hash: str(item, 'hash') ?? '',
+    status: (str(item, 'status') as MappingStatus) ?? 'failed',
+    runId: str(item, 'runId') ?? '',
+    ...(at ? { at } : {}),
+  };
 }
 
 export interface RecordFailure {
@@ -165,18 +179,12 @@ export class SyncStore {
   async getMappings(company: string, entity: string, keys: string[]): Promise<Map<string, Mapping>> {
     const unique = [...new Set(keys)];
     const items = await this.table.batchGet(unique.map((k) => ({ pk: `MAP#${company}#${entity}`, sk: k })));
-    const out = new Map<string, Mapping>();
-    for (const i of items) {
-      const key = str(i, 'sk') ?? '';
-      out.set(key, {
-        key,
-        sfId: str(i, 'sfId'),
-        hash: str(i, 'hash') ?? '',
-        status: (str(i, 'status') as MappingStatus) ?? 'failed',
-        runId: str(i, 'runId') ?? '',
-      });
-    }
-    return out;
+    return new Map(items.map((i) => [str(i, 'sk') ?? '', mappingOf(i)]));
+  }
+
+  /** Every record of an entity the sync holds Salesforce's last answer for, in key order. */
+  async listMappings(company: string, entity: string): Promise<Mapping[]> {
+    return (await this.table.query(`MAP#${company}#${entity}`)).map(mappingOf);
   }
 
   async putMappings(company: string, entity: string, mappings: Mapping[]): Promise<void> {

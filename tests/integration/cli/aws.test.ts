@@ -131,6 +131,17 @@ describe('sf-sync --aws against dynalite and a mocked Step Functions client', ()
     aws.report = await awsCli(['report', runId, '--out', path.join(dir, 'aws.html'), ...at]);
     aws.failures = await awsCli(['failures', runId, '--csv', path.join(dir, 'aws.csv'), ...at]);
     aws.replay = await awsCli(['replay', runId, '--json', ...at]);
+    aws.state = await awsCli(['state', '--company', 'SANTA_REYES', '--entity', 'terceros', '--json', ...at]);
+    aws.stateKey = await awsCli([
+      'state',
+      '--company',
+      'SANTA_REYES',
+      '--entity',
+      'terceros',
+      '--key',
+      poisoned,
+      ...at,
+    ]);
     aws.missing = await awsCli(['runs', '--aws', '--stage', 'nope']);
     aws.noMachine = await awsCli(['runs', '--aws', '--table', 'sf-sync-qa', '--stage', 'prod']);
     aws.badArn = await awsCli(['replay', runId, '--aws', '--state-machine-arn', 'sf-sync-qa']);
@@ -222,6 +233,20 @@ describe('sf-sync --aws against dynalite and a mocked Step Functions client', ()
     expect(csv).toContain('UNKNOWN_EXCEPTION');
   });
 
+  it('state --aws shows what the sync believes Salesforce holds, as state does locally', async () => {
+    const state = await local(['state', '--company', 'SANTA_REYES', '--entity', 'terceros', '--json']);
+    expect(state.code).toBe(0);
+    expect(aws.state).toEqual(state);
+    const records = JSON.parse(state.stdout).records as Array<{ key: string; status: string; sfId: string }>;
+    const poisoned = terceroRow('SANTA_REYES', 0).nit;
+    // the record Salesforce answered 500 for is held as failed, without a Salesforce Id; the others synced
+    expect(records.find((r) => r.key === poisoned)).toMatchObject({ status: 'failed', sfId: '' });
+    expect(records.filter((r) => r.status === 'synced').every((r) => /^001/.test(r.sfId))).toBe(true);
+    expect(records.filter((r) => r.status === 'synced').length).toBe(records.length - 1);
+    expect(aws.stateKey?.code).toBe(0);
+    expect(aws.stateKey?.stdout).toContain(`SANTA_REYES-${poisoned}`);
+  });
+
   it('replay --aws starts an execution with the failed company and entity, in delta mode', () => {
     const input = { companies: ['SANTA_REYES'], entities: ['terceros'], mode: 'delta' };
     expect(aws.replay?.code).toBe(0);
@@ -295,7 +320,7 @@ describe('sf-sync --aws against dynalite and a mocked Step Functions client', ()
     );
     await usage(
       ['run', '--aws'],
-      '--aws goes with runs, show, report, failures, replay (to run the sync in AWS: npm run sf-sync -- aws start)',
+      '--aws goes with runs, show, report, failures, state, replay (to run the sync in AWS: npm run sf-sync -- aws start)',
     );
     await usage(
       ['aws', 'start', '--reset', '--table', 't'],

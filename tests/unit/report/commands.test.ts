@@ -2,6 +2,7 @@ import { failuresCommand } from '../../../src/cli/commands/failures.js';
 import type { Output } from '../../../src/cli/commands/output.js';
 import { reportCommand } from '../../../src/cli/commands/report.js';
 import { runsCommand, showCommand } from '../../../src/cli/commands/runs.js';
+import { stateCommand } from '../../../src/cli/commands/state.js';
 import { formatRunList } from '../../../src/cli/format.js';
 import type { SyncConfig } from '../../../src/core/config/load.js';
 import { SyncStore } from '../../../src/core/store/sync-store.js';
@@ -52,10 +53,30 @@ function fakeStore(): SyncStore {
       message: { S: 'Name: required value missing' },
       fields: { S: 'Name' },
     },
+    {
+      pk: { S: 'MAP#ACME#terceros' },
+      sk: { S: 'T-2' },
+      hash: { S: 'b'.repeat(64) },
+      status: { S: 'failed' },
+      runId: { S: 'run-b' },
+      at: { S: '2026-11-29T11:01:10.000Z' },
+    },
+    {
+      pk: { S: 'MAP#ACME#terceros' },
+      sk: { S: 'T-1' },
+      hash: { S: 'a'.repeat(64) },
+      sfId: { S: '001000000000001AAA' },
+      status: { S: 'synced' },
+      runId: { S: 'run-b' },
+      at: { S: '2026-11-29T11:01:00.000Z' },
+    },
   ];
   const table = {
     async get(pk: string, sk: string) {
       return items.find((i) => i.pk?.S === pk && i.sk?.S === sk);
+    },
+    async batchGet(keys: Array<{ pk: string; sk: string }>) {
+      return items.filter((i) => keys.some((k) => i.pk?.S === k.pk && i.sk?.S === k.sk));
     },
     async query(pk: string, prefix?: string, extra: { ScanIndexForward?: boolean } = {}) {
       const found = items.filter(
@@ -152,5 +173,81 @@ describe('reading runs back', () => {
       await failuresCommand(fakeStore(), {} as SyncConfig, { runId: 'run-x', csv: '/nonexistent/x.csv' }, io),
     ).toBe(1);
     expect(io.err).toBe('No run run-x in the store (see `npm run sf-sync -- runs`).\n'.repeat(2));
+  });
+});
+
+describe('state: what the sync believes Salesforce holds', () => {
+  const config = {
+    companies: ['ACME'],
+    entities: [{ name: 'terceros' }],
+  } as unknown as SyncConfig;
+
+  it("lists an entity's acknowledged records in key order, with status, Salesforce Id and external ID", async () => {
+    const io = capture();
+    expect(await stateCommand(fakeStore(), config, { company: 'ACME', entity: 'terceros' }, io)).toBe(0);
+    const lines = io.out.trimEnd().split('\n');
+    expect(lines[0]?.split(/\s{2,}/)).toEqual([
+      'key',
+      'status',
+      'Salesforce Id',
+      'external ID',
+      'content hash',
+      'last run',
+      'recorded at',
+    ]);
+    expect(lines.slice(2).map((l) => l.split(/\s{2,}/))).toEqual([
+      [
+        'T-1',
+        'synced',
+        '001000000000001AAA',
+        'ACME-T-1',
+        'aaaaaaaaaaaa',
+        'run-b',
+        '2026-11-29T11:01:00.000Z',
+      ],
+      ['T-2', 'failed', 'ACME-T-2', 'bbbbbbbbbbbb', 'run-b', '2026-11-29T11:01:10.000Z'],
+    ]);
+  });
+
+  it('looks up one key (--json as data), and says plainly when Salesforce never acknowledged it', async () => {
+    const io = capture();
+    expect(
+      await stateCommand(
+        fakeStore(),
+        config,
+        { company: 'ACME', entity: 'terceros', key: 'T-1', json: true },
+        io,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(io.out)).toEqual({
+      company: 'ACME',
+      entity: 'terceros',
+      records: [
+        {
+          key: 'T-1',
+          status: 'synced',
+          sfId: '001000000000001AAA',
+          externalId: 'ACME-T-1',
+          hash: 'a'.repeat(64),
+          runId: 'run-b',
+          at: '2026-11-29T11:01:00.000Z',
+        },
+      ],
+    });
+    const missing = capture();
+    expect(
+      await stateCommand(fakeStore(), config, { company: 'ACME', entity: 'terceros', key: 'T-9' }, missing),
+    ).toBe(1);
+    expect(missing.out).toBe(
+      'sf-sync holds nothing for key "T-9" of ACME terceros: Salesforce never acknowledged it (new, rejected, or not sent yet).\n',
+    );
+  });
+
+  it('refuses a company or entity the config does not know, escaping invisible characters', async () => {
+    const io = capture();
+    expect(await stateCommand(fakeStore(), config, { company: 'ACME\u200B', entity: 'terceros' }, io)).toBe(
+      2,
+    );
+    expect(io.err).toBe('sf-sync: --company "ACME\\u200B": not in the config (known: ACME)\n');
   });
 });

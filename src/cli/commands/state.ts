@@ -1,0 +1,96 @@
+import type { SyncConfig } from '../../core/config/load.js';
+import { externalId } from '../../core/mapping.js';
+import type { Mapping, SyncStore } from '../../core/store/sync-store.js';
+import { shown } from '../../core/sync/input.js';
+import type { Output } from './output.js';
+
+export interface StateOptions {
+  company: string;
+  entity: string;
+  key?: string;
+  json?: boolean;
+  /** Rows printed in the table (the JSON holds them all). */
+  limit?: number;
+}
+
+/** Why the company or entity cannot be looked up, or undefined. */
+function unknownTarget(config: SyncConfig, { company, entity }: StateOptions): string | undefined {
+  if (!config.companies.includes(company))
+    return `--company ${shown(company)}: not in the config (known: ${config.companies.join(', ')})`;
+  const names = config.entities.map((e) => e.name);
+  if (!names.includes(entity))
+    return `--entity ${shown(entity)}: not in the config (known: ${names.join(', ')})`;
+  return undefined;
+}
+
+interface StateRow {
+  key: string;
+  status: string;
+  sfId: string;
+  externalId: string;
+  hash: string;
+  runId: string;
+  at: string;
+}
+
+function stateTable(rows: readonly StateRow[], total: number, limit: number): string {
+  const header = ['key', 'status', 'Salesforce Id', 'external ID', 'content hash', 'last run', 'recorded at'];
+  const cells = rows
+    .slice(0, limit)
+    .map((r) => [r.key, r.status, r.sfId, r.externalId, r.hash.slice(0, 12), r.runId, r.at]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const lines = [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(fmt)];
+  if (total > limit) lines.push(`... and ${total - limit} more (all of them with --json)`);
+  return lines.join('\n');
+}
+
+/**
+ * `state --company C --entity E [--key K]`: what the sync believes Salesforce holds — per record
+ * acknowledged by Salesforce, its status, Salesforce Id, external ID, content hash and last run.
+ * A key with no entry was never acknowledged (new, rejected, or not yet sent).
+ */
+export async function stateCommand(
+  store: SyncStore,
+  config: SyncConfig,
+  options: StateOptions,
+  io: Output,
+): Promise<number> {
+  const problem = unknownTarget(config, options);
+  if (problem) {
+    io.stderr(`sf-sync: ${problem}\n`);
+    return 2;
+  }
+  const { company, entity, key } = options;
+  const mappings: Mapping[] =
+    key === undefined
+      ? await store.listMappings(company, entity)
+      : [...(await store.getMappings(company, entity, [key])).values()];
+  const rows: StateRow[] = mappings.map((m) => ({
+    key: m.key,
+    status: m.status,
+    sfId: m.sfId ?? '',
+    externalId: externalId(company, m.key),
+    hash: m.hash,
+    runId: m.runId,
+    at: m.at ?? '',
+  }));
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ company, entity, records: rows }, null, 2)}\n`);
+    return key !== undefined && rows.length === 0 ? 1 : 0;
+  }
+  if (rows.length === 0) {
+    io.stdout(
+      key === undefined
+        ? `sf-sync holds no acknowledged record of ${company} ${entity} yet.\n`
+        : `sf-sync holds nothing for key ${shown(key)} of ${company} ${entity}: Salesforce never acknowledged it (new, rejected, or not sent yet).\n`,
+    );
+    return key === undefined ? 0 : 1;
+  }
+  io.stdout(`${stateTable(rows, rows.length, options.limit ?? 50)}\n`);
+  return 0;
+}

@@ -4,7 +4,8 @@ import {
   type SqlServerEmulator,
   startSqlServerEmulator,
 } from '../../../src/emulators/sqlserver/index.js';
-import { wallClock, zoneFormat } from '../../../src/emulators/sqlserver/server/connection.js';
+import { wallClock } from '../../../src/emulators/sqlserver/server/connection.js';
+import { zoneOffsets } from '../../../src/emulators/sqlserver/sql-type.js';
 import { connect, tempDir } from './helpers.js';
 
 const SIZES = {
@@ -15,7 +16,7 @@ const SIZES = {
 
 /** The zone's wall-clock time now, written as DATETIME carries it (no zone). */
 function wallClockText(timeZone: string, at = new Date()): string {
-  return wallClock(at, zoneFormat(timeZone)).local.toISOString().slice(0, 19);
+  return wallClock(at, zoneOffsets(timeZone)).local.toISOString().slice(0, 19);
 }
 
 describe('SQL Server emulator server time zone', () => {
@@ -129,11 +130,11 @@ describe('SQL Server emulator server time zone', () => {
 
   it('computes wall-clock time and offset for a zone', () => {
     const at = new Date('2026-03-01T13:00:00.250Z');
-    expect(wallClock(at, zoneFormat('America/Bogota'))).toEqual({
+    expect(wallClock(at, zoneOffsets('America/Bogota'))).toEqual({
       local: new Date('2026-03-01T08:00:00.250Z'),
       offsetMinutes: -300,
     });
-    expect(wallClock(at, zoneFormat('Asia/Kolkata')).offsetMinutes).toBe(330);
+    expect(wallClock(at, zoneOffsets('Asia/Kolkata')).offsetMinutes).toBe(330);
   });
 
   it('refuses a zone it does not know, naming what is accepted', async () => {

@@ -10,7 +10,7 @@ import { notSupported, SqlServerError } from '../sql/errors.js';
 import { parseBatch, parseParamDeclarations, type Statement } from '../sql/parser.js';
 import { type BoundParam, compileSelect, describeProcedureCall, type ObjectDef } from '../sql/translate.js';
 import { convertValue } from '../sql/values.js';
-import { parseSqlType, type SqlType, type SqlValue } from '../sql-type.js';
+import { parseSqlType, type SqlType, type SqlValue, type ZoneOffset, zoneOffsets } from '../sql-type.js';
 import { ProtocolError } from '../tds/buffers.js';
 import { buildPreloginResponse, parseLogin7, parsePrelogin, TdsVersion } from '../tds/login.js';
 import { type ClientMessage, MessageWriter, type PacketSink, PacketType, Status } from '../tds/packets.js';
@@ -79,38 +79,12 @@ export function parameterType(declared: string): SqlType {
 
 /**
  * The zone's wall-clock time at `instant`, as a Date whose UTC fields read that wall-clock time (the
- * way a DATETIME carries it: no zone), and the zone's offset from UTC in minutes.
+ * way a DATETIME carries it: no zone), and the zone's offset from UTC in minutes. The offsets are the
+ * generator's (`zoneOffsets`), remembered per hour.
  */
-export function wallClock(
-  instant: Date,
-  format: Intl.DateTimeFormat,
-): { local: Date; offsetMinutes: number } {
-  const parts: Record<string, number> = {};
-  for (const p of format.formatToParts(instant)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const whole = Date.UTC(
-    parts.year ?? 1970,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  const offsetMinutes = Math.round((whole - (instant.getTime() - instant.getUTCMilliseconds())) / 60000);
-  return { local: new Date(whole + instant.getUTCMilliseconds()), offsetMinutes };
-}
-
-/** What wallClock() needs: the zone's date and time fields, 24-hour. */
-export function zoneFormat(timeZone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  });
+export function wallClock(instant: Date, offsets: ZoneOffset): { local: Date; offsetMinutes: number } {
+  const offset = offsets(instant.getTime());
+  return { local: new Date(instant.getTime() + offset), offsetMinutes: Math.round(offset / 60000) };
 }
 
 /**
@@ -179,7 +153,7 @@ export class TdsConnection {
   private readonly transport: TdsTransport;
   /** What PRELOGIN negotiated: LOGIN7 must then come through TLS. */
   private encryption: EncryptionOutcome = 'none';
-  private readonly zone: Intl.DateTimeFormat;
+  private readonly zone: ZoneOffset;
   private readonly sink: ReplySink;
   private readonly queue: ClientMessage[] = [];
   private processing = false;
@@ -204,7 +178,7 @@ export class TdsConnection {
     readonly spid: number,
   ) {
     socket.setNoDelay(true);
-    this.zone = zoneFormat(ctx.timeZone);
+    this.zone = zoneOffsets(ctx.timeZone);
     this.transport = new TdsTransport(
       socket,
       {

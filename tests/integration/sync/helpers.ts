@@ -58,3 +58,13 @@ export function bucketsAddUp(summary: RunSummary | undefined): void {
 export async function failuresOf(runId: string) {
   return defaultContext().store.getFailures(runId);
 }
+
+/** The error a promise rejects with; a promise that resolves fails the test. */
+export async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}

@@ -9,6 +9,7 @@ import { type SqlServerEmulator, startSqlServerEmulator } from '../../../src/emu
 import { startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
 import type { TaskEvent } from '../../../src/local/stepfunctions.js';
+import { failure } from './helpers.js';
 
 const SIZES = { ITALCOL: { terceros: 30, sucursales: 5, acuerdos: 2 } };
 
@@ -56,15 +57,6 @@ describe("the extract under SQL Server's faults: transient errors retried, stall
         return rows;
       },
     );
-  }
-
-  async function failure(promise: Promise<unknown>): Promise<Error> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error;
-    }
-    throw new Error('expected a failure');
   }
 
   beforeAll(async () => {

@@ -9,6 +9,7 @@ import { type SqlServerEmulator, startSqlServerEmulator } from '../../../src/emu
 import { startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
 import type { TaskEvent } from '../../../src/local/stepfunctions.js';
+import { failure } from './helpers.js';
 
 const SIZES = { ITALCOL: { terceros: 5, sucursales: 5, acuerdos: 2 } };
 
@@ -72,15 +73,6 @@ function settingsFor(emulator: SqlServerEmulator, database: Record<string, unkno
     },
   };
   return databaseSettings(parseConfig(raw), 'ITALCOL', () => undefined);
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('the sync connects to SQL Server over TLS and never in plain text after asking for encryption', () => {

@@ -3,7 +3,10 @@
  * does, with a pause now and then) and prints rows per second and peak memory.
  *
  *   npx tsx bench/sqlserver-stream.ts [--rows 1000000] [--view terceros_view] [--data-dir .data/bench-sqlserver]
- *                                     [--server-process] [--order-by-key]
+ *                                     [--server-process] [--order-by-key] [--tls on|off]
+ *
+ * With --tls on (the default, as the emulator and a real server run) the client connects with
+ * `encrypt: true` and the emulator's CA; --tls off measures the same stream in plain text.
  *
  * By default server and client run in this one process, so the RSS figure covers both. With
  * --server-process the emulator runs as `src/emulators/sqlserver/main.ts` in a child process and the
@@ -28,6 +31,8 @@ const dataDir = option('data-dir', '.data/bench-sqlserver');
 const separate = process.argv.includes('--server-process');
 /** ORDER BY the view's key, as the sync's extract queries it. */
 const orderByKey = process.argv.includes('--order-by-key');
+const tls = option('tls', 'on') as 'on' | 'off';
+if (tls !== 'on' && tls !== 'off') throw new Error('--tls must be on or off');
 if (!Number.isInteger(rows) || rows < 1 || rows > 5_000_000)
   throw new Error('--rows must be an integer from 1 to 5000000');
 if (!VIEWS.includes(view)) throw new Error(`--view must be one of ${VIEWS.join(', ')}`);
@@ -40,6 +45,8 @@ interface Server {
   user: string;
   password: string;
   database: string;
+  /** The emulator's CA (PEM), which the client trusts; empty with --tls off. */
+  ca: string;
   /** RSS of the server process, when it is not this one. */
   rss?: () => number;
   stop: () => Promise<void>;
@@ -49,16 +56,34 @@ async function inProcess(): Promise<Server> {
   const emulator = await startSqlServerEmulator({
     dataDir,
     sizes: { ITALCOL: { [view.replace('_view', '')]: rows } },
+    tls,
     log: (m) => process.stderr.write(`${m}\n`),
   });
-  return { ...emulator, database: emulator.databases.ITALCOL ?? '', stop: () => emulator.stop() };
+  return {
+    ...emulator,
+    database: emulator.databases.ITALCOL ?? '',
+    ca: emulator.tls.ca ?? '',
+    stop: () => emulator.stop(),
+  };
 }
 
 async function childProcess(): Promise<Server> {
   const main = path.resolve('src/emulators/sqlserver/main.ts');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', main, '--port', '0', '--data-dir', dataDir, '--rows', `ITALCOL.${view}=${rows}`],
+    [
+      '--import',
+      'tsx',
+      main,
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--tls',
+      tls,
+      '--rows',
+      `ITALCOL.${view}=${rows}`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve, reject) => {
@@ -75,6 +100,7 @@ async function childProcess(): Promise<Server> {
     user: string;
     password: string;
     databases: Record<string, string>;
+    tls: { mode: string; caPath?: string };
   };
   const rss = (): number => {
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -83,6 +109,7 @@ async function childProcess(): Promise<Server> {
   return {
     ...ready,
     database: ready.databases.ITALCOL ?? '',
+    ca: ready.tls.caPath ? readFileSync(ready.tls.caPath, 'utf8') : '',
     rss,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -103,6 +130,10 @@ async function main(): Promise<void> {
     password: server.password,
     database: server.database,
     requestTimeout: 600_000,
+    options:
+      tls === 'on'
+        ? { encrypt: true, serverName: 'localhost', cryptoCredentialsDetails: { ca: server.ca } }
+        : { encrypt: false },
   }).connect();
 
   const baseline = { own: process.memoryUsage().rss, server: server.rss?.() ?? 0 };

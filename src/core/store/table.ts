@@ -9,6 +9,7 @@ import {
   type QueryCommandInput,
   UpdateItemCommand,
   type UpdateItemCommandInput,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { StoreStateError, StoreUnavailableError } from '../errors.js';
 import { tracer } from '../observability/tracer.js';
@@ -149,6 +150,14 @@ export class Table {
     return items;
   }
 
+  /** One BatchWriteItem call (≤ 25 requests); returns the unprocessed requests. */
+  async write(requests: WriteRequest[]): Promise<WriteRequest[] | undefined> {
+    const out = await this.send('BatchWriteItem', () =>
+      this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.name]: requests } })),
+    );
+    return out.UnprocessedItems?.[this.name];
+  }
+
   /** Writes many items, 25 per call, retrying unprocessed ones. */
   async batchPut(items: Item[]): Promise<void> {
     for (let i = 0; i < items.length; i += 25) {
@@ -165,6 +174,24 @@ export class Table {
           (r): r is { PutRequest: { Item: Item } } => r.PutRequest?.Item !== undefined,
         );
       }
+    }
+  }
+}
+
+/** Deletes many items by key, 25 per call, retrying unprocessed ones. */
+export async function batchDelete(table: Table, keys: Array<{ pk: string; sk: string }>): Promise<void> {
+  for (let i = 0; i < keys.length; i += 25) {
+    let pending = keys
+      .slice(i, i + 25)
+      .map((k) => ({ DeleteRequest: { Key: { pk: { S: k.pk }, sk: { S: k.sk } } as Item } }));
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+      if (attempt > 8)
+        throw new StoreUnavailableError(`DynamoDB BatchWriteItem left ${pending.length} deletes unprocessed`);
+      const out = await table.write(pending);
+      pending = (out ?? []).filter(
+        (r): r is { DeleteRequest: { Key: Item } } => r.DeleteRequest?.Key !== undefined,
+      );
     }
   }
 }

@@ -2,6 +2,7 @@ import { addApiCallMetrics, type LambdaContext, observe, runKeys } from '../src/
 import { loadSecrets } from '../src/core/secrets.js';
 import { defaultContext } from '../src/core/sync/context.js';
 import { entityEvent, parseEvent } from '../src/core/sync/events.js';
+import { remove } from '../src/core/sync/remove.js';
 import { type UpsertResult, upsert } from '../src/core/sync/upsert.js';
 
 /**
@@ -14,7 +15,8 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
   const remaining = context?.getRemainingTimeInMillis?.bind(context);
   return observe('upsert', ctx.log.child(runKeys(task)), context, async ({ log, metrics }) => {
     await loadSecrets();
-    const result = await upsert({ ...ctx, log }, task, remaining ? { remainingMs: remaining } : {});
+    const step = task.operation === 'remove' ? remove : upsert;
+    const result = await step({ ...ctx, log }, task, remaining ? { remainingMs: remaining } : {});
     addApiCallMetrics(metrics, result.requests);
     return result;
   });

@@ -90,3 +90,9 @@ export class StoreStateError extends SyncError {
   override readonly name = 'StoreStateError';
   readonly transient = false;
 }
+
+/** A run would remove more of an entity's Salesforce records than its guard allows: nothing removed. */
+export class DeletionGuardError extends SyncError {
+  override readonly name = 'DeletionGuardError';
+  readonly transient = false;
+}

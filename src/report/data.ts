@@ -22,6 +22,9 @@ const CountsSchema = z.object({
   rejected: z.number(),
   failed: z.number(),
   skipped: z.number(),
+  // Runs recorded before deletions existed have neither.
+  deleted: z.number().default(0),
+  left: z.number().default(0),
 });
 const EntitySummarySchema = CountsSchema.extend({
   status: z.enum(['completed', 'failed', 'skipped']),

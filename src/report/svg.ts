@@ -9,6 +9,7 @@ export const BUCKET_COLORS: Record<Bucket, string> = {
   rejected: '#ef6c00',
   failed: '#c62828',
   skipped: '#6a1b9a',
+  deleted: '#37474f',
 };
 
 const round = (n: number) => Math.round(n * 10) / 10;

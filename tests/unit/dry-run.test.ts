@@ -12,8 +12,8 @@ describe('dry-run diff helpers', () => {
   it('reads the current values by external ID (company-key), the payload fields and Id', () => {
     const entity = config.entity('terceros');
     const records = [
-      { key: '9001', hash: 'h', payload: { Name: 'A', Phone: '1' }, sfId: '001A' },
-      { key: "9'2", hash: 'h', payload: { Name: 'B', Phone: '2' }, sfId: '001B' },
+      { key: '9001', identity: '9001', hash: 'h', payload: { Name: 'A', Phone: '1' }, sfId: '001A' },
+      { key: "9'2", identity: "9'2", hash: 'h', payload: { Name: 'B', Phone: '2' }, sfId: '001B' },
     ];
     expect(diffQuery('ITALCOL', entity, records, ['Name', 'Phone'])).toBe(
       "SELECT Id, ti_external_id__c, Name, Phone FROM Account WHERE ti_external_id__c IN ('ITALCOL-9001', 'ITALCOL-9\\'2')",
@@ -36,6 +36,7 @@ describe('dry-run diff helpers', () => {
     const entity = config.entity('terceros');
     const updates = Array.from({ length: 450 }, (_, n) => ({
       key: String(n),
+      identity: String(n),
       hash: 'h',
       payload: { Name: `N${n}`, Phone: n % 3 === 0 ? 'new' : 'old' },
       sfId: `001${n}`,

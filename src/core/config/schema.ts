@@ -152,6 +152,28 @@ export const entitySchema = z
      * "enforce" lets the rules block: such a record fails with DUPLICATES_DETECTED.
      */
     duplicateRules: z.enum(['allowSave', 'enforce']).default('allowSave'),
+    /**
+     * What happens in Salesforce to a record whose key left the view: "ignore" (default),
+     * "delete" (sObject Collections delete by Id; children's entities before their parents'),
+     * or {"deactivate": {"field": "Active__c", "value": false}} (an update of that field).
+     */
+    onDelete: z
+      .union([
+        z.enum(['ignore', 'delete']),
+        z
+          .object({
+            deactivate: z
+              .object({
+                field: z.string().min(1),
+                value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+              })
+              .strict(),
+          })
+          .strict(),
+      ])
+      .default('ignore'),
+    /** The mass-deletion guard: a run that would remove more than this share of the entity's records in Salesforce removes none. */
+    maxDeletePercent: z.number().min(0).max(100).default(10),
   })
   .strict()
   .refine((e) => e.strategy === 'idMap' || e.externalIdField !== undefined, {

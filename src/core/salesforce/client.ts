@@ -238,7 +238,7 @@ export async function requestToken(s: SalesforceAuthSettings, http: Got = got): 
 
 /** One HTTP request of the REST API, and its answer: what the client needs from an HTTP library. */
 export interface RestRequest {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: unknown;
@@ -425,6 +425,15 @@ export class SalesforceClient {
       ),
     );
     return this.results(out, records.length, `${mode} ${object}`);
+  }
+
+  /** Delete by Id through sObject Collections: at most 200 Ids, allOrNone false, results in order. */
+  async deleteCollection(ids: string[]): Promise<RecordResult[]> {
+    if (ids.length > 200)
+      throw new SalesforceRequestError(`at most 200 records per request, got ${ids.length}`);
+    const path = `/composite/sobjects?ids=${ids.map(encodeURIComponent).join(',')}&allOrNone=false`;
+    const out = await this.limit(() => this.call('DELETE', path, undefined, 'delete'));
+    return this.results(out, ids.length, 'delete');
   }
 
   async query<T = Record<string, unknown>>(soql: string): Promise<T[]> {

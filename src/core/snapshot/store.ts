@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { StoreStateError } from '../errors.js';
 import { batchDelete, type Item, N, num, S, str, type Table } from '../store/table.js';
+import { DEFAULT_KEY_COMPARISON, type KeyComparison, normaliseKeyPart } from '../values/keys.js';
 import { type EntryTuple, fromTuple, type SnapEntry, toTuple } from './entry.js';
 import { Snapshot } from './snapshot.js';
 
@@ -34,6 +35,8 @@ export interface SnapshotHead {
   /** The first identity of each chunk, for reading only the chunks that hold some keys. */
   firsts: string[];
   journalUpTo: string;
+  /** How the view's keys compare (its collation), so a key from elsewhere finds its entry. */
+  keys: KeyComparison;
 }
 
 export interface LoadedSnapshot {
@@ -73,6 +76,7 @@ function headOf(item: Item | undefined): SnapshotHead | undefined {
     entries: num(item, 'entries'),
     firsts: JSON.parse(str(item, 'firsts') ?? '[]') as string[],
     journalUpTo: str(item, 'journalUpTo') ?? '',
+    keys: item.keys?.S ? (JSON.parse(item.keys.S) as KeyComparison) : DEFAULT_KEY_COMPARISON,
   };
 }
 
@@ -113,15 +117,39 @@ export class SnapshotStore {
     return { entries, keys: items.map((i) => str(i, 'sk') ?? '') };
   }
 
+  /** The entries of these source keys (spelled as a view spells them), by key. */
+  async lookupKeys(
+    company: string,
+    entity: string,
+    keys: readonly string[],
+  ): Promise<Map<string, SnapEntry>> {
+    if (keys.length === 0) return new Map();
+    const head = await this.head(company, entity);
+    const how = head?.keys ?? DEFAULT_KEY_COMPARISON;
+    const found = await this.lookup(
+      company,
+      entity,
+      keys.map((k) => normaliseKeyPart(k, how)),
+      head,
+    );
+    const out = new Map<string, SnapEntry>();
+    for (const k of keys) {
+      const e = found.get(normaliseKeyPart(k, how));
+      if (e) out.set(k, e);
+    }
+    return out;
+  }
+
   /** The entries of these identities only: the chunks that may hold them, and the journal. */
   async lookup(
     company: string,
     entity: string,
     identities: readonly string[],
+    known?: SnapshotHead,
   ): Promise<Map<string, SnapEntry>> {
     const found = new Map<string, SnapEntry>();
     if (identities.length === 0) return found;
-    const head = await this.head(company, entity);
+    const head = known ?? (await this.head(company, entity));
     const wanted = new Set(identities);
     const chunks = new Set<number>();
     for (const id of wanted) {
@@ -162,6 +190,7 @@ export class SnapshotStore {
     entity: string,
     loaded: LoadedSnapshot,
     snapshot = loaded.snapshot,
+    keys: KeyComparison = loaded.head?.keys ?? DEFAULT_KEY_COMPARISON,
   ): Promise<SnapshotHead> {
     const kept = snapshot.entries.filter((e) => !(e.status === 'deleted' && !e.sfId));
     const version = `${pad(this.now(), 15)}-${randomUUID().slice(0, 8)}`;
@@ -177,7 +206,14 @@ export class SnapshotStore {
     }
     await this.table.batchPut(items);
     const journalUpTo = [...loaded.journal, loaded.head?.journalUpTo ?? ''].sort().at(-1) ?? '';
-    const head: SnapshotHead = { version, chunks: items.length, entries: kept.length, firsts, journalUpTo };
+    const head: SnapshotHead = {
+      version,
+      chunks: items.length,
+      entries: kept.length,
+      firsts,
+      journalUpTo,
+      keys,
+    };
     await this.table.put({
       pk: S(pk(company, entity)),
       sk: S('HEAD'),
@@ -186,6 +222,7 @@ export class SnapshotStore {
       entries: N(head.entries),
       firsts: S(JSON.stringify(firsts)),
       journalUpTo: S(journalUpTo),
+      keys: S(JSON.stringify(keys)),
       at: S(new Date(this.now()).toISOString()),
     });
     const old = loaded.head;

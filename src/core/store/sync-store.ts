@@ -6,7 +6,7 @@ import { type Item, N, num, S, str, type Table } from './table.js';
 const PART_BYTES = 350_000;
 const pad = (n: number, width = 6) => String(n).padStart(width, '0');
 
-export type StageKind = 'IN' | 'OUT';
+export type StageKind = 'IN' | 'OUT' | 'DEL';
 export type MappingStatus = 'synced' | 'failed';
 
 export interface Mapping {
@@ -61,7 +61,15 @@ export interface SealedToken {
   expiresAt: number;
 }
 
-export const BUCKETS = ['created', 'updated', 'unchanged', 'rejected', 'failed', 'skipped'] as const;
+export const BUCKETS = [
+  'created',
+  'updated',
+  'unchanged',
+  'rejected',
+  'failed',
+  'skipped',
+  'deleted',
+] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
 export interface EntityRecord {
@@ -75,6 +83,15 @@ export interface EntityRecord {
   error?: string;
   /** When the entity's extract (or skip) was recorded, ISO 8601; absent on records written before it was kept. */
   at?: string;
+  /** Rows Extract found as Salesforce last acknowledged them: not staged. */
+  unchanged?: number;
+  /** Rows rejected in an earlier run and unchanged since: not staged, counted rejected again. */
+  rejectedBefore?: number;
+  /** Keys that left the view and exist in Salesforce: staged for removal (delete or deactivate). */
+  toRemove?: number;
+  /** Of those, removed (acknowledged by Salesforce) and failed, as the Remove step counts them. */
+  removed?: number;
+  removeFailed?: number;
 }
 
 /** When a page was first staged by extract, transformed, upserted or failed (ISO 8601). */
@@ -95,6 +112,9 @@ export interface PageRecord extends Required<PageCounts>, PageTimes {
 
 const stagePk = (runId: string, company: string, entity: string) => `STAGE#${runId}#${company}#${entity}`;
 const runPk = (runId: string) => `RUN#${runId}`;
+/** The Upsert's progress keeps its historical key; the Remove step's has its own. */
+const progressSk = (kind: StageKind, page: number) =>
+  kind === 'DEL' ? `PROGDEL#${pad(page)}` : `PROG#${pad(page)}`;
 
 /** Everything sf-sync keeps in its one DynamoDB table. */
 export class SyncStore {
@@ -155,8 +175,9 @@ export class SyncStore {
     company: string,
     entity: string,
     page: number,
+    kind: StageKind = 'OUT',
   ): Promise<string | undefined> {
-    return str(await this.table.get(stagePk(runId, company, entity), `PROG#${pad(page)}`), 'outcomes');
+    return str(await this.table.get(stagePk(runId, company, entity), progressSk(kind, page)), 'outcomes');
   }
 
   async putProgress(
@@ -165,10 +186,11 @@ export class SyncStore {
     entity: string,
     page: number,
     outcomes: string,
+    kind: StageKind = 'OUT',
   ): Promise<void> {
     await this.table.put({
       pk: S(stagePk(runId, company, entity)),
-      sk: S(`PROG#${pad(page)}`),
+      sk: S(progressSk(kind, page)),
       outcomes: S(outcomes),
       ttl: N(this.ttl()),
     });
@@ -285,9 +307,12 @@ export class SyncStore {
   async setEntity(runId: string, record: EntityRecord): Promise<void> {
     await this.table.update(runPk(runId), `ENT#${record.company}#${record.entity}`, {
       UpdateExpression:
-        'SET #s = :s, extracted = :e, skipped = :k, pages = :p, company = :c, entity = :n, #err = :err, #at = :at',
+        'SET #s = :s, extracted = :e, skipped = :k, pages = :p, company = :c, entity = :n, #err = :err, #at = :at, unchanged = :u, rejectedBefore = :rb, toRemove = :tr',
       ExpressionAttributeNames: { '#s': 'status', '#err': 'error', '#at': 'at' },
       ExpressionAttributeValues: {
+        ':u': N(record.unchanged ?? 0),
+        ':rb': N(record.rejectedBefore ?? 0),
+        ':tr': N(record.toRemove ?? 0),
         ':at': S(new Date().toISOString()),
         ':s': S(record.status),
         ':e': N(record.extracted),
@@ -313,6 +338,25 @@ export class SyncStore {
       UpdateExpression: 'ADD failedPages :one SET company = :c, entity = :n',
       ExpressionAttributeValues: { ':one': N(1), ':c': S(company), ':n': S(entity) },
     });
+  }
+
+  /** Adds what one Remove round settled to the entity's counts. */
+  async addRemoved(
+    runId: string,
+    company: string,
+    entity: string,
+    removed: number,
+    failed: number,
+  ): Promise<void> {
+    await this.table.update(runPk(runId), `ENT#${company}#${entity}`, {
+      UpdateExpression: 'ADD removed :r, removeFailed :f',
+      ExpressionAttributeValues: { ':r': N(removed), ':f': N(failed) },
+    });
+  }
+
+  async getEntity(runId: string, company: string, entity: string): Promise<EntityRecord | undefined> {
+    const item = await this.table.get(runPk(runId), `ENT#${company}#${entity}`);
+    return item ? toEntityRecord(item) : undefined;
   }
 
   async getEntities(runId: string, company: string): Promise<EntityRecord[]> {
@@ -427,6 +471,11 @@ function toEntityRecord(i: Item): EntityRecord {
     skipped: num(i, 'skipped'),
     pages: num(i, 'pages'),
     failedPages: num(i, 'failedPages'),
+    unchanged: num(i, 'unchanged'),
+    rejectedBefore: num(i, 'rejectedBefore'),
+    toRemove: num(i, 'toRemove'),
+    removed: num(i, 'removed'),
+    removeFailed: num(i, 'removeFailed'),
     ...(error ? { error } : {}),
     ...(at ? { at } : {}),
   };

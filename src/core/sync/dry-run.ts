@@ -1,7 +1,8 @@
 import type { EntityConfig } from '../config/load.js';
 import { externalId } from '../mapping.js';
 import type { SalesforceClient } from '../salesforce/client.js';
-import type { Mapping, SyncStore } from '../store/sync-store.js';
+import { SnapshotStore } from '../snapshot/store.js';
+import type { SyncStore } from '../store/sync-store.js';
 import { N, S } from '../store/table.js';
 import type { SyncContext } from './context.js';
 import type { EntityTask } from './extract.js';
@@ -294,10 +295,17 @@ async function keepWouldSend(store: SyncStore, task: EntityTask, records: OutRec
   );
 }
 
+/** What Transform needs to know of a parent record: whether it is in Salesforce, and its Id. */
+export interface ParentState {
+  sfId?: string;
+  status: string;
+}
+
 /**
- * The parents' mappings Transform checks children against. In a dry run a parent that this run
- * would send counts as synced (its Salesforce Id when one is known), so a dry run announces the
- * children the real run will send instead of rejecting them as INVALID_CROSS_REFERENCE_KEY.
+ * The parents Transform checks children against, from the parent entity's snapshot. In a dry run
+ * a parent that this run would send counts as synced (its Salesforce Id when one is known), so a
+ * dry run announces the children the real run will send instead of rejecting them as
+ * INVALID_CROSS_REFERENCE_KEY.
  */
 export async function parentMappings(
   store: SyncStore,
@@ -306,15 +314,20 @@ export async function parentMappings(
   entity: string,
   keys: string[],
   dryRun: boolean,
-): Promise<Map<string, Mapping>> {
-  const known = await store.getMappings(company, entity, keys);
+): Promise<Map<string, ParentState>> {
+  const known = new Map<string, ParentState>();
+  const found = await new SnapshotStore(store.table).lookupKeys(company, entity, keys);
+  for (const [k, e] of found) {
+    if (e.status === 'deleted') continue;
+    known.set(k, { status: e.status, ...(e.sfId ? { sfId: e.sfId } : {}) });
+  }
   if (!dryRun) return known;
   const pk = wouldSendPk(runId, company, entity);
   const unsynced = keys.filter((k) => known.get(k)?.status !== 'synced');
   for (const item of await store.table.batchGet(unsynced.map((sk) => ({ pk, sk })))) {
     const key = item.sk?.S ?? '';
     const sfId = item.sfId?.S ?? known.get(key)?.sfId;
-    known.set(key, { key, hash: '', status: 'synced', runId, ...(sfId ? { sfId } : {}) });
+    known.set(key, { status: 'synced', ...(sfId ? { sfId } : {}) });
   }
   return known;
 }

@@ -70,7 +70,7 @@ export class DuplicateMarker {
     return this.release();
   }
 
-  /** Tells the marker which page rows went to (for rewriting pages whose rows turn out duplicated later). */
+  /** Tells the marker which page rows went to (for rewriting pages whose rows turn out duplicated later); -1: not staged. */
   written(rows: readonly KeyedRow[], page: number): void {
     for (const r of rows) {
       if (r.identity !== undefined && this.released.get(r.identity) === 0)
@@ -83,12 +83,21 @@ export class DuplicateMarker {
     const pages = new Map<number, Set<string>>();
     for (const identity of this.collisions.keys()) {
       const page = this.released.get(identity);
-      if (page === undefined || page === 0) continue;
+      if (page === undefined || page <= 0) continue;
       const set = pages.get(page) ?? new Set<string>();
       set.add(identity);
       pages.set(page, set);
     }
     return pages;
+  }
+
+  /** Identities that repeated whose first row was not staged (written at page -1: unchanged), with their spellings. */
+  unstagedCollisions(): Map<string, ReadonlySet<string>> {
+    const out = new Map<string, ReadonlySet<string>>();
+    for (const [identity, spellings] of this.collisions) {
+      if (this.released.get(identity) === -1) out.set(identity, spellings);
+    }
+    return out;
   }
 
   /** Marks the rows of a rewritten page whose identity collided. */

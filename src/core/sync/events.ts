@@ -11,6 +11,8 @@ export const entityEvent = z.object({
   company: z.string().min(1),
   entity: z.string().min(1),
   mode: z.enum(['delta', 'full']),
+  /** The upsert function also runs the Remove step (operation "remove"). */
+  operation: z.enum(['upsert', 'remove']).optional(),
 });
 
 export const pageEvent = entityEvent.extend({ page: z.number().int().positive() });
@@ -30,7 +32,13 @@ export const reportEvent = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('finish'),
     runId: z.string().min(1),
-    companies: z.array(z.object({ company: z.string(), waves: z.array(z.array(z.string())) })),
+    companies: z.array(
+      z.object({
+        company: z.string(),
+        waves: z.array(z.array(z.string())),
+        removals: z.array(z.array(z.string())).default([]),
+      }),
+    ),
     failure: stepFailure,
   }),
 ]);

@@ -1,15 +1,31 @@
 import type sql from 'mssql';
 import type { DatabaseSettings } from '../config/database.js';
 import { databaseSettings, type EntityConfig } from '../config/load.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DeletionGuardError } from '../errors.js';
+import { contentHash } from '../hash.js';
 import type { Logger } from '../logger.js';
 import { refreshSecrets } from '../secrets.js';
+import { decide, deletionGuardProblem, type OnDelete, planDeletions } from '../snapshot/diff.js';
+import { entry, keyOf, type SnapEntry } from '../snapshot/entry.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import { type LoadedSnapshot, SnapshotStore } from '../snapshot/store.js';
 import { describeSource, findColumn, type SourceColumn } from '../source/describe.js';
 import { describeTarget, extractQuery } from '../source/query.js';
 import { type Row, type StreamStats, streamPages, withPool } from '../source/sqlserver.js';
-import { keyComparison } from '../values/keys.js';
+import type { RecordFailure } from '../store/sync-store.js';
+import { type KeyComparison, keyComparison } from '../values/keys.js';
 import type { SyncContext } from './context.js';
+import { dryRunOptions } from './dry-run.js';
 import { DuplicateMarker, type KeyedRow } from './duplicates.js';
+import {
+  DUPLICATE_MARK,
+  DUPLICATE_SPELLINGS,
+  duplicateMessage,
+  ROW_HASH,
+  ROW_IDENTITY,
+  ROW_SF_ID,
+} from './marks.js';
+import { leaseMs, runOptions } from './run-options.js';
 
 export interface EntityTask {
   runId: string;
@@ -20,8 +36,20 @@ export interface EntityTask {
 
 export interface ExtractResult {
   rows: number;
+  /** The staged pages of rows to send (new, changed, retried): empty when nothing changed. */
   pages: number[];
   skipped: boolean;
+  /** Keys that left the view and are staged for the Remove step. */
+  toRemove: number;
+}
+
+/**
+ * The entity's mapping version: what its payloads are built from besides the row. A change
+ * (a field added, a lookup, another object) changes every row's hash, so every row is resent.
+ */
+export function mappingVersion(entity: EntityConfig): string {
+  const { object, externalIdField, strategy, key, fields } = entity;
+  return contentHash({ object, externalIdField, strategy, key, fields });
 }
 
 /** The source columns the entity's config names: key and every mapped `from`. */
@@ -132,10 +160,17 @@ async function countRows(
   );
 }
 
-async function skip(ctx: SyncContext, task: EntityTask, entity: EntityConfig, parent: string, log: Logger) {
+async function skip(
+  ctx: SyncContext,
+  task: EntityTask,
+  entity: EntityConfig,
+  reason: string,
+  log: Logger,
+  count = true,
+): Promise<ExtractResult> {
   let rows = 0;
   try {
-    rows = await countRows(ctx, task, entity, `${task.company} ${entity.source.view ?? 'query'}`);
+    if (count) rows = await countRows(ctx, task, entity, `${task.company} ${entity.source.view ?? 'query'}`);
   } catch (error) {
     log.warn('could not count the rows of a skipped entity', { error: (error as Error).message });
   }
@@ -147,10 +182,10 @@ async function skip(ctx: SyncContext, task: EntityTask, entity: EntityConfig, pa
     skipped: rows,
     pages: 0,
     failedPages: 0,
-    error: `parent entity ${parent} failed`,
+    error: reason,
   });
-  log.warn('entity skipped: its parent failed', { parent, rows });
-  return { rows, pages: [], skipped: true };
+  log.warn('entity skipped', { reason, rows });
+  return { rows, pages: [], skipped: true, toRemove: 0 };
 }
 
 /** Writes marked rows as staged pages of `pageSize`; rewrites earlier pages when a late repeat shows up. */
@@ -174,7 +209,6 @@ class PageWriter {
   }
 
   async finish(): Promise<void> {
-    await this.add(this.marker.flush());
     if (this.pending.length > 0) await this.write(this.pending);
     this.pending = [];
     const { runId, company, entity } = this.task;
@@ -202,7 +236,117 @@ class PageWriter {
   }
 }
 
-/** Streams the company's view into staged pages in DynamoDB and returns the page numbers. */
+/** What the diff of one entity found: staged pages and the rows it did not stage. */
+interface DiffOutcome {
+  sizes: number[];
+  rows: number;
+  unchanged: number;
+  /** Rows rejected before and unchanged since: counted rejected again, with their earlier code. */
+  rejectedBefore: SnapEntry[];
+}
+
+/**
+ * Streams the view and compares each row with the snapshot as it goes: rows whose hash (row and
+ * mapping version) matches what Salesforce acknowledged are counted, the rest staged for
+ * Transform with their hash, identity and known Salesforce Id. Every key seen is marked in the
+ * snapshot, so what is left unmarked afterwards is what left the view.
+ */
+class Differ {
+  readonly outcome: DiffOutcome = { sizes: [], rows: 0, unchanged: 0, rejectedBefore: [] };
+  private readonly version: string;
+
+  constructor(
+    private readonly task: EntityTask,
+    entity: EntityConfig,
+    private readonly snapshot: Snapshot,
+    private readonly marker: DuplicateMarker,
+    private readonly writer: PageWriter,
+  ) {
+    this.version = mappingVersion(entity);
+  }
+
+  async push(released: KeyedRow[]): Promise<void> {
+    const staged: KeyedRow[] = [];
+    const unstaged: KeyedRow[] = [];
+    for (const kr of released) {
+      this.outcome.rows += 1;
+      if (kr.identity === undefined) {
+        staged.push(kr); // no key: Transform rejects it with the reason
+        continue;
+      }
+      const hash = contentHash([this.version, kr.row]);
+      const known = this.snapshot.see(kr.identity);
+      const duplicate = kr.row[DUPLICATE_MARK] === true;
+      const decision = decide(known, { identity: kr.identity, hash, duplicate }, this.task.mode);
+      if (decision.stage) {
+        kr.row[ROW_HASH] = hash;
+        kr.row[ROW_IDENTITY] = kr.identity;
+        if (known?.sfId && !(known.status === 'deleted' && !known.sfId)) kr.row[ROW_SF_ID] = known.sfId;
+        staged.push(kr);
+      } else {
+        if (decision.reason === 'unchanged') this.outcome.unchanged += 1;
+        else this.outcome.rejectedBefore.push(decision.entry);
+        unstaged.push(kr);
+      }
+    }
+    this.marker.written(unstaged, -1);
+    await this.writer.add(staged);
+  }
+
+  /**
+   * A key that repeats far from its first row (SQL Server orders the spellings apart) whose first
+   * row was unchanged and not staged: that row is rejected too, as every row of a colliding key.
+   */
+  lateUnstaged(): RecordFailure[] {
+    const failures: RecordFailure[] = [];
+    for (const [identity, spellings] of this.marker.unstagedCollisions()) {
+      const e = this.snapshot.get(identity);
+      if (!e) continue;
+      if (e.status === 'synced') this.outcome.unchanged -= 1;
+      else this.outcome.rejectedBefore = this.outcome.rejectedBefore.filter((r) => r.identity !== identity);
+      failures.push({
+        key: keyOf(e),
+        bucket: 'rejected',
+        code: 'DUPLICATE_VALUE',
+        message: duplicateMessage(keyOf(e), { [DUPLICATE_SPELLINGS]: [...spellings] }),
+      });
+    }
+    return failures;
+  }
+}
+
+/** The lease of one run on one entity: a crashed run's lease runs out before the next day's run. */
+async function takeLease(ctx: SyncContext, task: EntityTask, log: Logger): Promise<string | undefined> {
+  const lease = await new SnapshotStore(ctx.store.table).lease(
+    task.company,
+    task.entity,
+    task.runId,
+    leaseMs(),
+  );
+  if (lease.ok) return undefined;
+  const until = new Date(lease.until).toISOString();
+  log.warn('entity skipped: another run is syncing it', { holder: lease.holder, until });
+  return `another run (${lease.holder}) is syncing ${task.company}/${task.entity} (its lease runs until ${until}); skipped, nothing read or sent`;
+}
+
+/** The snapshot with any journal a crashed run left merged into its base. */
+async function currentSnapshot(
+  ctx: SyncContext,
+  task: EntityTask,
+  how: KeyComparison,
+  dryRun: boolean,
+): Promise<LoadedSnapshot> {
+  const snapshots = new SnapshotStore(ctx.store.table);
+  const loaded = await snapshots.load(task.company, task.entity);
+  const sameKeys = JSON.stringify(loaded.head?.keys) === JSON.stringify(how);
+  if ((loaded.journal.length > 0 || !sameKeys) && !dryRun) {
+    const head = await snapshots.compact(task.company, task.entity, loaded, loaded.snapshot, how);
+    return { ...loaded, head, journal: [] };
+  }
+  return loaded;
+}
+
+/** Streams the company's view, diffs it with the snapshot and stages only what must travel. */
 export async function extract(ctx: SyncContext, task: EntityTask): Promise<ExtractResult> {
   const entity = ctx.config.companyEntity(task.company, task.entity);
   if (!entity)
@@ -210,43 +354,139 @@ export async function extract(ctx: SyncContext, task: EntityTask): Promise<Extra
   const log = ctx.log.child({ runId: task.runId, company: task.company, entity: task.entity });
   const where = `${task.company} ${entity.source.view ?? 'query'}`;
   const parent = await failedParent(ctx, task, entity);
-  if (parent) return skip(ctx, task, entity, parent, log);
+  if (parent) return skip(ctx, task, entity, `parent entity ${parent} failed`, log);
+  const busy = await takeLease(ctx, task, log);
+  if (busy) return skip(ctx, task, entity, busy, log, false);
+  const { dryRun } = await dryRunOptions(ctx.store, task.runId);
 
   let stats: StreamStats | undefined;
-  const sizes = await withPool(
+  let snapshot: Snapshot | undefined;
+  const diff = await withPool(
     task.company,
     () => databaseSettings(ctx.config, task.company),
     refreshSecrets,
     async (pool, settings) => {
       const prepared = await prepare(pool, entity, where);
+      const loaded = await currentSnapshot(ctx, task, prepared.keyComparison, dryRun);
+      snapshot = loaded.snapshot;
       const marker = new DuplicateMarker(entity.key, prepared.keyComparison);
       const writer = new PageWriter(ctx, task, entity.pageSize, marker);
+      const differ = new Differ(task, entity, loaded.snapshot, marker, writer);
       const options = streamOptions(entity, settings, where);
       for await (const rows of streamPages(pool, prepared.query, options, (s) => (stats = s))) {
-        await writer.add(marker.push(rows));
+        await differ.push(marker.push(rows));
       }
+      await differ.push(marker.flush());
       await writer.finish();
-      return writer.sizes;
+      differ.outcome.sizes = writer.sizes;
+      const late = differ.lateUnstaged();
+      if (late.length > 0) await ctx.store.putFailures(task.runId, task.company, task.entity, late);
+      return differ.outcome;
     },
     log,
   );
+  const toRemove = await stageRemovals(ctx, task, entity, snapshot as Snapshot, diff.rows, dryRun);
+  await recordRejectedBefore(ctx, task, diff.rejectedBefore);
 
-  const total = sizes.reduce((a, b) => a + b, 0);
   await ctx.store.setEntity(task.runId, {
     company: task.company,
     entity: task.entity,
     status: 'extracted',
-    extracted: total,
+    extracted: diff.rows,
     skipped: 0,
-    pages: sizes.length,
+    pages: diff.sizes.length,
     failedPages: 0,
+    unchanged: diff.unchanged,
+    rejectedBefore: diff.rejectedBefore.length,
+    toRemove,
   });
   log.info('extracted', {
-    rows: total,
-    pages: sizes.length,
+    rows: diff.rows,
+    staged: diff.sizes.reduce((a, b) => a + b, 0),
+    unchanged: diff.unchanged,
+    rejectedBefore: diff.rejectedBefore.length,
+    toRemove,
+    pages: diff.sizes.length,
     serverPauses: stats?.pauses ?? 0,
     longestServerPauseMs: Math.round((stats?.longestPauseMs ?? 0) * 10) / 10,
-    pausedThousands: (stats?.longestPausePer1000Rows ?? []).filter((ms) => ms !== undefined).length,
   });
-  return { rows: total, pages: sizes.map((_, i) => i + 1), skipped: false };
+  return { rows: diff.rows, pages: diff.sizes.map((_, i) => i + 1), skipped: false, toRemove };
+}
+
+/** Removal work items, staged for the Remove step: what it needs to delete or deactivate by Id. */
+export interface RemoveRecord {
+  identity: string;
+  key: string;
+  sfId: string;
+  hash: string;
+}
+
+/** Pages of removals: the Remove step reads them a page at a time. */
+export const REMOVE_PAGE = 10_000;
+
+/**
+ * Keys that left the view: those never in Salesforce are forgotten; those in Salesforce are
+ * staged for the Remove step, unless the guard refuses (then nothing is removed and the entity
+ * fails with DeletionGuardError naming the numbers).
+ */
+async function stageRemovals(
+  ctx: SyncContext,
+  task: EntityTask,
+  entity: EntityConfig,
+  snapshot: Snapshot,
+  viewRows: number,
+  dryRun: boolean,
+): Promise<number> {
+  const plan = planDeletions(snapshot, entity.onDelete as OnDelete);
+  if (plan.toRemove.length === 0 && plan.toForget.length === 0) return 0;
+  const problem = deletionGuardProblem({
+    toRemove: plan.toRemove.length,
+    inSalesforce: plan.inSalesforce,
+    viewRows,
+    maxDeletePercent: entity.maxDeletePercent,
+    allowMassDelete: (await runOptions(ctx.store, task.runId)).allowMassDelete(task.company, task.entity),
+  });
+  if (problem) {
+    throw new DeletionGuardError(
+      `${task.company}/${task.entity}: ${problem}. To confirm, run again with {"allowMassDelete": true} (or {"allowMassDelete": ["${task.entity}"]}) in the execution input.`,
+    );
+  }
+  if (!dryRun && plan.toForget.length > 0) {
+    const forgotten = plan.toForget.map((e) => entry({ ...e, status: 'deleted', sfId: undefined, hash: '' }));
+    await new SnapshotStore(ctx.store.table).append(task.company, task.entity, task.runId, forgotten);
+  }
+  const records: RemoveRecord[] = plan.toRemove.map((e) => ({
+    identity: e.identity,
+    key: keyOf(e),
+    sfId: e.sfId as string,
+    hash: e.hash,
+  }));
+  for (let i = 0; i < records.length; i += REMOVE_PAGE) {
+    const page = i / REMOVE_PAGE + 1;
+    await ctx.store.putStage(
+      task.runId,
+      task.company,
+      task.entity,
+      'DEL',
+      page,
+      records.slice(i, i + REMOVE_PAGE),
+    );
+  }
+  return records.length;
+}
+
+/** Rows rejected in an earlier run and unchanged since are rejected again, with the same code. */
+async function recordRejectedBefore(ctx: SyncContext, task: EntityTask, entries: SnapEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await ctx.store.putFailures(
+    task.runId,
+    task.company,
+    task.entity,
+    entries.map((e) => ({
+      key: keyOf(e),
+      bucket: 'rejected',
+      code: e.code ?? 'REJECTED',
+      message: `rejected in an earlier run (${e.code ?? 'REJECTED'}) and unchanged since: not sent again until the row changes in the ERP`,
+    })),
+  );
 }

@@ -14,3 +14,9 @@ export function duplicateMessage(key: string, row: Record<string, unknown>): str
       : `key ${key} appears more than once in the source`;
   return `${which}; none of its rows is sent`;
 }
+
+/** On a staged row: its content hash (row and mapping version) and key identity, set by Extract. */
+export const ROW_HASH = '__sfSyncRowHash';
+export const ROW_IDENTITY = '__sfSyncIdentity';
+/** On a staged row: the Salesforce Id the snapshot holds for its key, when it has one. */
+export const ROW_SF_ID = '__sfSyncId';

@@ -9,6 +9,8 @@ export type Mode = 'delta' | 'full';
 export interface CompanyPlan {
   company: string;
   waves: string[][];
+  /** The waves again, last first, holding only entities whose onDelete removes records: the Remove phase. */
+  removals: string[][];
 }
 
 export interface Plan {
@@ -29,6 +31,7 @@ const inputSchema = z
     selected_company: z.string().optional(),
     dryRun: z.boolean().optional(),
     diff: z.boolean().optional(),
+    allowMassDelete: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).optional(),
   })
   .strict();
 
@@ -41,6 +44,7 @@ export function acceptedInput(config: SyncConfig): string {
     `  "selected_company": one of ${config.companies.join(', ')} (legacy form of "companies")`,
     '  "dryRun": true to run Plan, Extract and Transform and report what would be sent, writing nothing',
     '  "diff": true (with "dryRun": true) to also compare the would-be updates with Salesforce\'s current values',
+    '  "allowMassDelete": true, or a list of entities ("terceros") or company/entity pairs ("ITALCOL/terceros"), to confirm removals beyond maxDeletePercent',
   ].join('\n');
 }
 
@@ -115,7 +119,13 @@ export function planRun(config: SyncConfig, runId: string, input: unknown): Plan
       (e) => entities.includes(e.name) && config.companyEntity(company, e.name),
     );
     if (selected.length === 0) continue;
-    plans.push({ company, waves: dependencyWaves(selected) });
+    const waves = dependencyWaves(selected);
+    const removing = (name: string) => config.entity(name).onDelete !== 'ignore';
+    const removals = [...waves]
+      .reverse()
+      .map((w) => w.filter(removing))
+      .filter((w) => w.length > 0);
+    plans.push({ company, waves, removals });
   }
   return {
     runId,

@@ -1,10 +1,16 @@
+import { SnapshotStore } from '../snapshot/store.js';
 import type { Bucket, EntityRecord, PageRecord } from '../store/sync-store.js';
 import { salesforceClient } from './auth.js';
 import type { SyncContext } from './context.js';
 import { addPreviews, dryRunOptions, type EntityDiff, type PreviewRecord } from './dry-run.js';
 import type { CompanyPlan } from './plan.js';
 
-export type Counts = Record<Bucket | 'extracted', number>;
+/**
+ * A run's counts. The buckets add up to the rows of the view plus the keys that left it and were
+ * acted on: created + updated + unchanged + rejected + failed + skipped + deleted = extracted + left.
+ * (`left` = removals Salesforce acknowledged, `deleted`, plus removals that failed, in `failed`.)
+ */
+export type Counts = Record<Bucket | 'extracted' | 'left', number>;
 
 export interface EntitySummary extends Counts {
   status: 'completed' | 'failed' | 'skipped';
@@ -40,6 +46,8 @@ const zero = (): Counts => ({
   rejected: 0,
   failed: 0,
   skipped: 0,
+  deleted: 0,
+  left: 0,
 });
 
 /** Lambda's Cause is a JSON string holding errorMessage; show a person the message. */
@@ -103,9 +111,15 @@ export function summarizeEntity(
       error: record.error,
     };
   }
+  // Extract counts what it did not stage; the Remove step what left the view.
+  s.extracted = record.extracted;
+  s.unchanged = record.unchanged ?? 0;
+  s.rejected = record.rejectedBefore ?? 0;
+  s.deleted = record.removed ?? 0;
+  s.failed = record.removeFailed ?? 0;
+  s.left = s.deleted + s.failed;
   let pageFailed = false;
   for (const p of pages) {
-    s.extracted += p.rows;
     s.unchanged += p.unchanged;
     s.rejected += p.rejected;
     s.created += p.created;
@@ -122,6 +136,13 @@ export function summarizeEntity(
   return s;
 }
 
+/** The run gives back the entities it leased (a lease also runs out by itself, for runs that never get here). */
+async function releaseLeases(ctx: SyncContext, runId: string, companies: CompanyPlan[]): Promise<void> {
+  const snapshots = new SnapshotStore(ctx.store.table);
+  for (const plan of companies)
+    for (const entity of plan.waves.flat()) await snapshots.release(plan.company, entity, runId);
+}
+
 /** Totals per company and entity, closes the run record and says whether every part completed. */
 export async function finishRun(
   ctx: SyncContext,
@@ -130,6 +151,7 @@ export async function finishRun(
   failure?: StepFailure,
 ): Promise<RunSummary> {
   const { store } = ctx;
+  await releaseLeases(ctx, runId, companies);
   const detail = await store.getRunDetail(runId);
   const runError = failure ? failureText(failure) : detail.companyFailures.get('*');
   const summary: RunSummary = { runId, status: 'SUCCEEDED', totals: zero(), companies: {} };

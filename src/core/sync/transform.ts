@@ -1,19 +1,28 @@
 import { ConfigError } from '../errors.js';
-import { contentHash } from '../hash.js';
 import { externalId, mapRow, type ParentRef, type Rejection, type SourceRow } from '../mapping.js';
+import { entry, type SnapEntry } from '../snapshot/entry.js';
+import { SnapshotStore } from '../snapshot/store.js';
 import type { RecordFailure } from '../store/sync-store.js';
 import type { SyncContext } from './context.js';
-import { dryRunOptions, parentMappings } from './dry-run.js';
+import { dryRunOptions, type ParentState, parentMappings } from './dry-run.js';
 import type { EntityTask } from './extract.js';
-import { DUPLICATE_MARK, DUPLICATE_SPELLINGS, duplicateMessage } from './marks.js';
+import {
+  DUPLICATE_MARK,
+  DUPLICATE_SPELLINGS,
+  duplicateMessage,
+  ROW_HASH,
+  ROW_IDENTITY,
+  ROW_SF_ID,
+} from './marks.js';
 
 export interface PageTask extends EntityTask {
   page: number;
 }
 
-/** A record staged for Upsert: its source key, content hash, payload and known Salesforce Id. */
+/** A record staged for Upsert: its source key and identity, content hash, payload and known Salesforce Id. */
 export interface OutRecord {
   key: string;
+  identity: string;
   hash: string;
   payload: Record<string, unknown>;
   sfId?: string;
@@ -26,10 +35,24 @@ export interface TransformResult {
   toSend: number;
 }
 
+/** What Extract attached to a staged row: its hash, identity and known Salesforce Id (removed from the row). */
+function takeMarks(row: SourceRow): { hash: string; identity: string; sfId?: string } {
+  const marks = {
+    hash: String(row[ROW_HASH] ?? ''),
+    identity: String(row[ROW_IDENTITY] ?? ''),
+    sfId: row[ROW_SF_ID] as string | undefined,
+  };
+  delete row[ROW_HASH];
+  delete row[ROW_IDENTITY];
+  delete row[ROW_SF_ID];
+  return marks.sfId ? marks : { hash: marks.hash, identity: marks.identity };
+}
+
 /**
- * Maps one staged page of rows to Salesforce payloads, rejects rows that cannot be valid,
- * drops rows whose content hash matches the last successful sync (delta mode), and stages
- * the rest for Upsert.
+ * Maps one staged page of rows (Extract staged only new, changed and retried rows) to Salesforce
+ * payloads, rejects rows that cannot be valid or whose parent is not in Salesforce, records the
+ * rejections in the snapshot (so an unchanged rejected row is not staged again), and stages the
+ * rest for Upsert.
  */
 export async function transform(ctx: SyncContext, task: PageTask): Promise<TransformResult> {
   const { config, store } = ctx;
@@ -40,7 +63,21 @@ export async function transform(ctx: SyncContext, task: PageTask): Promise<Trans
   const extField = (name: string) => config.entity(name).externalIdField ?? 'Id';
 
   const failures: RecordFailure[] = [];
-  const reject = (key: string, reasons: Rejection[]) => {
+  const rejectedEntries: SnapEntry[] = [];
+  const reject = (key: string, reasons: Rejection[], marks?: ReturnType<typeof takeMarks>) => {
+    if (marks?.identity) {
+      const code = reasons[0]?.code ?? 'REJECTED';
+      rejectedEntries.push(
+        entry({
+          identity: marks.identity,
+          key,
+          hash: marks.hash,
+          status: 'rejected',
+          code,
+          ...(marks.sfId ? { sfId: marks.sfId } : {}),
+        }),
+      );
+    }
     failures.push({
       key: key || '(no key)',
       bucket: 'rejected',
@@ -52,45 +89,38 @@ export async function transform(ctx: SyncContext, task: PageTask): Promise<Trans
 
   const candidates: Array<{
     key: string;
-    hash: string;
+    marks: ReturnType<typeof takeMarks>;
     payload: Record<string, unknown>;
     parents: ParentRef[];
   }> = [];
   for (const row of rows) {
     const duplicate = row[DUPLICATE_MARK] === true;
     delete row[DUPLICATE_MARK];
+    const marks = takeMarks(row);
     const mapped = mapRow(row, entity, task.company, extField);
     const duplicateText = duplicate ? duplicateMessage(mapped.key, row) : '';
     delete row[DUPLICATE_SPELLINGS];
     if (duplicate) {
-      reject(mapped.key, [{ code: 'DUPLICATE_VALUE', field: entity.key.join(','), message: duplicateText }]);
+      reject(
+        mapped.key,
+        [{ code: 'DUPLICATE_VALUE', field: entity.key.join(','), message: duplicateText }],
+        marks,
+      );
       continue;
     }
     if (!mapped.ok) {
-      reject(mapped.key, mapped.reasons);
+      reject(mapped.key, mapped.reasons, marks);
       continue;
     }
     candidates.push({
       key: mapped.key,
-      hash: contentHash(mapped.payload),
+      marks,
       payload: mapped.payload,
       parents: mapped.parents,
     });
   }
 
-  const known = await store.getMappings(
-    task.company,
-    task.entity,
-    candidates.map((c) => c.key),
-  );
-  let unchanged = 0;
-  const changed: typeof candidates = [];
-  for (const c of candidates) {
-    const m = known.get(c.key);
-    if (task.mode === 'delta' && m && m.status === 'synced' && m.hash === c.hash) unchanged += 1;
-    else changed.push(c);
-  }
-
+  const changed = candidates;
   // Parents must have reached Salesforce: a child of an unknown parent would only fail there.
   const parentKeys = new Map<string, Set<string>>();
   for (const c of changed) {
@@ -100,9 +130,9 @@ export async function transform(ctx: SyncContext, task: PageTask): Promise<Trans
       parentKeys.set(p.entity, set);
     }
   }
-  const parents = new Map<string, Map<string, { sfId?: string; status: string }>>();
+  const parents = new Map<string, Map<string, ParentState>>();
   // A dry run counts parents it would create in this run as present, as the real run will.
-  const { dryRun } = parentKeys.size > 0 ? await dryRunOptions(store, task.runId) : { dryRun: false };
+  const { dryRun } = await dryRunOptions(store, task.runId);
   for (const [name, keys] of parentKeys)
     parents.set(name, await parentMappings(store, task.runId, task.company, name, [...keys], dryRun));
 
@@ -123,16 +153,18 @@ export async function transform(ctx: SyncContext, task: PageTask): Promise<Trans
       }
     }
     if (missing.length > 0) {
-      reject(c.key, missing);
+      reject(c.key, missing, c.marks);
       continue;
     }
-    const sfId = known.get(c.key)?.sfId;
-    out.push({ key: c.key, hash: c.hash, payload: c.payload, ...(sfId ? { sfId } : {}) });
+    const { hash, identity, sfId } = c.marks;
+    out.push({ key: c.key, identity, hash, payload: c.payload, ...(sfId ? { sfId } : {}) });
   }
 
   if (out.length > 0) await store.putStage(task.runId, task.company, task.entity, 'OUT', task.page, out);
   if (failures.length > 0) await store.putFailures(task.runId, task.company, task.entity, failures);
-  const result = { rows: rows.length, unchanged, rejected: failures.length, toSend: out.length };
+  if (rejectedEntries.length > 0 && !dryRun)
+    await new SnapshotStore(store.table).append(task.company, task.entity, task.runId, rejectedEntries);
+  const result = { rows: rows.length, unchanged: 0, rejected: failures.length, toSend: out.length };
   await store.setPage(task.runId, task.company, task.entity, task.page, { ...result, status: 'transformed' });
   return result;
 }

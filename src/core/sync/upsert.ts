@@ -11,7 +11,9 @@ import {
   type SalesforceClient,
   type WriteOptions,
 } from '../salesforce/client.js';
-import type { Mapping, RecordFailure } from '../store/sync-store.js';
+import { entry, type SnapEntry } from '../snapshot/entry.js';
+import { SnapshotStore } from '../snapshot/store.js';
+import type { RecordFailure } from '../store/sync-store.js';
 import { salesforceClient } from './auth.js';
 import type { SyncContext } from './context.js';
 import { dryRunOptions, dryUpsert } from './dry-run.js';
@@ -293,6 +295,8 @@ export async function upsert(
 
   if (firstError !== undefined) throw firstError;
   const { sent, requests, created, updated, failed } = tally;
+  if (!stoppedEarly && !pendingLeft(tally) && tally.unavailableStreak < UNAVAILABLE_STREAK_LIMIT)
+    await compactSnapshot(ctx, task);
   const progress = created + updated + failed;
   const left = pendingLeft(tally);
   // A round that settled records and left some pending is looped by the definition (Choice);
@@ -304,6 +308,17 @@ export async function upsert(
     .child({ runId: task.runId, company: task.company, entity: task.entity })
     .info('upserted', { sent, requests, created, updated, failed, done, waitSeconds, pending: left });
   return { done, sent, requests, created, updated, failed, progress, waitSeconds };
+}
+
+/**
+ * Once every staged record is settled, the journal of this run is merged into the snapshot's base,
+ * so that the next wave's Transform finds these parents in a few reads and the next run's Extract
+ * in a few Query calls.
+ */
+async function compactSnapshot(ctx: SyncContext, task: EntityTask): Promise<void> {
+  const snapshots = new SnapshotStore(ctx.store.table);
+  const loaded = await snapshots.load(task.company, task.entity);
+  if (loaded.journal.length > 0) await snapshots.compact(task.company, task.entity, loaded);
 }
 
 /** Seconds before the next round: Salesforce's Retry-After when it sent one, else full jitter. */
@@ -485,17 +500,18 @@ async function recordResults(
   records: OutRecord[],
   results: RecordResult[],
 ): Promise<void> {
-  const mappings: Mapping[] = [];
+  const acknowledged: SnapEntry[] = [];
   const failures: RecordFailure[] = [];
   results.forEach((result, n) => {
     const { work, index } = batch.items[n] as Item;
     const record = records[n] as OutRecord;
-    const base = { key: record.key, hash: record.hash, runId: task.runId };
+    const base = { identity: record.identity, key: record.key, hash: record.hash };
     if (result.success) {
       const outcome = result.created ? 'c' : 'u';
       work.outcomes[index] = outcome;
       tally[outcome === 'c' ? 'created' : 'updated'] += 1;
-      mappings.push({ ...base, status: 'synced', sfId: result.id ?? record.sfId });
+      const sfId = result.id ?? record.sfId;
+      acknowledged.push(entry({ ...base, status: 'synced', ...(sfId ? { sfId } : {}) }));
       return;
     }
     const codes = result.errors.map((e) => e.statusCode);
@@ -506,7 +522,14 @@ async function recordResults(
     }
     work.outcomes[index] = 'f';
     tally.failed += 1;
-    mappings.push({ ...base, status: 'failed', sfId: record.sfId });
+    acknowledged.push(
+      entry({
+        ...base,
+        status: 'failed',
+        code: codes[0] ?? 'UNKNOWN',
+        ...(record.sfId ? { sfId: record.sfId } : {}),
+      }),
+    );
     failures.push({
       key: record.key,
       bucket: 'failed',
@@ -515,7 +538,8 @@ async function recordResults(
       fields: result.errors.flatMap((e) => e.fields ?? []),
     });
   });
-  await ctx.store.putMappings(task.company, task.entity, mappings);
+  // Acknowledged means synced: Salesforce's answers reach the snapshot before the request settles.
+  await new SnapshotStore(ctx.store.table).append(task.company, task.entity, task.runId, acknowledged);
   if (failures.length > 0) await ctx.store.putFailures(task.runId, task.company, task.entity, failures);
 }
 

@@ -139,6 +139,7 @@ describe('the sync workflow and what one request or record does', () => {
     const task = { runId: 'poison-run', company: 'SANTA_REYES', entity: 'terceros', mode: 'full' as const };
     const record = (n: number, activo: unknown): OutRecord => ({
       key: `P${n}`,
+      identity: `p${n}`,
       hash: `h${n}`,
       payload: { Name: `Poison test ${n}`, ti_activo__c: activo },
     });
@@ -175,6 +176,7 @@ describe('the sync workflow and what one request or record does', () => {
     const names = ['Lost create A', 'Lost create B', 'Lost create C'];
     const records: OutRecord[] = names.map((Name, n) => ({
       key: `LC${n}`,
+      identity: `lc${n}`,
       hash: `h${n}`,
       payload: { Name, ti_activo__c: true },
     }));

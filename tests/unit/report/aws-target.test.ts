@@ -99,7 +99,17 @@ describe('awsProblem and replayInput', () => {
   });
 
   it('replays the companies and entities with failed rows or not completed, in delta mode', () => {
-    const zero = { extracted: 1, created: 1, updated: 0, unchanged: 0, rejected: 0, failed: 0, skipped: 0 };
+    const zero = {
+      extracted: 1,
+      created: 1,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      failed: 0,
+      skipped: 0,
+      deleted: 0,
+      left: 0,
+    };
     const summary: RunSummary = {
       runId: 'r',
       status: 'COMPLETED_WITH_FAILURES',

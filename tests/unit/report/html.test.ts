@@ -3,7 +3,17 @@ import { escapeHtml } from '../../../src/report/escape.js';
 import { formatSeconds, MAX_LISTED_ROWS, renderReport } from '../../../src/report/html.js';
 import { bucketBar, segmentWidths, timeline, trendChart } from '../../../src/report/svg.js';
 
-const zero = { extracted: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, failed: 0, skipped: 0 };
+const zero = {
+  extracted: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  rejected: 0,
+  failed: 0,
+  skipped: 0,
+  deleted: 0,
+  left: 0,
+};
 const HOSTILE = '<script>alert("x")</script>';
 
 function fixture(): ReportData {
@@ -183,7 +193,7 @@ describe('renderReport', () => {
 describe('bucketBar', () => {
   it('draws one segment per non-empty bucket, as wide as its share', () => {
     const svg = bucketBar(
-      { created: 3, updated: 1, unchanged: 0, rejected: 0, failed: 0, skipped: 0 },
+      { created: 3, updated: 1, unchanged: 0, rejected: 0, failed: 0, skipped: 0, deleted: 0 },
       400,
       10,
     );

@@ -1,4 +1,5 @@
-import { loadConfig } from '../../src/core/config/load.js';
+import { readFileSync } from 'node:fs';
+import { loadConfig, parseConfig } from '../../src/core/config/load.js';
 import { InvalidInputError } from '../../src/core/errors.js';
 import { planRun } from '../../src/core/sync/plan.js';
 
@@ -11,16 +12,16 @@ describe('planRun', () => {
       runId: 'r1',
       mode: 'delta',
       companies: [
-        { company: 'ITALCOL', waves: all },
-        { company: 'CASABLANCA', waves: all },
-        { company: 'SANTA_REYES', waves: all },
+        { company: 'ITALCOL', waves: all, removals: [] },
+        { company: 'CASABLANCA', waves: all, removals: [] },
+        { company: 'SANTA_REYES', waves: all, removals: [] },
       ],
     });
   });
 
   it('accepts the legacy {"selected_company": ...}', () => {
     expect(planRun(config, 'r1', { selected_company: 'CASABLANCA' }).companies).toEqual([
-      { company: 'CASABLANCA', waves: all },
+      { company: 'CASABLANCA', waves: all, removals: [] },
     ]);
   });
 
@@ -28,7 +29,7 @@ describe('planRun', () => {
     expect(planRun(config, 'r1', { companies: ['ITALCOL'], entities: ['acuerdos'], mode: 'full' })).toEqual({
       runId: 'r1',
       mode: 'full',
-      companies: [{ company: 'ITALCOL', waves: [['acuerdos']] }],
+      companies: [{ company: 'ITALCOL', waves: [['acuerdos']], removals: [] }],
     });
   });
 
@@ -59,7 +60,7 @@ describe('planRun', () => {
     expect(planRun(config, 'r1', { companies: ['ITALCOL'], dryRun: true })).toEqual({
       runId: 'r1',
       mode: 'delta',
-      companies: [{ company: 'ITALCOL', waves: all }],
+      companies: [{ company: 'ITALCOL', waves: all, removals: [] }],
       dryRun: true,
     });
     const withDiff = planRun(config, 'r1', { dryRun: true, diff: true });
@@ -76,5 +77,23 @@ describe('planRun', () => {
     expect(() => planRun(config, 'r1', { dryRun: 'yes' })).toThrow(
       /Invalid execution input: dryRun: .*boolean[\s\S]*"dryRun": true to run Plan, Extract and Transform/,
     );
+  });
+});
+
+describe('the Remove phase in the plan', () => {
+  it('lists the waves last first, holding only the entities whose onDelete removes records', () => {
+    const raw = JSON.parse(readFileSync('config/sync.config.json', 'utf8'));
+    raw.entities.terceros.onDelete = 'delete';
+    raw.entities.acuerdos.onDelete = { deactivate: { field: 'ti_activo__c', value: false } };
+    const removing = parseConfig(raw);
+    expect(planRun(removing, 'r1', { companies: ['ITALCOL'] }).companies).toEqual([
+      { company: 'ITALCOL', waves: all, removals: [['acuerdos'], ['terceros']] },
+    ]);
+  });
+
+  it('accepts "allowMassDelete" as true or a list, and refuses anything else', () => {
+    expect(() => planRun(config, 'r1', { allowMassDelete: true })).not.toThrow();
+    expect(() => planRun(config, 'r1', { allowMassDelete: ['terceros', 'ITALCOL/acuerdos'] })).not.toThrow();
+    expect(() => planRun(config, 'r1', { allowMassDelete: 'yes' })).toThrow(/allowMassDelete/);
   });
 });

@@ -27,28 +27,41 @@ const page = (over: Partial<PageRecord>): PageRecord => ({
 });
 
 describe('summarizeEntity', () => {
-  it('sums pages into buckets that add up to the rows extracted', () => {
-    const s = summarizeEntity(entity(), [
-      page({ rows: 1000, unchanged: 900, rejected: 2, toSend: 98, created: 50, updated: 47, failed: 1 }),
-      page({ page: 2, rows: 10, unchanged: 10 }),
-    ]);
+  it('adds what Extract did not stage to the staged pages: buckets add up to the rows of the view plus those that left it', () => {
+    const s = summarizeEntity(
+      entity({
+        extracted: 1010,
+        unchanged: 900,
+        rejectedBefore: 3,
+        toRemove: 5,
+        removed: 4,
+        removeFailed: 1,
+      }),
+      [
+        page({ rows: 100, rejected: 2, toSend: 98, created: 50, updated: 47, failed: 1 }),
+        page({ page: 2, rows: 7, toSend: 7, updated: 7 }),
+      ],
+    );
     expect(s).toEqual({
       status: 'completed',
       extracted: 1010,
-      unchanged: 910,
-      rejected: 2,
+      unchanged: 900,
+      rejected: 5,
       created: 50,
-      updated: 47,
-      failed: 1,
+      updated: 54,
+      failed: 2,
       skipped: 0,
+      deleted: 4,
+      left: 5,
     });
+    const buckets = s.created + s.updated + s.unchanged + s.rejected + s.failed + s.skipped + s.deleted;
+    expect(buckets).toBe(s.extracted + s.left);
   });
 
   it('counts the rows a failed page could not account for as failed, and fails the entity', () => {
-    const s = summarizeEntity(entity({ failedPages: 1 }), [
+    const s = summarizeEntity(entity({ failedPages: 1, extracted: 1000, unchanged: 500 }), [
       page({
-        rows: 1000,
-        unchanged: 500,
+        rows: 500,
         toSend: 500,
         created: 200,
         status: 'failed',

@@ -1,3 +1,5 @@
+import { StoreStateError } from '../errors.js';
+
 /**
  * What Salesforce holds from us, per source key: the snapshot of one company and entity.
  *
@@ -39,7 +41,7 @@ export function fromTuple(t: readonly unknown[]): SnapEntry {
   const [identity, hash, letter, sfId, key, code] = t as string[];
   const status = STATUS_OF[letter ?? ''];
   if (typeof identity !== 'string' || typeof hash !== 'string' || !status) {
-    throw new Error(`not a snapshot entry: ${JSON.stringify(t).slice(0, 200)}`);
+    throw new StoreStateError(`not a snapshot entry: ${JSON.stringify(t).slice(0, 200)}`);
   }
   return {
     identity,

@@ -42,6 +42,8 @@ function fakeStore(closed: unknown[]): SyncStore {
       closed.push(args);
     },
     getRun: async () => ({ startedAt: { S: new Date(Date.now() - 90_000).toISOString() } }),
+    // The finish gives back the run's leases (a conditional update per entity).
+    table: { update: async () => undefined },
   };
   return store as unknown as SyncStore;
 }

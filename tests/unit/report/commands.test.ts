@@ -141,9 +141,9 @@ describe('reading runs back', () => {
     const lines = io.out.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[2]).toMatch(
-      /^run-b\s+SUCCEEDED\s+2026-11-29T11:00:00.000Z\s+1 min 16 s\s+3\s+2\s+0\s+0\s+1\s+0\s+0$/,
+      /^run-b\s+SUCCEEDED\s+2026-11-29T11:00:00.000Z\s+1 min 16 s\s+3\s+2\s+0\s+0\s+1\s+0\s+0\s+0$/,
     );
-    expect(lines[3]).toMatch(/^run-a\s+RUNNING\s+2026-11-29T10:00:00.000Z\s+unknown(\s+-){7}$/);
+    expect(lines[3]).toMatch(/^run-a\s+RUNNING\s+2026-11-29T10:00:00.000Z\s+unknown(\s+-){8}$/);
     const json = capture();
     await runsCommand(fakeStore(), { json: true }, json);
     expect(

@@ -5,7 +5,8 @@ import type { LocalRunResult } from '../local/run.js';
 import type { Failure, RunHeader } from '../report/data.js';
 import { formatSeconds } from '../report/html.js';
 
-const COLUMNS = ['extracted', ...BUCKETS] as const;
+// `left`: keys that left the view and were acted on; the buckets add up to extracted + left.
+const COLUMNS = ['extracted', ...BUCKETS, 'left'] as const;
 
 /** The run summary as a table: a row per company and entity, then totals and API calls. */
 export function formatSummary(result: LocalRunResult): string {

@@ -11,7 +11,7 @@ import { salesforceMetrics } from '../core/salesforce/client.js';
 import { storeMetrics } from '../core/store/table.js';
 import { defaultContext } from '../core/sync/context.js';
 import { failureText, type RunSummary } from '../core/sync/report.js';
-import { type RunResult, runLocalStateMachine, type TaskEvent } from './stepfunctions.js';
+import { type LambdaHandler, type RunResult, runLocalStateMachine, type TaskEvent } from './stepfunctions.js';
 
 export const DEFINITION_PATH = 'statemachines/sync.asl.yml';
 
@@ -44,6 +44,8 @@ export interface LocalRunOptions {
   retryIntervalScale?: number;
   onTaskEvent?: (event: TaskEvent) => void;
   executionName?: string;
+  /** Replaces some functions' handlers (tests: a Lambda that dies mid-work). */
+  handlers?: Partial<Record<string, LambdaHandler>>;
 }
 
 export interface LocalRunResult {
@@ -74,7 +76,7 @@ export async function runSync(options: LocalRunOptions): Promise<LocalRunResult>
   const started = Date.now();
   const execution = await runLocalStateMachine({
     definition: DEFINITION_PATH,
-    handlers: { plan, authenticate, extract, transform, upsert, report },
+    handlers: { plan, authenticate, extract, transform, upsert, report, ...options.handlers },
     functionTimeouts: functionTimeouts(),
     input: options.input,
     executionName: runId,

@@ -8,7 +8,8 @@ import { BUCKET_COLORS, bucketBar, type TimelineLane, timeline, trendChart } fro
 /** The most rows the filterable list holds; the error file (`failures --csv`) has them all. */
 export const MAX_LISTED_ROWS = 5000;
 
-const COLUMNS = ['extracted', ...BUCKETS] as const;
+// `left`: keys that left the view and were acted on; the buckets add up to extracted + left.
+const COLUMNS = ['extracted', ...BUCKETS, 'left'] as const;
 
 export function formatSeconds(seconds: number | undefined): string {
   if (seconds === undefined) return 'unknown';

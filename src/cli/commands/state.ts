@@ -1,6 +1,8 @@
 import type { SyncConfig } from '../../core/config/load.js';
 import { externalId } from '../../core/mapping.js';
-import type { Mapping, SyncStore } from '../../core/store/sync-store.js';
+import { keyOf, type SnapEntry } from '../../core/snapshot/entry.js';
+import { SnapshotStore } from '../../core/snapshot/store.js';
+import type { SyncStore } from '../../core/store/sync-store.js';
 import { shown } from '../../core/sync/input.js';
 import type { Output } from './output.js';
 
@@ -29,15 +31,15 @@ interface StateRow {
   sfId: string;
   externalId: string;
   hash: string;
-  runId: string;
-  at: string;
+  /** Salesforce's or our code, for failed and rejected records. */
+  code: string;
 }
 
 function stateTable(rows: readonly StateRow[], total: number, limit: number): string {
-  const header = ['key', 'status', 'Salesforce Id', 'external ID', 'content hash', 'last run', 'recorded at'];
+  const header = ['key', 'status', 'Salesforce Id', 'external ID', 'content hash', 'code'];
   const cells = rows
     .slice(0, limit)
-    .map((r) => [r.key, r.status, r.sfId, r.externalId, r.hash.slice(0, 12), r.runId, r.at]);
+    .map((r) => [r.key, r.status, r.sfId, r.externalId, r.hash.slice(0, 12), r.code]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const fmt = (r: string[]) =>
     r
@@ -50,9 +52,10 @@ function stateTable(rows: readonly StateRow[], total: number, limit: number): st
 }
 
 /**
- * `state --company C --entity E [--key K]`: what the sync believes Salesforce holds — per record
- * acknowledged by Salesforce, its status, Salesforce Id, external ID, content hash and last run.
- * A key with no entry was never acknowledged (new, rejected, or not yet sent).
+ * `state --company C --entity E [--key K]`: what the sync believes Salesforce holds, from the
+ * entity's snapshot — per key, its status (synced, failed, rejected, deleted), Salesforce Id,
+ * external ID, content hash and error code. A key with no entry was never sent (new, or not yet
+ * extracted).
  */
 export async function stateCommand(
   store: SyncStore,
@@ -66,18 +69,18 @@ export async function stateCommand(
     return 2;
   }
   const { company, entity, key } = options;
-  const mappings: Mapping[] =
+  const snapshots = new SnapshotStore(store.table);
+  const entries: readonly SnapEntry[] =
     key === undefined
-      ? await store.listMappings(company, entity)
-      : [...(await store.getMappings(company, entity, [key])).values()];
-  const rows: StateRow[] = mappings.map((m) => ({
-    key: m.key,
-    status: m.status,
-    sfId: m.sfId ?? '',
-    externalId: externalId(company, m.key),
-    hash: m.hash,
-    runId: m.runId,
-    at: m.at ?? '',
+      ? (await snapshots.load(company, entity)).snapshot.entries
+      : [...(await snapshots.lookupKeys(company, entity, [key])).values()];
+  const rows: StateRow[] = entries.map((e) => ({
+    key: keyOf(e),
+    status: e.status,
+    sfId: e.sfId ?? '',
+    externalId: externalId(company, keyOf(e)),
+    hash: e.hash,
+    code: e.code ?? '',
   }));
   if (options.json) {
     io.stdout(`${JSON.stringify({ company, entity, records: rows }, null, 2)}\n`);
@@ -86,8 +89,8 @@ export async function stateCommand(
   if (rows.length === 0) {
     io.stdout(
       key === undefined
-        ? `sf-sync holds no acknowledged record of ${company} ${entity} yet.\n`
-        : `sf-sync holds nothing for key ${shown(key)} of ${company} ${entity}: Salesforce never acknowledged it (new, rejected, or not sent yet).\n`,
+        ? `sf-sync holds no record of ${company} ${entity} yet.\n`
+        : `sf-sync holds nothing for key ${shown(key)} of ${company} ${entity}: it was never sent (new, or not extracted yet).\n`,
     );
     return key === undefined ? 0 : 1;
   }

@@ -7,6 +7,13 @@ import type { Snapshot } from './snapshot.js';
  */
 export type Decision =
   | { stage: true; reason: 'new' | 'changed' | 'retry' | 'full' | 'returned' | 'duplicate' }
+  /** Rejected for a missing parent: staged only if its parent is in Salesforce now (Extract checks). */
+  | { stage: 'if-parents'; reason: 'orphan'; entry: SnapEntry }
+  /**
+   * Rejected before as a repeated key, not (yet) repeated in this view: SQL Server may order the
+   * repeat far down the view, so Extract decides once it has read the whole view.
+   */
+  | { stage: 'if-unique'; reason: 'was-duplicate'; entry: SnapEntry }
   | { stage: false; reason: 'unchanged' | 'rejected'; entry: SnapEntry };
 
 /**
@@ -23,15 +30,24 @@ export interface RowFacts {
   duplicate: boolean;
 }
 
+/** A key the view holds twice is rejected with this code; it is sent once the repeat is gone. */
+const DUPLICATE = 'DUPLICATE_VALUE';
+
 export function decide(entry: SnapEntry | undefined, row: RowFacts, mode: 'delta' | 'full'): Decision {
-  if (row.duplicate) return { stage: true, reason: 'duplicate' };
+  const wasDuplicate = entry?.status === 'rejected' && entry.code === DUPLICATE;
+  if (row.duplicate) {
+    // Still repeated: rejected again without staging (every row of the key, whatever it holds).
+    if (wasDuplicate && mode === 'delta') return { stage: false, reason: 'rejected', entry };
+    return { stage: true, reason: 'duplicate' };
+  }
   if (!entry) return { stage: true, reason: 'new' };
+  if (wasDuplicate) return { stage: 'if-unique', reason: 'was-duplicate', entry };
   if (mode === 'full') return { stage: true, reason: 'full' };
   if (entry.status === 'deleted') return { stage: true, reason: 'returned' };
   if (entry.hash !== row.hash) return { stage: true, reason: 'changed' };
   if (entry.status === 'synced') return { stage: false, reason: 'unchanged', entry };
   if (entry.status === 'failed') return { stage: true, reason: 'retry' };
-  if (RETRIED_REJECTIONS.has(entry.code ?? '')) return { stage: true, reason: 'retry' };
+  if (RETRIED_REJECTIONS.has(entry.code ?? '')) return { stage: 'if-parents', reason: 'orphan', entry };
   return { stage: false, reason: 'rejected', entry };
 }
 

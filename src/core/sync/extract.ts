@@ -4,6 +4,7 @@ import { databaseSettings, type EntityConfig } from '../config/load.js';
 import { ConfigError, DeletionGuardError } from '../errors.js';
 import { contentHash } from '../hash.js';
 import type { Logger } from '../logger.js';
+import { mapRow } from '../mapping.js';
 import { refreshSecrets } from '../secrets.js';
 import { decide, deletionGuardProblem, type OnDelete, planDeletions } from '../snapshot/diff.js';
 import { entry, keyOf, type SnapEntry } from '../snapshot/entry.js';
@@ -243,6 +244,8 @@ interface DiffOutcome {
   unchanged: number;
   /** Rows rejected before and unchanged since: counted rejected again, with their earlier code. */
   rejectedBefore: SnapEntry[];
+  /** Unchanged rows whose key turned out repeated far down the view: rejected, not staged. */
+  lateRejected: number;
 }
 
 /**
@@ -252,12 +255,17 @@ interface DiffOutcome {
  * snapshot, so what is left unmarked afterwards is what left the view.
  */
 class Differ {
-  readonly outcome: DiffOutcome = { sizes: [], rows: 0, unchanged: 0, rejectedBefore: [] };
+  readonly outcome: DiffOutcome = { sizes: [], rows: 0, unchanged: 0, rejectedBefore: [], lateRejected: 0 };
   private readonly version: string;
+  /** Rows rejected before for a missing parent, unchanged: staged once their parent is in Salesforce. */
+  private readonly orphans: Array<{ kr: KeyedRow; hash: string; entry: SnapEntry }> = [];
+  /** Rows of keys rejected before as repeated, not repeated so far: decided once the view is read. */
+  private readonly wereDuplicates: Array<{ kr: KeyedRow; hash: string; entry: SnapEntry }> = [];
 
   constructor(
+    private readonly ctx: SyncContext,
     private readonly task: EntityTask,
-    entity: EntityConfig,
+    private readonly entity: EntityConfig,
     private readonly snapshot: Snapshot,
     private readonly marker: DuplicateMarker,
     private readonly writer: PageWriter,
@@ -278,11 +286,12 @@ class Differ {
       const known = this.snapshot.see(kr.identity);
       const duplicate = kr.row[DUPLICATE_MARK] === true;
       const decision = decide(known, { identity: kr.identity, hash, duplicate }, this.task.mode);
-      if (decision.stage) {
-        kr.row[ROW_HASH] = hash;
-        kr.row[ROW_IDENTITY] = kr.identity;
-        if (known?.sfId && !(known.status === 'deleted' && !known.sfId)) kr.row[ROW_SF_ID] = known.sfId;
-        staged.push(kr);
+      if (decision.stage === 'if-parents') {
+        this.orphans.push({ kr, hash, entry: decision.entry });
+      } else if (decision.stage === 'if-unique') {
+        this.wereDuplicates.push({ kr, hash, entry: decision.entry });
+      } else if (decision.stage) {
+        staged.push(marked(kr, hash, known));
       } else {
         if (decision.reason === 'unchanged') this.outcome.unchanged += 1;
         else this.outcome.rejectedBefore.push(decision.entry);
@@ -294,6 +303,45 @@ class Differ {
   }
 
   /**
+   * Children rejected before because a parent was not in Salesforce: staged again when every
+   * parent they name is there now (the parents' snapshots say so), else rejected again unsent.
+   */
+  async resolveHeld(): Promise<void> {
+    // Still repeated somewhere in the view: rejected again, unsent; else sent at last.
+    const unique = this.wereDuplicates.filter((d) => !this.marker.collisions.has(d.kr.identity as string));
+    for (const d of this.wereDuplicates) if (!unique.includes(d)) this.outcome.rejectedBefore.push(d.entry);
+    await this.writer.add(unique.map((d) => marked(d.kr, d.hash, d.entry)));
+    await this.resolveOrphans();
+  }
+
+  private async resolveOrphans(): Promise<void> {
+    if (this.orphans.length === 0) return;
+    const { config } = this.ctx;
+    const extField = (name: string) => config.entity(name).externalIdField ?? 'Id';
+    const parentsOf = this.orphans.map((o) =>
+      mapRow({ ...o.kr.row }, this.entity, this.task.company, extField),
+    );
+    const wanted = new Map<string, Set<string>>();
+    for (const m of parentsOf)
+      for (const p of m.ok ? m.parents : [])
+        wanted.set(p.entity, (wanted.get(p.entity) ?? new Set()).add(p.key));
+    const snapshots = new SnapshotStore(this.ctx.store.table);
+    const found = new Map<string, Map<string, SnapEntry>>();
+    for (const [name, keys] of wanted)
+      found.set(name, await snapshots.lookupKeys(this.task.company, name, [...keys]));
+    const inSalesforce = (e: SnapEntry | undefined) =>
+      e !== undefined && e.status !== 'deleted' && (e.status === 'synced' || e.sfId !== undefined);
+    const staged: KeyedRow[] = [];
+    this.orphans.forEach((o, n) => {
+      const m = parentsOf[n];
+      const ready = !m?.ok || m.parents.every((p) => inSalesforce(found.get(p.entity)?.get(p.key)));
+      if (ready) staged.push(marked(o.kr, o.hash, o.entry));
+      else this.outcome.rejectedBefore.push(o.entry);
+    });
+    await this.writer.add(staged);
+  }
+
+  /**
    * A key that repeats far from its first row (SQL Server orders the spellings apart) whose first
    * row was unchanged and not staged: that row is rejected too, as every row of a colliding key.
    */
@@ -301,9 +349,10 @@ class Differ {
     const failures: RecordFailure[] = [];
     for (const [identity, spellings] of this.marker.unstagedCollisions()) {
       const e = this.snapshot.get(identity);
-      if (!e) continue;
-      if (e.status === 'synced') this.outcome.unchanged -= 1;
-      else this.outcome.rejectedBefore = this.outcome.rejectedBefore.filter((r) => r.identity !== identity);
+      // Only a first row counted unchanged moves: rows still duplicated were counted rejected already.
+      if (e?.status !== 'synced') continue;
+      this.outcome.unchanged -= 1;
+      this.outcome.lateRejected += 1;
       failures.push({
         key: keyOf(e),
         bucket: 'rejected',
@@ -313,6 +362,14 @@ class Differ {
     }
     return failures;
   }
+}
+
+/** A row to stage, with what Transform and Upsert need from the diff. */
+function marked(kr: KeyedRow, hash: string, known: SnapEntry | undefined): KeyedRow {
+  kr.row[ROW_HASH] = hash;
+  kr.row[ROW_IDENTITY] = kr.identity;
+  if (known?.sfId) kr.row[ROW_SF_ID] = known.sfId;
+  return kr;
 }
 
 /** The lease of one run on one entity: a crashed run's lease runs out before the next day's run. */
@@ -371,12 +428,13 @@ export async function extract(ctx: SyncContext, task: EntityTask): Promise<Extra
       snapshot = loaded.snapshot;
       const marker = new DuplicateMarker(entity.key, prepared.keyComparison);
       const writer = new PageWriter(ctx, task, entity.pageSize, marker);
-      const differ = new Differ(task, entity, loaded.snapshot, marker, writer);
+      const differ = new Differ(ctx, task, entity, loaded.snapshot, marker, writer);
       const options = streamOptions(entity, settings, where);
       for await (const rows of streamPages(pool, prepared.query, options, (s) => (stats = s))) {
         await differ.push(marker.push(rows));
       }
       await differ.push(marker.flush());
+      await differ.resolveHeld();
       await writer.finish();
       differ.outcome.sizes = writer.sizes;
       const late = differ.lateUnstaged();
@@ -385,7 +443,8 @@ export async function extract(ctx: SyncContext, task: EntityTask): Promise<Extra
     },
     log,
   );
-  const toRemove = await stageRemovals(ctx, task, entity, snapshot as Snapshot, diff.rows, dryRun);
+  const { toRemove, guard } = await stageRemovals(ctx, task, entity, snapshot as Snapshot, diff.rows, dryRun);
+  if (guard) log.warn('removals refused by the mass-deletion guard', { error: guard });
   await recordRejectedBefore(ctx, task, diff.rejectedBefore);
 
   await ctx.store.setEntity(task.runId, {
@@ -397,8 +456,10 @@ export async function extract(ctx: SyncContext, task: EntityTask): Promise<Extra
     pages: diff.sizes.length,
     failedPages: 0,
     unchanged: diff.unchanged,
-    rejectedBefore: diff.rejectedBefore.length,
+    rejectedBefore: diff.rejectedBefore.length + diff.lateRejected,
     toRemove,
+    // The guard fails the entity but not its changes: they are sent, and children go on.
+    ...(guard ? { error: guard } : {}),
   });
   log.info('extracted', {
     rows: diff.rows,
@@ -426,8 +487,9 @@ export const REMOVE_PAGE = 10_000;
 
 /**
  * Keys that left the view: those never in Salesforce are forgotten; those in Salesforce are
- * staged for the Remove step, unless the guard refuses (then nothing is removed and the entity
- * fails with DeletionGuardError naming the numbers).
+ * staged for the Remove step, unless the guard refuses: then nothing is removed or forgotten, and
+ * the entity will be reported failed with DeletionGuardError naming the numbers (its changes are
+ * still sent, and its children go on: refusing removals is no reason to hold back updates).
  */
 async function stageRemovals(
   ctx: SyncContext,
@@ -436,9 +498,9 @@ async function stageRemovals(
   snapshot: Snapshot,
   viewRows: number,
   dryRun: boolean,
-): Promise<number> {
+): Promise<{ toRemove: number; guard?: string }> {
   const plan = planDeletions(snapshot, entity.onDelete as OnDelete);
-  if (plan.toRemove.length === 0 && plan.toForget.length === 0) return 0;
+  if (plan.toRemove.length === 0 && plan.toForget.length === 0) return { toRemove: 0 };
   const problem = deletionGuardProblem({
     toRemove: plan.toRemove.length,
     inSalesforce: plan.inSalesforce,
@@ -447,9 +509,10 @@ async function stageRemovals(
     allowMassDelete: (await runOptions(ctx.store, task.runId)).allowMassDelete(task.company, task.entity),
   });
   if (problem) {
-    throw new DeletionGuardError(
+    const error = new DeletionGuardError(
       `${task.company}/${task.entity}: ${problem}. To confirm, run again with {"allowMassDelete": true} (or {"allowMassDelete": ["${task.entity}"]}) in the execution input.`,
     );
+    return { toRemove: 0, guard: `${error.name}: ${error.message}` };
   }
   if (!dryRun && plan.toForget.length > 0) {
     const forgotten = plan.toForget.map((e) => entry({ ...e, status: 'deleted', sfId: undefined, hash: '' }));
@@ -472,7 +535,7 @@ async function stageRemovals(
       records.slice(i, i + REMOVE_PAGE),
     );
   }
-  return records.length;
+  return { toRemove: records.length };
 }
 
 /** Rows rejected in an earlier run and unchanged since are rejected again, with the same code. */

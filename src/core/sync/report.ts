@@ -129,6 +129,8 @@ export function summarizeEntity(
     if (p.status === 'failed' || p.rows > accounted) pageFailed = true;
   }
   if (record.status === 'failed') return { ...s, status: 'failed', error: record.error };
+  // An extracted entity with an error: the mass-deletion guard refused its removals.
+  if (record.error) return { ...s, status: 'failed', error: record.error };
   if (pageFailed || record.failedPages > 0) {
     const firstError = pages.find((p) => p.error)?.error;
     return { ...s, status: 'failed', error: firstError ?? `${record.failedPages} page(s) failed` };

@@ -242,7 +242,10 @@ describe('sf-sync --aws against dynalite and a mocked Step Functions client', ()
     // the record Salesforce answered 500 for is held as failed, without a Salesforce Id; the others synced
     expect(records.find((r) => r.key === poisoned)).toMatchObject({ status: 'failed', sfId: '' });
     expect(records.filter((r) => r.status === 'synced').every((r) => /^001/.test(r.sfId))).toBe(true);
-    expect(records.filter((r) => r.status === 'synced').length).toBe(records.length - 1);
+    // the rest synced, but the rows rejected before sending (dirty rows, duplicate keys)
+    expect(records.filter((r) => r.status === 'synced').length).toBe(
+      records.filter((r) => r.status !== 'rejected').length - 1,
+    );
     expect(aws.stateKey?.code).toBe(0);
     expect(aws.stateKey?.stdout).toContain(`SANTA_REYES-${poisoned}`);
   });

@@ -13,16 +13,17 @@ import { bucketsAddUp, startWorld, type TestWorld } from './helpers.js';
 const COMPANIES = ['ITALCOL', 'CASABLANCA', 'SANTA_REYES'];
 const ENTITIES = ['terceros', 'sucursales', 'acuerdos'];
 
-/** Every mapping the store holds (content hash, Salesforce Id, status, run), as one comparable list. */
+/** Every snapshot item the store holds (head, chunks, journal: their keys and bytes), as one comparable list. */
 async function mappings(): Promise<string[]> {
   const { table } = defaultContext().store;
   const out: string[] = [];
   for (const c of COMPANIES)
     for (const e of ENTITIES)
-      for (const item of await table.query(`MAP#${c}#${e}`))
-        out.push(
-          [c, e, item.sk?.S, item.hash?.S, item.sfId?.S, item.status?.S, item.runId?.S, item.at?.S].join('|'),
-        );
+      for (const item of await table.query(`SNAP#${c}#${e}`)) {
+        if (item.sk?.S === 'LEASE') continue; // the run's lease: taken and given back by dry runs too
+        const data = item.data?.B ? Buffer.from(item.data.B).toString('base64') : '';
+        out.push([c, e, item.sk?.S, item.version?.S, item.journalUpTo?.S, data].join('|'));
+      }
   return out.sort();
 }
 

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { failuresCommand } from '../../../src/cli/commands/failures.js';
 import type { Output } from '../../../src/cli/commands/output.js';
 import { reportCommand } from '../../../src/cli/commands/report.js';
@@ -63,22 +64,25 @@ function fakeStore(): SyncStore {
       message: { S: 'Name: required value missing' },
       fields: { S: 'Name' },
     },
+    // The snapshot of ACME terceros: a base of one chunk (T-1 synced) and a journal item (T-2 failed).
     {
-      pk: { S: 'MAP#ACME#terceros' },
-      sk: { S: 'T-2' },
-      hash: { S: 'b'.repeat(64) },
-      status: { S: 'failed' },
-      runId: { S: 'run-b' },
-      at: { S: '2026-11-29T11:01:10.000Z' },
+      pk: { S: 'SNAP#ACME#terceros' },
+      sk: { S: 'HEAD' },
+      version: { S: 'v1' },
+      chunks: { N: '1' },
+      entries: { N: '1' },
+      firsts: { S: '["t-1"]' },
+      journalUpTo: { S: '' },
     },
     {
-      pk: { S: 'MAP#ACME#terceros' },
-      sk: { S: 'T-1' },
-      hash: { S: 'a'.repeat(64) },
-      sfId: { S: '001000000000001AAA' },
-      status: { S: 'synced' },
-      runId: { S: 'run-b' },
-      at: { S: '2026-11-29T11:01:00.000Z' },
+      pk: { S: 'SNAP#ACME#terceros' },
+      sk: { S: 'C#v1#000000' },
+      data: { B: gzipSync(JSON.stringify([['t-1', 'a'.repeat(22), 's', '001000000000001AAA', 'T-1']])) },
+    },
+    {
+      pk: { S: 'SNAP#ACME#terceros' },
+      sk: { S: 'J#000000000001000#run-b#x' },
+      data: { B: gzipSync(JSON.stringify([['t-2', 'b'.repeat(22), 'f', '', 'T-2', 'UNABLE_TO_LOCK_ROW']])) },
     },
   ];
   const table = {
@@ -141,9 +145,9 @@ describe('reading runs back', () => {
     const lines = io.out.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[2]).toMatch(
-      /^run-b\s+SUCCEEDED\s+2026-11-29T11:00:00.000Z\s+1 min 16 s\s+3\s+2\s+0\s+0\s+1\s+0\s+0\s+0$/,
+      /^run-b\s+SUCCEEDED\s+2026-11-29T11:00:00.000Z\s+1 min 16 s\s+3\s+2\s+0\s+0\s+1\s+0\s+0\s+0\s+0$/,
     );
-    expect(lines[3]).toMatch(/^run-a\s+RUNNING\s+2026-11-29T10:00:00.000Z\s+unknown(\s+-){8}$/);
+    expect(lines[3]).toMatch(/^run-a\s+RUNNING\s+2026-11-29T10:00:00.000Z\s+unknown(\s+-){9}$/);
     const json = capture();
     await runsCommand(fakeStore(), { json: true }, json);
     expect(
@@ -202,20 +206,11 @@ describe('state: what the sync believes Salesforce holds', () => {
       'Salesforce Id',
       'external ID',
       'content hash',
-      'last run',
-      'recorded at',
+      'code',
     ]);
     expect(lines.slice(2).map((l) => l.split(/\s{2,}/))).toEqual([
-      [
-        'T-1',
-        'synced',
-        '001000000000001AAA',
-        'ACME-T-1',
-        'aaaaaaaaaaaa',
-        'run-b',
-        '2026-11-29T11:01:00.000Z',
-      ],
-      ['T-2', 'failed', 'ACME-T-2', 'bbbbbbbbbbbb', 'run-b', '2026-11-29T11:01:10.000Z'],
+      ['T-1', 'synced', '001000000000001AAA', 'ACME-T-1', 'aaaaaaaaaaaa'],
+      ['T-2', 'failed', 'ACME-T-2', 'bbbbbbbbbbbb', 'UNABLE_TO_LOCK_ROW'],
     ]);
   });
 
@@ -238,9 +233,8 @@ describe('state: what the sync believes Salesforce holds', () => {
           status: 'synced',
           sfId: '001000000000001AAA',
           externalId: 'ACME-T-1',
-          hash: 'a'.repeat(64),
-          runId: 'run-b',
-          at: '2026-11-29T11:01:00.000Z',
+          hash: 'a'.repeat(22),
+          code: '',
         },
       ],
     });
@@ -249,7 +243,7 @@ describe('state: what the sync believes Salesforce holds', () => {
       await stateCommand(fakeStore(), config, { company: 'ACME', entity: 'terceros', key: 'T-9' }, missing),
     ).toBe(1);
     expect(missing.out).toBe(
-      'sf-sync holds nothing for key "T-9" of ACME terceros: Salesforce never acknowledged it (new, rejected, or not sent yet).\n',
+      'sf-sync holds nothing for key "T-9" of ACME terceros: it was never sent (new, or not extracted yet).\n',
     );
   });
 

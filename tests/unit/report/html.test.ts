@@ -134,6 +134,7 @@ describe('renderReport', () => {
       failed: 1,
       skipped: 0,
       deleted: 0,
+      left: 0,
     });
     expect(html).toContain('<td class="n" data-bucket="rejected">2</td>');
     expect(html).toContain('<p>Status: <span id="run-status" class="status SUCCEEDED">SUCCEEDED</span></p>');

@@ -28,7 +28,11 @@ describe('the snapshot diff: what Extract stages', () => {
       status: 'rejected',
       code: 'INVALID_CROSS_REFERENCE_KEY',
     });
-    expect(decide(orphan, row('a'), 'delta')).toEqual({ stage: true, reason: 'retry' });
+    expect(decide(orphan, row('a'), 'delta')).toEqual({
+      stage: 'if-parents',
+      reason: 'orphan',
+      entry: orphan,
+    });
     const invalid = entry({ identity: 'a', hash: 'h1', status: 'rejected', code: 'INVALID_EMAIL_ADDRESS' });
     expect(decide(invalid, row('a'), 'delta')).toEqual({ stage: false, reason: 'rejected', entry: invalid });
     expect(decide(invalid, row('a', 'h2'), 'delta')).toEqual({ stage: true, reason: 'changed' });
@@ -39,8 +43,23 @@ describe('the snapshot diff: what Extract stages', () => {
     expect(decide(synced('a', 'row@v1'), row('a', 'row@v2'), 'delta').stage).toBe(true);
   });
 
-  it('stages every row of a duplicated key, and a key that returns after it was deleted', () => {
+  it('stages every row of a newly duplicated key, not one still duplicated, and sends it once the repeat is gone', () => {
     expect(decide(synced('a'), row('a', 'h1', true), 'delta').stage).toBe(true);
+    expect(decide(undefined, row('a', 'h1', true), 'delta').stage).toBe(true);
+    const dup = entry({ identity: 'a', hash: 'h1', status: 'rejected', code: 'DUPLICATE_VALUE' });
+    expect(decide(dup, row('a', 'h2', true), 'delta')).toEqual({
+      stage: false,
+      reason: 'rejected',
+      entry: dup,
+    });
+    expect(decide(dup, row('a', 'h1', false), 'delta')).toEqual({
+      stage: 'if-unique',
+      reason: 'was-duplicate',
+      entry: dup,
+    });
+  });
+
+  it('stages a key that returns after it was deleted', () => {
     const deleted = entry({ identity: 'a', hash: 'h1', status: 'deleted' });
     expect(decide(deleted, row('a'), 'delta')).toEqual({ stage: true, reason: 'returned' });
   });

@@ -1,22 +1,15 @@
 import type sql from 'mssql';
+import type { SyncApp } from '../app.js';
 import type { DatabaseSettings } from '../config/database.js';
 import { databaseSettings, type EntityConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { refreshSecrets } from '../secrets.js';
 import { describeSource, findColumn, type SourceColumn } from '../source/describe.js';
 import { describeTarget, extractQuery } from '../source/query.js';
-import { type Row, type StreamStats, streamPages, withPool } from '../source/sqlserver.js';
+import { type Row, type StreamStats, streamPages } from '../source/sqlserver.js';
 import { keyComparison } from '../values/keys.js';
-import type { SyncContext } from './context.js';
 import { DuplicateMarker, type KeyedRow } from './duplicates.js';
-
-export interface EntityTask {
-  runId: string;
-  company: string;
-  entity: string;
-  mode: 'delta' | 'full';
-}
+import type { EntityEvent } from './events.js';
 
 export interface ExtractResult {
   rows: number;
@@ -87,12 +80,12 @@ async function prepare(
 
 /** Parents that failed or were skipped in this run make their children skip. */
 async function failedParent(
-  ctx: SyncContext,
-  task: EntityTask,
+  app: SyncApp,
+  task: EntityEvent,
   entity: EntityConfig,
 ): Promise<string | undefined> {
   if (entity.dependsOn.length === 0) return undefined;
-  const records = await ctx.store.getEntities(task.runId, task.company);
+  const records = await app.store.getEntities(task.runId, task.company);
   for (const parent of entity.dependsOn) {
     const r = records.find((x) => x.entity === parent);
     if (r && (r.status === 'failed' || r.status === 'skipped' || r.failedPages > 0)) return parent;
@@ -112,15 +105,15 @@ function streamOptions(entity: EntityConfig, settings: DatabaseSettings, where: 
 
 /** Counts the rows of an entity that is skipped (its parent failed), for the report. */
 async function countRows(
-  ctx: SyncContext,
-  task: EntityTask,
+  app: SyncApp,
+  task: EntityEvent,
   entity: EntityConfig,
   where: string,
 ): Promise<number> {
-  return withPool(
+  return app.pools.withPool(
     task.company,
-    () => databaseSettings(ctx.config, task.company),
-    refreshSecrets,
+    () => databaseSettings(app.config, task.company, app.lookup),
+    () => app.secrets.refresh(),
     async (pool, settings) => {
       const prepared = await prepare(pool, entity, where);
       let rows = 0;
@@ -132,14 +125,14 @@ async function countRows(
   );
 }
 
-async function skip(ctx: SyncContext, task: EntityTask, entity: EntityConfig, parent: string, log: Logger) {
+async function skip(app: SyncApp, task: EntityEvent, entity: EntityConfig, parent: string, log: Logger) {
   let rows = 0;
   try {
-    rows = await countRows(ctx, task, entity, `${task.company} ${entity.source.view ?? 'query'}`);
+    rows = await countRows(app, task, entity, `${task.company} ${entity.source.view ?? 'query'}`);
   } catch (error) {
     log.warn('could not count the rows of a skipped entity', { error: (error as Error).message });
   }
-  await ctx.store.setEntity(task.runId, {
+  await app.store.setEntity(task.runId, {
     company: task.company,
     entity: task.entity,
     status: 'skipped',
@@ -159,8 +152,8 @@ class PageWriter {
   readonly sizes: number[] = [];
 
   constructor(
-    private readonly ctx: SyncContext,
-    private readonly task: EntityTask,
+    private readonly app: SyncApp,
+    private readonly task: EntityEvent,
     private readonly pageSize: number,
     private readonly marker: DuplicateMarker,
   ) {}
@@ -179,16 +172,16 @@ class PageWriter {
     this.pending = [];
     const { runId, company, entity } = this.task;
     for (const [page, identities] of this.marker.latePages()) {
-      const rows = await this.ctx.store.getStage<Row>(runId, company, entity, 'IN', page);
+      const rows = await this.app.store.getStage<Row>(runId, company, entity, 'IN', page);
       this.marker.markLate(rows, identities);
-      await this.ctx.store.putStage(runId, company, entity, 'IN', page, rows);
+      await this.app.store.putStage(runId, company, entity, 'IN', page, rows);
     }
   }
 
   private async write(rows: KeyedRow[]): Promise<void> {
     const page = this.sizes.length + 1;
     const { runId, company, entity } = this.task;
-    await this.ctx.store.putStage(
+    await this.app.store.putStage(
       runId,
       company,
       entity,
@@ -196,31 +189,29 @@ class PageWriter {
       page,
       rows.map((r) => r.row),
     );
-    await this.ctx.store.setPage(runId, company, entity, page, { rows: rows.length });
+    await this.app.store.setPage(runId, company, entity, page, { rows: rows.length });
     this.marker.written(rows, page);
     this.sizes.push(rows.length);
   }
 }
 
 /** Streams the company's view into staged pages in DynamoDB and returns the page numbers. */
-export async function extract(ctx: SyncContext, task: EntityTask): Promise<ExtractResult> {
-  const entity = ctx.config.companyEntity(task.company, task.entity);
-  if (!entity)
-    throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
-  const log = ctx.log.child({ runId: task.runId, company: task.company, entity: task.entity });
+export async function extract(app: SyncApp, task: EntityEvent): Promise<ExtractResult> {
+  const entity = app.entityOf(task);
+  const log = app.log.child({ runId: task.runId, company: task.company, entity: task.entity });
   const where = `${task.company} ${entity.source.view ?? 'query'}`;
-  const parent = await failedParent(ctx, task, entity);
-  if (parent) return skip(ctx, task, entity, parent, log);
+  const parent = await failedParent(app, task, entity);
+  if (parent) return skip(app, task, entity, parent, log);
 
   let stats: StreamStats | undefined;
-  const sizes = await withPool(
+  const sizes = await app.pools.withPool(
     task.company,
-    () => databaseSettings(ctx.config, task.company),
-    refreshSecrets,
+    () => databaseSettings(app.config, task.company, app.lookup),
+    () => app.secrets.refresh(),
     async (pool, settings) => {
       const prepared = await prepare(pool, entity, where);
       const marker = new DuplicateMarker(entity.key, prepared.keyComparison);
-      const writer = new PageWriter(ctx, task, entity.pageSize, marker);
+      const writer = new PageWriter(app, task, entity.pageSize, marker);
       const options = streamOptions(entity, settings, where);
       for await (const rows of streamPages(pool, prepared.query, options, (s) => (stats = s))) {
         await writer.add(marker.push(rows));
@@ -232,7 +223,7 @@ export async function extract(ctx: SyncContext, task: EntityTask): Promise<Extra
   );
 
   const total = sizes.reduce((a, b) => a + b, 0);
-  await ctx.store.setEntity(task.runId, {
+  await app.store.setEntity(task.runId, {
     company: task.company,
     entity: task.entity,
     status: 'extracted',

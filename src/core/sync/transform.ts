@@ -1,15 +1,10 @@
-import { ConfigError } from '../errors.js';
+import type { SyncApp } from '../app.js';
 import { contentHash } from '../hash.js';
 import { externalId, mapRow, type ParentRef, type Rejection, type SourceRow } from '../mapping.js';
 import type { RecordFailure } from '../store/sync-store.js';
-import type { SyncContext } from './context.js';
 import { dryRunOptions, parentMappings } from './dry-run.js';
-import type { EntityTask } from './extract.js';
+import type { PageEvent } from './events.js';
 import { DUPLICATE_MARK, DUPLICATE_SPELLINGS, duplicateMessage } from './marks.js';
-
-export interface PageTask extends EntityTask {
-  page: number;
-}
 
 /** A record staged for Upsert: its source key, content hash, payload and known Salesforce Id. */
 export interface OutRecord {
@@ -31,11 +26,9 @@ export interface TransformResult {
  * drops rows whose content hash matches the last successful sync (delta mode), and stages
  * the rest for Upsert.
  */
-export async function transform(ctx: SyncContext, task: PageTask): Promise<TransformResult> {
-  const { config, store } = ctx;
-  const entity = config.companyEntity(task.company, task.entity);
-  if (!entity)
-    throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
+export async function transform(app: SyncApp, task: PageEvent): Promise<TransformResult> {
+  const { config, store } = app;
+  const entity = app.entityOf(task);
   const rows = await store.getStage<SourceRow>(task.runId, task.company, task.entity, 'IN', task.page);
   const extField = (name: string) => config.entity(name).externalIdField ?? 'Id';
 

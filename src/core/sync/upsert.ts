@@ -1,6 +1,7 @@
+import type { SyncApp } from '../app.js';
 import { type ParentBatch, type Parented, ParentScheduler, packByParent } from '../batching.js';
 import type { EntityConfig } from '../config/load.js';
-import { ConfigError, SalesforceRateLimitError, SalesforceUnavailableError } from '../errors.js';
+import { SalesforceRateLimitError, SalesforceUnavailableError } from '../errors.js';
 import { externalId } from '../mapping.js';
 import {
   isLostResponse,
@@ -12,10 +13,8 @@ import {
   type WriteOptions,
 } from '../salesforce/client.js';
 import type { Mapping, RecordFailure } from '../store/sync-store.js';
-import { salesforceClient } from './auth.js';
-import type { SyncContext } from './context.js';
 import { dryRunOptions, dryUpsert } from './dry-run.js';
-import type { EntityTask } from './extract.js';
+import type { EntityEvent } from './events.js';
 import type { OutRecord } from './transform.js';
 
 export interface UpsertResult {
@@ -146,8 +145,8 @@ class BatchQueue {
   private filling = Promise.resolve();
 
   constructor(
-    private readonly store: SyncContext['store'],
-    private readonly task: EntityTask,
+    private readonly store: SyncApp['store'],
+    private readonly task: EntityEvent,
     private readonly entity: EntityConfig,
     private readonly pageNumbers: number[],
     private readonly externalIdFieldOf: (entity: string) => string,
@@ -248,27 +247,25 @@ class BatchQueue {
  * Three transiently refused requests in a row stop the round (an outage costs few calls).
  */
 export async function upsert(
-  ctx: SyncContext,
-  task: EntityTask,
+  app: SyncApp,
+  task: EntityEvent,
   options: UpsertOptions = {},
 ): Promise<UpsertResult> {
-  const { config, store } = ctx;
-  const entity = config.companyEntity(task.company, task.entity);
-  if (!entity)
-    throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
+  const { config, store } = app;
+  const entity = app.entityOf(task);
   // A dry run counts what it would send and sends nothing (see dry-run.ts).
-  if ((await dryRunOptions(store, task.runId)).dryRun) return dryUpsert(ctx, task);
+  if ((await dryRunOptions(store, task.runId)).dryRun) return dryUpsert(app, task);
   const pageNumbers = (await store.getPages(task.runId, task.company, task.entity))
     .filter((p) => p.toSend > 0 && p.status === 'transformed')
     .map((p) => p.page)
     .sort((a, b) => a - b);
-  const sf = options.client ?? (await salesforceClient(store, config, entity.maxInFlight));
+  const sf = options.client ?? (await app.salesforceClient(entity.maxInFlight));
   const remaining = options.remainingMs ?? (() => Number.POSITIVE_INFINITY);
   const reserve = options.reserveMs ?? 60_000;
   const extField = (name: string) => config.entity(name).externalIdField ?? 'Id';
   const queue = new BatchQueue(store, task, entity, pageNumbers, extField);
   const tally = newTally(entity.batchSize);
-  const sending: SendContext = { ctx, task, entity, sf, tally };
+  const sending: SendContext = { app, task, entity, sf, tally };
   let stoppedEarly = false;
   let firstError: unknown;
   const worker = async () => {
@@ -300,7 +297,7 @@ export async function upsert(
   if (left && progress === 0) throw new SalesforceUnavailableError(`${left}; the step is retried for them`);
   const done = !stoppedEarly && !left && tally.unavailableStreak < UNAVAILABLE_STREAK_LIMIT;
   const waitSeconds = done || !left ? 0 : roundWait(tally, options.random ?? Math.random);
-  ctx.log
+  app.log
     .child({ runId: task.runId, company: task.company, entity: task.entity })
     .info('upserted', { sent, requests, created, updated, failed, done, waitSeconds, pending: left });
   return { done, sent, requests, created, updated, failed, progress, waitSeconds };
@@ -329,8 +326,8 @@ function pendingLeft(tally: Tally): string {
 }
 
 interface SendContext {
-  ctx: SyncContext;
-  task: EntityTask;
+  app: SyncApp;
+  task: EntityEvent;
   entity: EntityConfig;
   sf: SalesforceClient;
   tally: Tally;
@@ -480,7 +477,7 @@ function leftPendingFor(s: SendContext, error: unknown, records: OutRecord[]): b
 }
 
 async function recordResults(
-  { ctx, task, tally }: SendContext,
+  { app, task, tally }: SendContext,
   batch: Batch,
   records: OutRecord[],
   results: RecordResult[],
@@ -515,8 +512,8 @@ async function recordResults(
       fields: result.errors.flatMap((e) => e.fields ?? []),
     });
   });
-  await ctx.store.putMappings(task.company, task.entity, mappings);
-  if (failures.length > 0) await ctx.store.putFailures(task.runId, task.company, task.entity, failures);
+  await app.store.putMappings(task.company, task.entity, mappings);
+  if (failures.length > 0) await app.store.putFailures(task.runId, task.company, task.entity, failures);
 }
 
 /** The idMap strategy: create records we have no Salesforce Id for, update the others by Id. */

@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/core/config/load.js';
-import { defaultContext } from '../src/core/sync/context.js';
 import { startSalesforceEmulator } from '../src/emulators/salesforce/index.js';
 import { changeRows } from '../src/emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../src/local/environment.js';
@@ -285,7 +284,7 @@ async function bench(options: BenchOptions): Promise<number> {
           `the ${name} sync run failed: ${out.result.error ?? 'unknown error'} (log: ${logs}/${name}.log)`,
         );
       }
-      figures.failuresByCode = await syncFailuresByCode(defaultContext().store, out.result.runId);
+      figures.failuresByCode = await syncFailuresByCode(env.app.store, out.result.runId);
       say(
         `bench: ${name} ${figures.records} rows, ${figures.sent} sent in ${figures.seconds.toFixed(2)} s, ${figures.lockConflicts} lock conflicts (${out.result.status})`,
       );
@@ -474,7 +473,7 @@ async function bench(options: BenchOptions): Promise<number> {
     targets,
     notes: [
       `Each phase runs in its own child process (${options.cpuProf ? 'node + tsx, profiling' : 'plain node on an esbuild bundle of bench/lib/worker.ts, as serverless.yml bundles the Lambdas'}); peakRssMb is that process's kernel max RSS (code loaded included), so the phases do not share a heap. The SQL Server and Salesforce emulators run in the parent process, dynalite in its own child process (as startLocalEnvironment starts it): "services"; CPU s own/emulators/dynalite: the phase process's CPU time, the emulators' and dynalite's meanwhile (2 cores: at most 2 CPU s per second).`,
-      'Salesforce calls are the requests the Salesforce emulator received in the phase (OAuth included); by kind are its endpoint keys; lock conflicts are the records it failed UNABLE_TO_LOCK_ROW because another request held their parent (its counters().lockConflicts); failuresByCode counts failed records per status code: as the baseline and limit clients saw them, and for the sync runs from the failure items the run stored (read after the phase; one per source key). DynamoDB calls are counted by the client (sf-sync: storeMetrics; baseline: its own).',
+      'Salesforce calls are the requests the Salesforce emulator received in the phase (OAuth included); by kind are its endpoint keys; lock conflicts are the records it failed UNABLE_TO_LOCK_ROW because another request held their parent (its counters().lockConflicts); failuresByCode counts failed records per status code: as the baseline and limit clients saw them, and for the sync runs from the failure items the run stored (read after the phase; one per source key). DynamoDB calls are counted by the client (sf-sync: the counters of its app; baseline: its own).',
       "baseline and full each start from an empty Salesforce (a separate emulator instance with the same strict org rules: one for the baseline, one for the sync, one for the limit); the baseline keeps its mappings in its own DynamoDB table. Auth: the baseline uses the seed's OAuth password grant (its emulator allows that flow, as the seed's old org does); the sync and the limit use JWT bearer, as against a new org. The baseline and limit writes carry the sync's Sforce-Duplicate-Rule-Header.",
       `records: rows read from the views (baseline) or extracted (sync runs); sent: records sent to Salesforce. full/limit compares sent records per second. Rows the mapping rejects are counted, not sent, by both the baseline and the sync.`,
       `limit concurrency ${limitConcurrency}: defaults.maxInFlight ${concurrency.maxInFlight} x SyncPages MaxConcurrency ${concurrency.pagesMapConcurrency} unless --concurrency; the sync itself sends each entity's changes from one Upsert task with maxInFlight requests in flight, up to ${concurrency.companiesMapConcurrency} companies x ${concurrency.entitiesMapConcurrency} entities at once.`,

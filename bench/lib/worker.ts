@@ -44,8 +44,9 @@ async function runTask(task: PhaseTask): Promise<unknown> {
     }
     case 'limit': {
       const config = loadConfig();
-      const { defaultContext } = await import('../../src/core/sync/context.js');
-      const groups = await loadRunRecords(defaultContext().store, config, task.runId);
+      const { createSyncApp } = await import('../../src/core/app.js');
+      const app = createSyncApp(process.env, { config });
+      const groups = await loadRunRecords(app.store, config, task.runId).finally(() => app.close());
       const login = await jwtLogin(task.salesforce);
       const result = await runLimit({
         config,

@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { runCheck } from '../core/check/run.js';
 import { loadConfig, type SyncConfig } from '../core/config/load.js';
 import { ConfigError, SyncError } from '../core/errors.js';
-import { defaultContext } from '../core/sync/context.js';
 import { inputBoundsProblem, MAX_INPUT_BYTES, rawSizeProblem, shown } from '../core/sync/input.js';
 import { type LocalEnvironment, type ServiceChoice, startLocalEnvironment } from '../local/environment.js';
 import { type LocalRunResult, runSync } from '../local/run.js';
@@ -208,12 +207,12 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
     );
     // A live line per company and entity on a terminal; plain lines otherwise (stderr either way).
     const progress = createProgress(process.stderr, { quiet });
-    const result = await runSync({ input, onTaskEvent: progress.onTaskEvent });
+    const result = await runSync({ input, app: env.app, onTaskEvent: progress.onTaskEvent });
     progress.finish();
     if (json) process.stdout.write(`${JSON.stringify(summaryJson(result), null, 2)}\n`);
     else process.stdout.write(`\n${formatSummary(result)}\n`);
     if (!json && result.summary) {
-      const failures = await defaultContext().store.getFailures(result.runId);
+      const failures = await env.app.store.getFailures(result.runId);
       if (failures.length > 0) {
         process.stdout.write(
           `\nRejected or failed rows (${failures.length}; first 10, all with: npm run sf-sync -- show ${result.runId}):\n`,
@@ -225,7 +224,7 @@ async function runCommand(values: Record<string, unknown>): Promise<number> {
         }
       }
     }
-    await reportAfterRun(result, env.dataDir);
+    await reportAfterRun(result, env);
     return result.status === 'SUCCEEDED' ? 0 : 1;
   });
 }
@@ -271,8 +270,9 @@ async function checkCommand(values: Record<string, unknown>): Promise<number> {
 }
 
 /** Every run ends with its HTML report; the path goes to stderr so --json's stdout stays JSON. */
-async function reportAfterRun(result: LocalRunResult, dataDir: string): Promise<void> {
-  const { store } = defaultContext();
+async function reportAfterRun(result: LocalRunResult, env: LocalEnvironment): Promise<void> {
+  const { store } = env.app;
+  const { dataDir } = env;
   try {
     // A run refused by Plan (bad input) opened no run record: there is nothing to report.
     if (!(await store.getRun(result.runId))) return;
@@ -366,7 +366,7 @@ async function readCommand(
   const json = values.json === true;
   checkReadArgs(command, values, rest);
   return withEnvironment(values, async (env) => {
-    const { store, config } = defaultContext();
+    const { store, config } = env.app;
     if (command === 'runs') return runsCommand(store, { json }, processOutput);
     if (command === 'state')
       return stateCommand(store, config, { ...stateTarget(values), json }, processOutput);
@@ -388,7 +388,7 @@ async function readCommand(
 
 async function replayCommand(values: Record<string, unknown>, runId: string | undefined): Promise<number> {
   if (!runId) throw new UsageError('replay needs a RUN_ID (see `npm run sf-sync -- show`)');
-  const run = await withEnvironment(values, () => readRunHeader(defaultContext().store, runId));
+  const run = await withEnvironment(values, (env) => readRunHeader(env.app.store, runId));
   if (!run) {
     process.stderr.write(`No run ${runId} in the local store.\n`);
     return 1;

@@ -12,9 +12,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import type { SyncApp } from '../core/app.js';
 import { loadConfig } from '../core/config/load.js';
-import { authenticate, cachedToken } from '../core/sync/auth.js';
-import { defaultContext } from '../core/sync/context.js';
+import { cachedToken } from '../core/sync/auth.js';
 import { changeRows } from '../emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../local/environment.js';
 import { type LocalRunResult, runSync } from '../local/run.js';
@@ -37,10 +37,10 @@ function log(line: string): void {
 }
 
 /** Deletes, in Salesforce, a SANTA_REYES retail store that agreements point at: sending them again fails them. */
-async function deleteReferencedStore(): Promise<void> {
-  const { store, config } = defaultContext();
-  await authenticate(store, config);
-  const token = await cachedToken(store, config);
+async function deleteReferencedStore(app: SyncApp): Promise<void> {
+  const { store, config } = app;
+  await app.authenticate();
+  const token = await cachedToken(store, config, app.lookup);
   if (!token) throw new Error('no Salesforce token after authenticate');
   const base = `${token.instanceUrl}/services/data/v${config.raw.salesforce.apiVersion}`;
   const headers = { authorization: `Bearer ${token.accessToken}` };
@@ -55,9 +55,9 @@ async function deleteReferencedStore(): Promise<void> {
   if (deleted.status !== 204) throw new Error(`deleting ${external} answered HTTP ${deleted.status}`);
 }
 
-async function run(input: unknown): Promise<LocalRunResult> {
-  const result = await runSync({ input });
-  await saveApiCalls(defaultContext().store, result.runId, result.salesforce);
+async function run(app: SyncApp, input: unknown): Promise<LocalRunResult> {
+  const result = await runSync({ input, app });
+  await saveApiCalls(app.store, result.runId, result.salesforce);
   const t = result.summary?.totals;
   log(`  ${result.runId}: ${result.status} ${t ? JSON.stringify(t) : ''}`);
   return result;
@@ -72,7 +72,7 @@ async function demo(dataDir: string): Promise<string> {
   });
   try {
     log('sf-sync screenshot: first sync of the demo data');
-    await run({});
+    await run(env.app, {});
     const sqlDir = path.join(dataDir, 'sqlserver');
     await changeRows({ dataDir: sqlDir, company: 'ITALCOL', share: 0.1, seed: 7 });
     await changeRows({
@@ -82,10 +82,10 @@ async function demo(dataDir: string): Promise<string> {
       share: 1,
       kinds: { updated: 1 },
     });
-    await deleteReferencedStore();
+    await deleteReferencedStore(env.app);
     log('sf-sync screenshot: the next day (changed rows; a retail store deleted in Salesforce)');
-    const last = await run({});
-    const file = await writeReport(defaultContext().store, last.runId, path.join(dataDir, 'report.html'));
+    const last = await run(env.app, {});
+    const file = await writeReport(env.app.store, last.runId, path.join(dataDir, 'report.html'));
     if (!file) throw new Error(`run ${last.runId} has no record to report`);
     return file;
   } finally {

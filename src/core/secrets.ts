@@ -1,6 +1,5 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { setEnvironmentOverlay } from './config/load.js';
 import { ConfigError } from './errors.js';
 import { tracer } from './observability/tracer.js';
 
@@ -8,49 +7,52 @@ import { tracer } from './observability/tracer.js';
 export const SECRETS_MAX_AGE_SECONDS = 300;
 
 /**
- * Powertools Parameters over Secrets Manager (client traced by X-Ray in Lambda), built on first
- * use and kept for the container like any SDK client; its cache keeps each secret for
- * SECRETS_MAX_AGE_SECONDS. Never built when no SECRETS_ARN is set (local runs).
- */
-const secretsProvider = (() => {
-  let provider: SecretsProvider | undefined;
-  return () => {
-    provider ??= new SecretsProvider({
-      awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
-    });
-    return provider;
-  };
-})();
-
-/**
- * In AWS, secrets live in Secrets Manager: SECRETS_ARN names one or more secrets (comma
- * separated) whose JSON objects supply values such as DB_PASSWORD or SF_PRIVATE_KEY. They are
- * read through the Parameters cache (at most once per SECRETS_MAX_AGE_SECONDS per container, so a
- * rotated value arrives within that time) and overlay the environment; never logged or returned.
+ * An app's secrets and the settings they overlay. In AWS, secrets live in Secrets Manager:
+ * SECRETS_ARN names one or more secrets (comma separated) whose JSON objects supply values such
+ * as DB_PASSWORD or SF_PRIVATE_KEY. They are read through Powertools Parameters (its cache keeps
+ * each secret SECRETS_MAX_AGE_SECONDS, so a rotated value arrives within that time) and overlay
+ * the app's environment in `lookup`; never logged, returned, or written into process.env.
  * Locally, with no SECRETS_ARN, the environment alone is used and no AWS call is made.
  */
-export function loadSecrets(): Promise<void> {
-  return readSecrets(false);
-}
+export class Secrets {
+  private overlay: Record<string, string> = {};
+  private provider: SecretsProvider | undefined;
 
-/** Fetches the secrets again now (a password may have been rotated while the container was warm). */
-export function refreshSecrets(): Promise<void> {
-  return readSecrets(true);
-}
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
 
-async function readSecrets(forceFetch: boolean): Promise<void> {
-  const arns = secretArns();
-  if (arns.length === 0) return;
-  const values: Record<string, string> = {};
-  for (const arn of arns) {
-    const text = await secretsProvider().get(arn, { maxAge: SECRETS_MAX_AGE_SECONDS, forceFetch });
-    Object.assign(values, parseSecret(arn, text));
+  /** A setting: the secrets' value when they hold one, else the environment's. */
+  lookup(name: string): string | undefined {
+    return this.overlay[name] ?? this.env[name];
   }
-  setEnvironmentOverlay(values);
+
+  /** Reads the secrets (from the Parameters cache while it is fresh). */
+  load(): Promise<void> {
+    return this.read(false);
+  }
+
+  /** Fetches the secrets again now (a password may have been rotated while the container was warm). */
+  refresh(): Promise<void> {
+    return this.read(true);
+  }
+
+  private async read(forceFetch: boolean): Promise<void> {
+    const arns = secretArns(this.env);
+    if (arns.length === 0) return;
+    // Built on first use and kept for the container like any SDK client (traced by X-Ray in Lambda).
+    this.provider ??= new SecretsProvider({
+      awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
+    });
+    const values: Record<string, string> = {};
+    for (const arn of arns) {
+      const text = await this.provider.get(arn, { maxAge: SECRETS_MAX_AGE_SECONDS, forceFetch });
+      Object.assign(values, parseSecret(arn, text));
+    }
+    this.overlay = values;
+  }
 }
 
-function secretArns(): string[] {
-  return (process.env.SECRETS_ARN ?? '')
+function secretArns(env: NodeJS.ProcessEnv): string[] {
+  return (env.SECRETS_ARN ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);

@@ -1,13 +1,10 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createSyncApp, type SyncApp } from '../core/app.js';
 import type { SyncConfig } from '../core/config/load.js';
 import type { EnvRef } from '../core/config/schema.js';
 import { SANDBOX_LOGIN_URL } from '../core/salesforce/client.js';
-import { closePools } from '../core/source/sqlserver.js';
-import { resetDynamoClient } from '../core/store/table.js';
-import { forgetToken } from '../core/sync/auth.js';
-import { resetContext } from '../core/sync/context.js';
 import {
   type SalesforceEmulator,
   type SalesforceEmulatorOptions,
@@ -51,6 +48,11 @@ export interface LocalEnvironment {
   salesforce?: SalesforceEmulator;
   dynamo?: LocalDynamo;
   env: Record<string, string>;
+  /**
+   * An app over this environment, for reading what runs left (store, failures, tokens) and for
+   * runs that pass it; runSync without one builds its own per run. Closed by stop().
+   */
+  app: SyncApp;
   stop(): Promise<void>;
 }
 
@@ -76,14 +78,6 @@ function setCa(
   }
   const name = firstEnvName(ca);
   if (name) env[name] = tls.ca;
-}
-
-/** Forget everything the handlers cached about services (pools, clients, tokens, context). */
-export async function resetHandlerCaches(): Promise<void> {
-  await closePools();
-  resetDynamoClient();
-  forgetToken();
-  resetContext();
 }
 
 /**
@@ -189,15 +183,16 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       previous.set(k, process.env[k]);
       process.env[k] = v;
     }
-    await resetHandlerCaches();
+    const app = createSyncApp(process.env);
     return {
       dataDir,
       sqlserver,
       salesforce,
       dynamo,
       env,
+      app,
       async stop() {
-        await resetHandlerCaches();
+        await app.close();
         await stopAll();
         for (const [k, v] of previous) {
           if (v === undefined) delete process.env[k];

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { handler as authenticate } from '../../functions/authenticate.js';
-import { handler as extract } from '../../functions/extract.js';
-import { handler as plan } from '../../functions/plan.js';
-import { handler as report } from '../../functions/report.js';
-import { handler as transform } from '../../functions/transform.js';
-import { handler as upsert } from '../../functions/upsert.js';
-import { salesforceMetrics } from '../core/salesforce/client.js';
-import { storeMetrics } from '../core/store/table.js';
-import { defaultContext } from '../core/sync/context.js';
+import { authenticateHandler } from '../../functions/authenticate.js';
+import { extractHandler } from '../../functions/extract.js';
+import { planHandler } from '../../functions/plan.js';
+import { reportHandler } from '../../functions/report.js';
+import { transformHandler } from '../../functions/transform.js';
+import { upsertHandler } from '../../functions/upsert.js';
+import { createSyncApp, type SyncApp } from '../core/app.js';
 import { failureText, type RunSummary } from '../core/sync/report.js';
 import { type LambdaHandler, type RunResult, runLocalStateMachine, type TaskEvent } from './stepfunctions.js';
 
@@ -41,6 +39,8 @@ export function functionTimeouts(file = 'serverless.yml'): Record<string, number
 
 export interface LocalRunOptions {
   input: unknown;
+  /** The app the run's handlers share; by default one built from process.env for this run and closed after it. */
+  app?: SyncApp;
   retryIntervalScale?: number;
   onTaskEvent?: (event: TaskEvent) => void;
   executionName?: string;
@@ -59,6 +59,19 @@ export interface LocalRunResult {
   dynamodb: { calls: number };
 }
 
+/** The Lambda handlers bound to one app, as the local runner calls them. */
+export function makeHandlers(app: SyncApp) {
+  const getApp = () => app;
+  return {
+    plan: planHandler(getApp),
+    authenticate: authenticateHandler(getApp),
+    extract: extractHandler(getApp),
+    transform: transformHandler(getApp),
+    upsert: upsertHandler(getApp),
+    report: reportHandler(getApp),
+  };
+}
+
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   return `run-${stamp}-${randomBytes(3).toString('hex')}`;
@@ -70,13 +83,23 @@ export function newRunId(): string {
  * record, as for an execution in AWS (a failed execution has no output).
  */
 export async function runSync(options: LocalRunOptions): Promise<LocalRunResult> {
+  const app = options.app ?? createSyncApp(process.env);
+  try {
+    return await runWith(app, options);
+  } finally {
+    if (!options.app) await app.close();
+  }
+}
+
+async function runWith(app: SyncApp, options: LocalRunOptions): Promise<LocalRunResult> {
   const runId = options.executionName ?? newRunId();
-  const sf0 = { ...salesforceMetrics };
-  const db0 = storeMetrics.calls;
+  const { salesforce: sf, store: db } = app.counters;
+  const sf0 = { ...sf };
+  const db0 = db.calls;
   const started = Date.now();
   const execution = await runLocalStateMachine({
     definition: DEFINITION_PATH,
-    handlers: { plan, authenticate, extract, transform, upsert, report, ...options.handlers },
+    handlers: { ...makeHandlers(app), ...options.handlers },
     functionTimeouts: functionTimeouts(),
     input: options.input,
     executionName: runId,
@@ -85,9 +108,7 @@ export async function runSync(options: LocalRunOptions): Promise<LocalRunResult>
   });
   const seconds = (Date.now() - started) / 1000;
   let summary: RunSummary | undefined;
-  const record = await defaultContext()
-    .store.getRun(runId)
-    .catch(() => undefined);
+  const record = await app.store.getRun(runId).catch(() => undefined);
   const text = record?.summary?.S;
   if (text) summary = JSON.parse(text) as RunSummary;
   let status: LocalRunResult['status'] = 'FAILED';
@@ -103,10 +124,10 @@ export async function runSync(options: LocalRunOptions): Promise<LocalRunResult>
     execution,
     summary,
     salesforce: {
-      apiCalls: salesforceMetrics.calls - sf0.calls,
-      dataCalls: salesforceMetrics.dataCalls - sf0.dataCalls,
-      authCalls: salesforceMetrics.authCalls - sf0.authCalls,
+      apiCalls: sf.calls - sf0.calls,
+      dataCalls: sf.dataCalls - sf0.dataCalls,
+      authCalls: sf.authCalls - sf0.authCalls,
     },
-    dynamodb: { calls: storeMetrics.calls - db0 },
+    dynamodb: { calls: db.calls - db0 },
   };
 }

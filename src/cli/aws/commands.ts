@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { getConfig } from '../../core/config/load.js';
+import { loadConfig } from '../../core/config/load.js';
 import { ConfigError } from '../../core/errors.js';
 import type { SyncStore } from '../../core/store/sync-store.js';
 import { readRunHeader, recentRuns } from '../../report/data.js';
@@ -49,11 +49,11 @@ export async function awsReadCommand(
   if (command === 'show') return showCommand(store, { runId, json }, io);
   if (command === 'state') {
     if (!options.state) throw new Error('state needs --company and --entity');
-    return stateCommand(store, getConfig(), { ...options.state, json }, io);
+    return stateCommand(store, loadConfig(), { ...options.state, json }, io);
   }
   if (command === 'report')
     return reportCommand(store, { runId, out: options.out, dataDir: options.dataDir, json }, io);
-  return failuresCommand(store, getConfig(), { runId: runId as string, csv: options.csv, json }, io);
+  return failuresCommand(store, loadConfig(), { runId: runId as string, csv: options.csv, json }, io);
 }
 
 function formatExecutions(name: string, rows: readonly ExecutionRow[], recorded: Set<string>): string {

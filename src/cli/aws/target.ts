@@ -7,7 +7,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { getConfig } from '../../core/config/load.js';
+import { loadConfig } from '../../core/config/load.js';
 import { ConfigError } from '../../core/errors.js';
 import { SyncStore } from '../../core/store/sync-store.js';
 import { Table } from '../../core/store/table.js';
@@ -71,8 +71,12 @@ export function awsTarget(
 }
 
 /** The deployed table, read through the AWS SDK's own endpoint, region and credential chain. */
-export function awsStore(target: AwsTarget, client = new DynamoDBClient({ maxAttempts: 3 })): SyncStore {
-  return new SyncStore(new Table(client, target.tableName), getConfig().stagingTtlHours);
+export function awsStore(
+  target: AwsTarget,
+  client = new DynamoDBClient({ maxAttempts: 3 }),
+  config = loadConfig(),
+): SyncStore {
+  return new SyncStore(new Table(client, target.tableName), config.stagingTtlHours);
 }
 
 /** Names what to set when a deployed resource cannot be found or the SDK has no region or credentials. */

@@ -3,7 +3,7 @@
  * every problem with the config key it comes from. Failures to reach a service are problems too.
  */
 import { databaseSettings, type EntityConfig, type SyncConfig } from '../config/load.js';
-import { getPool } from '../source/sqlserver.js';
+import { SqlPools } from '../source/sqlserver.js';
 import type { ObjectDescribe } from './describe.js';
 import { checkObject } from './object.js';
 import { checkApiVersion, checkDuplicateRules, duplicateRuleMode, duplicateRulesUnknown } from './org.js';
@@ -102,7 +102,7 @@ function sourceKey(config: SyncConfig, company: string, entity: string): string 
 async function picklistProblems(
   entity: EntityConfig,
   object: ObjectDescribe,
-  pool: Awaited<ReturnType<typeof getPool>>,
+  pool: Awaited<ReturnType<SqlPools['get']>>,
   source: SourceSpec,
   where: string,
 ): Promise<Problem[]> {
@@ -118,14 +118,15 @@ async function picklistProblems(
 
 /** One company's views against the mapping (and the describes, where the org answered). */
 async function checkCompany(
+  pools: SqlPools,
   config: SyncConfig,
   company: string,
   entities: EntityConfig[],
   objects: Objects,
 ): Promise<Problem[]> {
-  let pool: Awaited<ReturnType<typeof getPool>>;
+  let pool: Awaited<ReturnType<SqlPools['get']>>;
   try {
-    pool = await getPool(company, databaseSettings(config, company));
+    pool = await pools.get(company, databaseSettings(config, company));
   } catch (error) {
     const fix = "check the company's database settings (DB_* variables) and that the server is reachable";
     return forCompany(company, [
@@ -162,7 +163,13 @@ export async function runCheck(config: SyncConfig, options: CheckOptions = {}): 
   );
   const org = await checkOrg(config, entities);
   const problems = [...org.problems];
-  for (const company of companies)
-    problems.push(...(await checkCompany(config, company, entities, org.objects)));
+  // The check's own pools, closed when it ends (it runs from the CLI, not in a container).
+  const pools = new SqlPools();
+  try {
+    for (const company of companies)
+      problems.push(...(await checkCompany(pools, config, company, entities, org.objects)));
+  } finally {
+    await pools.closeAll();
+  }
   return buildReport(problems);
 }

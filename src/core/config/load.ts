@@ -23,14 +23,9 @@ export interface SyncConfig {
   stagingTtlHours: number;
 }
 
-type Lookup = (name: string) => string | undefined;
-
-/** Where secrets and settings come from: the process environment, overlaid by secrets fetched at start. */
-let overlay: Record<string, string> = {};
-export function setEnvironmentOverlay(values: Record<string, string>): void {
-  overlay = { ...values };
-}
-const defaultLookup: Lookup = (name) => overlay[name] ?? process.env[name];
+/** Where settings come from: the app's lookup (its environment overlaid by its secrets), else process.env. */
+export type Lookup = (name: string) => string | undefined;
+export const processLookup: Lookup = (name) => process.env[name];
 
 function formatPath(p: ReadonlyArray<PropertyKey>): string {
   return p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
@@ -161,7 +156,7 @@ export function dependencyWaves(entities: ReadonlyArray<{ name: string; dependsO
 }
 
 /** Resolves a config value that may name environment variables. */
-export function resolveValue(value: string | EnvRef, key: string, lookup: Lookup = defaultLookup): string {
+export function resolveValue(value: string | EnvRef, key: string, lookup: Lookup = processLookup): string {
   if (typeof value === 'string') return value;
   const names = Array.isArray(value.env) ? value.env : [value.env];
   for (const n of names) {
@@ -222,19 +217,8 @@ export function loadConfig(file = defaultConfigPath()): SyncConfig {
   return parseConfig(value);
 }
 
-export function defaultConfigPath(): string {
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return (
-    process.env.SYNC_CONFIG_PATH ??
-    path.resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'config', 'sync.config.json')
+    env.SYNC_CONFIG_PATH ?? path.resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'config', 'sync.config.json')
   );
-}
-
-let cached: SyncConfig | undefined;
-/** The config, read once per container. */
-export function getConfig(): SyncConfig {
-  cached ??= loadConfig();
-  return cached;
-}
-export function resetConfigCache(): void {
-  cached = undefined;
 }

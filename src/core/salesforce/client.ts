@@ -42,8 +42,16 @@ export interface RecordResult {
   errors: RecordError[];
 }
 
-/** Calls made to Salesforce by this process: auth, and data (calls that read or write records). */
-export const salesforceMetrics = { calls: 0, authCalls: 0, dataCalls: 0 };
+/** Calls made to Salesforce (one counter per app): auth, and data (calls that read or write records). */
+export interface SalesforceMetrics {
+  calls: number;
+  authCalls: number;
+  dataCalls: number;
+}
+
+export function newSalesforceMetrics(): SalesforceMetrics {
+  return { calls: 0, authCalls: 0, dataCalls: 0 };
+}
 
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 
@@ -191,7 +199,11 @@ function jwtAssertion(s: SalesforceAuthSettings): string {
 }
 
 /** Asks Salesforce for an access token with the configured OAuth flow. */
-export async function requestToken(s: SalesforceAuthSettings, http: Got = got): Promise<Token> {
+export async function requestToken(
+  s: SalesforceAuthSettings,
+  http: Got = got,
+  metrics: SalesforceMetrics = newSalesforceMetrics(),
+): Promise<Token> {
   const form: Record<string, string> = { client_id: s.clientId };
   if (s.flow === 'jwt') {
     form.grant_type = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -206,8 +218,8 @@ export async function requestToken(s: SalesforceAuthSettings, http: Got = got): 
     form.password = s.password ?? '';
   }
   const url = tokenUrl(s);
-  salesforceMetrics.calls += 1;
-  salesforceMetrics.authCalls += 1;
+  metrics.calls += 1;
+  metrics.authCalls += 1;
   let response: Response<unknown>;
   try {
     response = await http.post(url, {
@@ -302,6 +314,8 @@ export interface SalesforceClientOptions {
   maxInFlight?: number;
   /** How requests are sent (default: got); tests give a fake. */
   transport?: RestTransport;
+  /** Where the client counts its calls (the app's counters; default: its own). */
+  metrics?: SalesforceMetrics;
 }
 
 /** The Salesforce REST client: sObject Collections in parallel under a limit. */
@@ -310,9 +324,11 @@ export class SalesforceClient {
   private refreshing: Promise<Token> | undefined;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly transport: RestTransport;
+  private readonly metrics: SalesforceMetrics;
 
   constructor(private readonly options: SalesforceClientOptions) {
     this.token = options.token;
+    this.metrics = options.metrics ?? newSalesforceMetrics();
     this.limit = pLimit(options.maxInFlight ?? 4);
     this.transport = options.transport ?? gotTransport(options.requestTimeoutMs);
   }
@@ -334,8 +350,8 @@ export class SalesforceClient {
     let resent = false;
     for (;;) {
       const used = this.token;
-      salesforceMetrics.calls += 1;
-      salesforceMetrics.dataCalls += 1;
+      this.metrics.calls += 1;
+      this.metrics.dataCalls += 1;
       let response: RestResponse;
       try {
         response = await this.transport({

@@ -47,18 +47,21 @@ function translate(error: unknown, what: string): Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Calls made to DynamoDB by this process (read by the run summary and the benchmark). */
-export const storeMetrics = { calls: 0 };
+/** Calls made to DynamoDB (one counter per app: read by the run summary and the benchmark). */
+export interface StoreMetrics {
+  calls: number;
+}
 
-/** One DynamoDB table with pk/sk string keys; counts the calls it makes. */
+/** One DynamoDB table with pk/sk string keys; counts the calls it makes in `metrics`. */
 export class Table {
   constructor(
     readonly client: DynamoDBClient,
     readonly name: string,
+    readonly metrics: StoreMetrics = { calls: 0 },
   ) {}
 
   private async send<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    storeMetrics.calls += 1;
+    this.metrics.calls += 1;
     try {
       return await fn();
     } catch (error) {
@@ -201,28 +204,22 @@ export const N = (value: number): AttributeValue => ({ N: String(value) });
 export const str = (item: Item | undefined, name: string): string | undefined => item?.[name]?.S;
 export const num = (item: Item | undefined, name: string): number => Number(item?.[name]?.N ?? 0);
 
-let sharedClient: DynamoDBClient | undefined;
-/** The DynamoDB client, created once per container. DYNAMODB_ENDPOINT points it at dynalite locally. */
-export function dynamoClient(): DynamoDBClient {
-  // Traced by X-Ray in Lambda (a no-op elsewhere), like the Secrets Manager client.
-  sharedClient ??= tracer.captureAWSv3Client(
+/**
+ * A DynamoDB client for an environment (the app builds one per container). DYNAMODB_ENDPOINT
+ * points it at dynalite locally. Traced by X-Ray in Lambda (a no-op elsewhere).
+ */
+export function createDynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
+  return tracer.captureAWSv3Client(
     new DynamoDBClient({
-      endpoint: process.env.DYNAMODB_ENDPOINT || undefined,
-      region: process.env.AWS_REGION ?? 'us-east-1',
+      endpoint: env.DYNAMODB_ENDPOINT || undefined,
+      region: env.AWS_REGION ?? 'us-east-1',
       maxAttempts: 3,
     }),
   );
-  return sharedClient;
 }
 
-/** Drop the shared client (local runs that point at another endpoint). */
-export function resetDynamoClient(): void {
-  sharedClient?.destroy();
-  sharedClient = undefined;
-}
-
-export function tableName(): string {
-  const name = process.env.TABLE_NAME;
+export function tableName(env: NodeJS.ProcessEnv = process.env): string {
+  const name = env.TABLE_NAME;
   if (!name) throw new StoreStateError('TABLE_NAME is not set: the DynamoDB table of the sync is unknown');
   return name;
 }

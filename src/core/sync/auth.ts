@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { resolveOptional, resolveValue, type SyncConfig } from '../config/load.js';
+import {
+  type Lookup,
+  processLookup,
+  resolveOptional,
+  resolveValue,
+  type SyncConfig,
+} from '../config/load.js';
 import { deriveTokenKey, seal, type TokenKey, unseal } from '../crypto/token-seal.js';
 import { ConfigError } from '../errors.js';
 import {
@@ -9,6 +15,7 @@ import {
   requestToken,
   type SalesforceAuthSettings,
   SalesforceClient,
+  type SalesforceMetrics,
 } from '../salesforce/client.js';
 import type { SyncStore, Token } from '../store/sync-store.js';
 
@@ -33,12 +40,18 @@ export function tokenRef(settings: SalesforceAuthSettings): string {
 /** A cached token is reused while it has at least this long to live. */
 const MIN_REMAINING_MS = 10 * 60 * 1000;
 
-export function authSettings(config: SyncConfig, flow?: AuthFlow): SalesforceAuthSettings {
+export function authSettings(
+  config: SyncConfig,
+  flow?: AuthFlow,
+  lookup: Lookup = processLookup,
+): SalesforceAuthSettings {
   const sf = config.raw.salesforce;
   const key = 'config.salesforce.auth';
   const a = sf.auth;
-  let privateKey = resolveOptional(a.privateKey, `${key}.privateKey`);
-  const keyPath = process.env.SF_PRIVATE_KEY_PATH;
+  const value = (v: Parameters<typeof resolveValue>[0], k: string) => resolveValue(v, k, lookup);
+  const optional = (v: Parameters<typeof resolveOptional>[0], k: string) => resolveOptional(v, k, lookup);
+  let privateKey = optional(a.privateKey, `${key}.privateKey`);
+  const keyPath = lookup('SF_PRIVATE_KEY_PATH');
   if (!privateKey && keyPath) {
     try {
       privateKey = readFileSync(keyPath, 'utf8');
@@ -48,14 +61,14 @@ export function authSettings(config: SyncConfig, flow?: AuthFlow): SalesforceAut
   }
   const settings: SalesforceAuthSettings = {
     flow: flow ?? a.flow,
-    loginUrl: resolveValue(sf.loginUrl, 'config.salesforce.loginUrl'),
-    instanceUrl: resolveOptional(sf.instanceUrl, 'config.salesforce.instanceUrl') || undefined,
-    clientId: resolveValue(a.clientId, `${key}.clientId`),
-    clientSecret: resolveOptional(a.clientSecret, `${key}.clientSecret`),
-    username: resolveOptional(a.username, `${key}.username`),
-    password: resolveOptional(a.password, `${key}.password`),
+    loginUrl: value(sf.loginUrl, 'config.salesforce.loginUrl'),
+    instanceUrl: optional(sf.instanceUrl, 'config.salesforce.instanceUrl') || undefined,
+    clientId: value(a.clientId, `${key}.clientId`),
+    clientSecret: optional(a.clientSecret, `${key}.clientSecret`),
+    username: optional(a.username, `${key}.username`),
+    password: optional(a.password, `${key}.password`),
     privateKey,
-    audience: resolveOptional(a.audience, `${key}.audience`) || undefined,
+    audience: optional(a.audience, `${key}.audience`) || undefined,
   };
   checkFlowSettings(settings, key);
   return settings;
@@ -102,15 +115,26 @@ function checkFlowSettings(settings: SalesforceAuthSettings, key: string): void 
 const AUTH_FLOW_OVERRIDE = 'SF_AUTH_FLOW';
 
 /** The auth settings the sync uses: the configured flow, unless SF_AUTH_FLOW names another. */
-export function settingsWithOverride(config: SyncConfig): SalesforceAuthSettings {
-  const flow = process.env[AUTH_FLOW_OVERRIDE];
-  if (flow === undefined || flow === '') return authSettings(config);
+export function settingsWithOverride(
+  config: SyncConfig,
+  lookup: Lookup = processLookup,
+): SalesforceAuthSettings {
+  const flow = lookup(AUTH_FLOW_OVERRIDE);
+  if (flow === undefined || flow === '') return authSettings(config, undefined, lookup);
   if (flow === 'jwt' || flow === 'client_credentials' || flow === 'password')
-    return authSettings(config, flow);
+    return authSettings(config, flow, lookup);
   throw new ConfigError(`${AUTH_FLOW_OVERRIDE}: "${flow}" is not a flow (jwt, client_credentials, password)`);
 }
 
-const memory = new Map<string, Token>();
+/** What getting a token and a client needs from the app: its store, config, settings, token memory and counters. */
+export interface SalesforceAccess {
+  store: SyncStore;
+  config: SyncConfig;
+  lookup: Lookup;
+  /** The app's in-memory tokens by reference (one container's, one local run's). */
+  tokens: Map<string, Token>;
+  metrics: SalesforceMetrics;
+}
 
 const tokenSchema = z.object({
   accessToken: z.string().min(1),
@@ -143,56 +167,54 @@ async function writeCache(store: SyncStore, settings: SalesforceAuthSettings, to
 }
 
 /** The token the cache holds for this config's org and user, decrypted (tools and tests). */
-export async function cachedToken(store: SyncStore, config: SyncConfig): Promise<Token | undefined> {
-  return readCache(store, settingsWithOverride(config));
+export async function cachedToken(
+  store: SyncStore,
+  config: SyncConfig,
+  lookup: Lookup = processLookup,
+): Promise<Token | undefined> {
+  return readCache(store, settingsWithOverride(config, lookup));
 }
 
 /** Gets a token (cached, encrypted, in DynamoDB while it lives) and returns only a reference to it. */
-export async function authenticate(
-  store: SyncStore,
-  config: SyncConfig,
-): Promise<{ tokenRef: string; expiresAt: string }> {
-  const settings = settingsWithOverride(config);
+export async function authenticate(app: SalesforceAccess): Promise<{ tokenRef: string; expiresAt: string }> {
+  const { store } = app;
+  const settings = settingsWithOverride(app.config, app.lookup);
   const ref = tokenRef(settings);
   const cached = await readCache(store, settings);
   let token = cached && cached.expiresAt - Date.now() > MIN_REMAINING_MS ? cached : undefined;
   if (!token) {
-    token = await requestToken(settings);
+    token = await requestToken(settings, undefined, app.metrics);
     await writeCache(store, settings, token);
   }
-  memory.set(ref, token);
+  app.tokens.set(ref, token);
   return { tokenRef: ref, expiresAt: new Date(token.expiresAt).toISOString() };
 }
 
 /** A Salesforce client on the cached token; a 401 fetches a new token once and shares it through the cache. */
 export async function salesforceClient(
-  store: SyncStore,
-  config: SyncConfig,
+  app: SalesforceAccess,
   maxInFlight: number,
 ): Promise<SalesforceClient> {
-  const settings = settingsWithOverride(config);
+  const { store, config, tokens, metrics } = app;
+  const settings = settingsWithOverride(config, app.lookup);
   const ref = tokenRef(settings);
   const live = (t: Token | undefined) => (t && t.expiresAt > Date.now() ? t : undefined);
-  let token = live(memory.get(ref)) ?? live(await readCache(store, settings));
+  let token = live(tokens.get(ref)) ?? live(await readCache(store, settings));
   const refresh = async () => {
-    const fresh = await requestToken(settings);
+    const fresh = await requestToken(settings, undefined, metrics);
     await writeCache(store, settings, fresh);
-    memory.set(ref, fresh);
+    tokens.set(ref, fresh);
     return fresh;
   };
   // The cached token ran out during a long run: get a new one rather than fail the step.
   token ??= await refresh();
-  memory.set(ref, token);
+  tokens.set(ref, token);
   return new SalesforceClient({
     apiVersion: config.raw.salesforce.apiVersion,
     token,
     refresh,
     maxInFlight,
     requestTimeoutMs: config.raw.salesforce.requestTimeoutMs,
+    metrics,
   });
-}
-
-/** Forget the in-memory tokens (tests and local runs). */
-export function forgetToken(): void {
-  memory.clear();
 }

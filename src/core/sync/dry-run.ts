@@ -1,11 +1,11 @@
+import type { SyncApp } from '../app.js';
 import type { EntityConfig } from '../config/load.js';
 import { externalId } from '../mapping.js';
 import type { SalesforceClient } from '../salesforce/client.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import type { SyncStore } from '../store/sync-store.js';
 import { N, S } from '../store/table.js';
-import type { SyncContext } from './context.js';
-import type { EntityTask } from './extract.js';
+import type { EntityEvent } from './events.js';
 import type { OutRecord } from './transform.js';
 
 /**
@@ -87,7 +87,7 @@ export async function dryRunOptions(store: SyncStore, runId: string): Promise<Dr
 
 const operationOf = (r: OutRecord): PreviewRecord['operation'] => (r.sfId ? 'update' : 'create');
 
-async function pagesToSend(store: SyncStore, task: EntityTask): Promise<number[]> {
+async function pagesToSend(store: SyncStore, task: EntityEvent): Promise<number[]> {
   return (await store.getPages(task.runId, task.company, task.entity))
     .filter((p) => p.toSend > 0)
     .map((p) => p.page)
@@ -99,8 +99,8 @@ async function pagesToSend(store: SyncStore, task: EntityTask): Promise<number[]
  * (a synced mapping with its Id); pages are closed with those counts. No Salesforce call, no
  * mapping, failure or progress written.
  */
-export async function dryUpsert(ctx: SyncContext, task: EntityTask) {
-  const { store } = ctx;
+export async function dryUpsert(app: SyncApp, task: EntityEvent) {
+  const { store } = app;
   let created = 0;
   let updated = 0;
   for (const page of await pagesToSend(store, task)) {
@@ -116,7 +116,7 @@ export async function dryUpsert(ctx: SyncContext, task: EntityTask) {
       status: 'upserted',
     });
   }
-  ctx.log
+  app.log
     .child({ runId: task.runId, company: task.company, entity: task.entity })
     .info('dry run: would upsert', { created, updated });
   const progress = created + updated;
@@ -126,7 +126,7 @@ export async function dryUpsert(ctx: SyncContext, task: EntityTask) {
 /** Reads an entity's staged records page by page, handing each page to `visit`. */
 async function eachStaged(
   store: SyncStore,
-  task: EntityTask,
+  task: EntityEvent,
   visit: (records: OutRecord[]) => boolean | undefined,
 ): Promise<void> {
   for (const page of await pagesToSend(store, task)) {
@@ -138,7 +138,7 @@ async function eachStaged(
 /** The first staged payloads of an entity, and with `client` the differences of its would-be updates. */
 export async function previewEntity(
   store: SyncStore,
-  task: EntityTask,
+  task: EntityEvent,
   entity: EntityConfig,
   client?: SalesforceClient,
 ): Promise<EntityPreview> {
@@ -247,7 +247,7 @@ interface PreviewTarget {
  * entity's diff says why).
  */
 export async function addPreviews(
-  ctx: SyncContext,
+  app: SyncApp,
   runId: string,
   options: DryRunOptions,
   summary: PreviewTarget,
@@ -264,10 +264,10 @@ export async function addPreviews(
   }
   for (const [company, c] of Object.entries(summary.companies)) {
     for (const [name, e] of Object.entries(c.entities)) {
-      const entity = ctx.config.companyEntity(company, name);
+      const entity = app.config.companyEntity(company, name);
       if (!entity) continue;
       const found = await previewEntity(
-        ctx.store,
+        app.store,
         { runId, company, entity: name, mode: 'delta' },
         entity,
         client,
@@ -287,7 +287,7 @@ const wouldSendPk = (runId: string, company: string, entity: string) => `DRY#${r
  * that Transform of a later wave can count a parent this run would create as present, as the
  * real run will (see parentMappings). Run-scoped: the sync state is not touched.
  */
-async function keepWouldSend(store: SyncStore, task: EntityTask, records: OutRecord[]): Promise<void> {
+async function keepWouldSend(store: SyncStore, task: EntityEvent, records: OutRecord[]): Promise<void> {
   const ttl = Math.floor(Date.now() / 1000) + store.ttlHours * 3600;
   const pk = wouldSendPk(task.runId, task.company, task.entity);
   await store.table.batchPut(

@@ -43,6 +43,14 @@ export const reportEvent = z.discriminatedUnion('action', [
   }),
 ]);
 
+export type PlanEvent = z.infer<typeof planEvent>;
+export type AuthenticateEvent = z.infer<typeof authenticateEvent>;
+export type EntityEvent = z.infer<typeof entityEvent>;
+export type PageEvent = z.infer<typeof pageEvent>;
+export type ReportEvent = z.infer<typeof reportEvent>;
+export type RecordFailureEvent = Extract<ReportEvent, { action: 'recordFailure' }>;
+export type FinishEvent = Extract<ReportEvent, { action: 'finish' }>;
+
 export function parseEvent<T extends z.ZodType>(schema: T, event: unknown, handler: string): z.infer<T> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {

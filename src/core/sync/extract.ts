@@ -1,23 +1,23 @@
 import type sql from 'mssql';
+import type { SyncApp } from '../app.js';
 import type { DatabaseSettings } from '../config/database.js';
 import { databaseSettings, type EntityConfig } from '../config/load.js';
 import { ConfigError, DeletionGuardError } from '../errors.js';
 import { contentHash } from '../hash.js';
 import type { Logger } from '../logger.js';
 import { mapRow } from '../mapping.js';
-import { refreshSecrets } from '../secrets.js';
 import { decide, deletionGuardProblem, type OnDelete, planDeletions } from '../snapshot/diff.js';
 import { entry, keyOf, type SnapEntry } from '../snapshot/entry.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { type LoadedSnapshot, SnapshotStore } from '../snapshot/store.js';
 import { describeSource, findColumn, type SourceColumn } from '../source/describe.js';
 import { describeTarget, extractQuery } from '../source/query.js';
-import { type Row, type StreamStats, streamPages, withPool } from '../source/sqlserver.js';
+import { type Row, type StreamStats, streamPages } from '../source/sqlserver.js';
 import type { RecordFailure } from '../store/sync-store.js';
 import { type KeyComparison, keyComparison } from '../values/keys.js';
-import type { SyncContext } from './context.js';
 import { dryRunOptions } from './dry-run.js';
 import { DuplicateMarker, type KeyedRow } from './duplicates.js';
+import type { EntityEvent } from './events.js';
 import {
   DUPLICATE_MARK,
   DUPLICATE_SPELLINGS,
@@ -28,12 +28,8 @@ import {
 } from './marks.js';
 import { leaseMs, runOptions } from './run-options.js';
 
-export interface EntityTask {
-  runId: string;
-  company: string;
-  entity: string;
-  mode: 'delta' | 'full';
-}
+/** The entity step's event (as Extract, Upsert and Remove receive it). */
+export type EntityTask = EntityEvent;
 
 export interface ExtractResult {
   rows: number;
@@ -116,12 +112,12 @@ async function prepare(
 
 /** Parents that failed or were skipped in this run make their children skip. */
 async function failedParent(
-  ctx: SyncContext,
+  app: SyncApp,
   task: EntityTask,
   entity: EntityConfig,
 ): Promise<string | undefined> {
   if (entity.dependsOn.length === 0) return undefined;
-  const records = await ctx.store.getEntities(task.runId, task.company);
+  const records = await app.store.getEntities(task.runId, task.company);
   for (const parent of entity.dependsOn) {
     const r = records.find((x) => x.entity === parent);
     if (r && (r.status === 'failed' || r.status === 'skipped' || r.failedPages > 0)) return parent;
@@ -141,15 +137,15 @@ function streamOptions(entity: EntityConfig, settings: DatabaseSettings, where: 
 
 /** Counts the rows of an entity that is skipped (its parent failed), for the report. */
 async function countRows(
-  ctx: SyncContext,
+  app: SyncApp,
   task: EntityTask,
   entity: EntityConfig,
   where: string,
 ): Promise<number> {
-  return withPool(
+  return app.pools.withPool(
     task.company,
-    () => databaseSettings(ctx.config, task.company),
-    refreshSecrets,
+    () => databaseSettings(app.config, task.company, app.lookup),
+    () => app.secrets.refresh(),
     async (pool, settings) => {
       const prepared = await prepare(pool, entity, where);
       let rows = 0;
@@ -162,7 +158,7 @@ async function countRows(
 }
 
 async function skip(
-  ctx: SyncContext,
+  app: SyncApp,
   task: EntityTask,
   entity: EntityConfig,
   reason: string,
@@ -171,11 +167,11 @@ async function skip(
 ): Promise<ExtractResult> {
   let rows = 0;
   try {
-    if (count) rows = await countRows(ctx, task, entity, `${task.company} ${entity.source.view ?? 'query'}`);
+    if (count) rows = await countRows(app, task, entity, `${task.company} ${entity.source.view ?? 'query'}`);
   } catch (error) {
     log.warn('could not count the rows of a skipped entity', { error: (error as Error).message });
   }
-  await ctx.store.setEntity(task.runId, {
+  await app.store.setEntity(task.runId, {
     company: task.company,
     entity: task.entity,
     status: 'skipped',
@@ -195,7 +191,7 @@ class PageWriter {
   readonly sizes: number[] = [];
 
   constructor(
-    private readonly ctx: SyncContext,
+    private readonly app: SyncApp,
     private readonly task: EntityTask,
     private readonly pageSize: number,
     private readonly marker: DuplicateMarker,
@@ -214,16 +210,16 @@ class PageWriter {
     this.pending = [];
     const { runId, company, entity } = this.task;
     for (const [page, identities] of this.marker.latePages()) {
-      const rows = await this.ctx.store.getStage<Row>(runId, company, entity, 'IN', page);
+      const rows = await this.app.store.getStage<Row>(runId, company, entity, 'IN', page);
       this.marker.markLate(rows, identities);
-      await this.ctx.store.putStage(runId, company, entity, 'IN', page, rows);
+      await this.app.store.putStage(runId, company, entity, 'IN', page, rows);
     }
   }
 
   private async write(rows: KeyedRow[]): Promise<void> {
     const page = this.sizes.length + 1;
     const { runId, company, entity } = this.task;
-    await this.ctx.store.putStage(
+    await this.app.store.putStage(
       runId,
       company,
       entity,
@@ -231,7 +227,7 @@ class PageWriter {
       page,
       rows.map((r) => r.row),
     );
-    await this.ctx.store.setPage(runId, company, entity, page, { rows: rows.length });
+    await this.app.store.setPage(runId, company, entity, page, { rows: rows.length });
     this.marker.written(rows, page);
     this.sizes.push(rows.length);
   }
@@ -263,7 +259,7 @@ class Differ {
   private readonly wereDuplicates: Array<{ kr: KeyedRow; hash: string; entry: SnapEntry }> = [];
 
   constructor(
-    private readonly ctx: SyncContext,
+    private readonly app: SyncApp,
     private readonly task: EntityTask,
     private readonly entity: EntityConfig,
     private readonly snapshot: Snapshot,
@@ -316,7 +312,7 @@ class Differ {
 
   private async resolveOrphans(): Promise<void> {
     if (this.orphans.length === 0) return;
-    const { config } = this.ctx;
+    const { config } = this.app;
     const extField = (name: string) => config.entity(name).externalIdField ?? 'Id';
     const parentsOf = this.orphans.map((o) =>
       mapRow({ ...o.kr.row }, this.entity, this.task.company, extField),
@@ -325,7 +321,7 @@ class Differ {
     for (const m of parentsOf)
       for (const p of m.ok ? m.parents : [])
         wanted.set(p.entity, (wanted.get(p.entity) ?? new Set()).add(p.key));
-    const snapshots = new SnapshotStore(this.ctx.store.table);
+    const snapshots = new SnapshotStore(this.app.store.table);
     const found = new Map<string, Map<string, SnapEntry>>();
     for (const [name, keys] of wanted)
       found.set(name, await snapshots.lookupKeys(this.task.company, name, [...keys]));
@@ -373,8 +369,8 @@ function marked(kr: KeyedRow, hash: string, known: SnapEntry | undefined): Keyed
 }
 
 /** The lease of one run on one entity: a crashed run's lease runs out before the next day's run. */
-async function takeLease(ctx: SyncContext, task: EntityTask, log: Logger): Promise<string | undefined> {
-  const lease = await new SnapshotStore(ctx.store.table).lease(
+async function takeLease(app: SyncApp, task: EntityTask, log: Logger): Promise<string | undefined> {
+  const lease = await new SnapshotStore(app.store.table).lease(
     task.company,
     task.entity,
     task.runId,
@@ -388,12 +384,12 @@ async function takeLease(ctx: SyncContext, task: EntityTask, log: Logger): Promi
 
 /** The snapshot with any journal a crashed run left merged into its base. */
 async function currentSnapshot(
-  ctx: SyncContext,
+  app: SyncApp,
   task: EntityTask,
   how: KeyComparison,
   dryRun: boolean,
 ): Promise<LoadedSnapshot> {
-  const snapshots = new SnapshotStore(ctx.store.table);
+  const snapshots = new SnapshotStore(app.store.table);
   const loaded = await snapshots.load(task.company, task.entity);
   const sameKeys = JSON.stringify(loaded.head?.keys) === JSON.stringify(how);
   if ((loaded.journal.length > 0 || !sameKeys) && !dryRun) {
@@ -404,31 +400,29 @@ async function currentSnapshot(
 }
 
 /** Streams the company's view, diffs it with the snapshot and stages only what must travel. */
-export async function extract(ctx: SyncContext, task: EntityTask): Promise<ExtractResult> {
-  const entity = ctx.config.companyEntity(task.company, task.entity);
-  if (!entity)
-    throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
-  const log = ctx.log.child({ runId: task.runId, company: task.company, entity: task.entity });
+export async function extract(app: SyncApp, task: EntityTask): Promise<ExtractResult> {
+  const entity = app.entityOf(task);
+  const log = app.log.child({ runId: task.runId, company: task.company, entity: task.entity });
   const where = `${task.company} ${entity.source.view ?? 'query'}`;
-  const parent = await failedParent(ctx, task, entity);
-  if (parent) return skip(ctx, task, entity, `parent entity ${parent} failed`, log);
-  const busy = await takeLease(ctx, task, log);
-  if (busy) return skip(ctx, task, entity, busy, log, false);
-  const { dryRun } = await dryRunOptions(ctx.store, task.runId);
+  const parent = await failedParent(app, task, entity);
+  if (parent) return skip(app, task, entity, `parent entity ${parent} failed`, log);
+  const busy = await takeLease(app, task, log);
+  if (busy) return skip(app, task, entity, busy, log, false);
+  const { dryRun } = await dryRunOptions(app.store, task.runId);
 
   let stats: StreamStats | undefined;
   let snapshot: Snapshot | undefined;
-  const diff = await withPool(
+  const diff = await app.pools.withPool(
     task.company,
-    () => databaseSettings(ctx.config, task.company),
-    refreshSecrets,
+    () => databaseSettings(app.config, task.company, app.lookup),
+    () => app.secrets.refresh(),
     async (pool, settings) => {
       const prepared = await prepare(pool, entity, where);
-      const loaded = await currentSnapshot(ctx, task, prepared.keyComparison, dryRun);
+      const loaded = await currentSnapshot(app, task, prepared.keyComparison, dryRun);
       snapshot = loaded.snapshot;
       const marker = new DuplicateMarker(entity.key, prepared.keyComparison);
-      const writer = new PageWriter(ctx, task, entity.pageSize, marker);
-      const differ = new Differ(ctx, task, entity, loaded.snapshot, marker, writer);
+      const writer = new PageWriter(app, task, entity.pageSize, marker);
+      const differ = new Differ(app, task, entity, loaded.snapshot, marker, writer);
       const options = streamOptions(entity, settings, where);
       for await (const rows of streamPages(pool, prepared.query, options, (s) => (stats = s))) {
         await differ.push(marker.push(rows));
@@ -438,16 +432,16 @@ export async function extract(ctx: SyncContext, task: EntityTask): Promise<Extra
       await writer.finish();
       differ.outcome.sizes = writer.sizes;
       const late = differ.lateUnstaged();
-      if (late.length > 0) await ctx.store.putFailures(task.runId, task.company, task.entity, late);
+      if (late.length > 0) await app.store.putFailures(task.runId, task.company, task.entity, late);
       return differ.outcome;
     },
     log,
   );
-  const { toRemove, guard } = await stageRemovals(ctx, task, entity, snapshot as Snapshot, diff.rows, dryRun);
+  const { toRemove, guard } = await stageRemovals(app, task, entity, snapshot as Snapshot, diff.rows, dryRun);
   if (guard) log.warn('removals refused by the mass-deletion guard', { error: guard });
-  await recordRejectedBefore(ctx, task, diff.rejectedBefore);
+  await recordRejectedBefore(app, task, diff.rejectedBefore);
 
-  await ctx.store.setEntity(task.runId, {
+  await app.store.setEntity(task.runId, {
     company: task.company,
     entity: task.entity,
     status: 'extracted',
@@ -492,7 +486,7 @@ export const REMOVE_PAGE = 10_000;
  * still sent, and its children go on: refusing removals is no reason to hold back updates).
  */
 async function stageRemovals(
-  ctx: SyncContext,
+  app: SyncApp,
   task: EntityTask,
   entity: EntityConfig,
   snapshot: Snapshot,
@@ -506,7 +500,7 @@ async function stageRemovals(
     inSalesforce: plan.inSalesforce,
     viewRows,
     maxDeletePercent: entity.maxDeletePercent,
-    allowMassDelete: (await runOptions(ctx.store, task.runId)).allowMassDelete(task.company, task.entity),
+    allowMassDelete: (await runOptions(app.store, task.runId)).allowMassDelete(task.company, task.entity),
   });
   if (problem) {
     const error = new DeletionGuardError(
@@ -516,7 +510,7 @@ async function stageRemovals(
   }
   if (!dryRun && plan.toForget.length > 0) {
     const forgotten = plan.toForget.map((e) => entry({ ...e, status: 'deleted', sfId: undefined, hash: '' }));
-    await new SnapshotStore(ctx.store.table).append(task.company, task.entity, task.runId, forgotten);
+    await new SnapshotStore(app.store.table).append(task.company, task.entity, task.runId, forgotten);
   }
   const records: RemoveRecord[] = plan.toRemove.map((e) => ({
     identity: e.identity,
@@ -526,7 +520,7 @@ async function stageRemovals(
   }));
   for (let i = 0; i < records.length; i += REMOVE_PAGE) {
     const page = i / REMOVE_PAGE + 1;
-    await ctx.store.putStage(
+    await app.store.putStage(
       task.runId,
       task.company,
       task.entity,
@@ -539,9 +533,9 @@ async function stageRemovals(
 }
 
 /** Rows rejected in an earlier run and unchanged since are rejected again, with the same code. */
-async function recordRejectedBefore(ctx: SyncContext, task: EntityTask, entries: SnapEntry[]): Promise<void> {
+async function recordRejectedBefore(app: SyncApp, task: EntityTask, entries: SnapEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await ctx.store.putFailures(
+  await app.store.putFailures(
     task.runId,
     task.company,
     task.entity,

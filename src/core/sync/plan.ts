@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { SyncApp } from '../app.js';
 import { dependencyWaves, type SyncConfig } from '../config/load.js';
 import { InvalidInputError } from '../errors.js';
-import type { SyncStore } from '../store/sync-store.js';
+import type { PlanEvent } from './events.js';
 import { describeJson, inputBoundsProblem, shown } from './input.js';
 
 export type Mode = 'delta' | 'full';
@@ -136,13 +137,9 @@ export function planRun(config: SyncConfig, runId: string, input: unknown): Plan
   };
 }
 
-export async function plan(
-  store: SyncStore,
-  config: SyncConfig,
-  runId: string,
-  input: unknown,
-): Promise<Plan> {
-  const result = planRun(config, runId, input);
-  await store.openRun(runId, input, result.companies);
+export async function plan(app: SyncApp, event: PlanEvent): Promise<Plan> {
+  const { executionName: runId, input } = event;
+  const result = planRun(app.config, runId, input);
+  await app.store.openRun(runId, input, result.companies);
   return result;
 }

@@ -1,12 +1,11 @@
+import type { SyncApp } from '../app.js';
 import type { EntityConfig } from '../config/load.js';
-import { ConfigError, SalesforceRateLimitError, SalesforceUnavailableError } from '../errors.js';
+import { SalesforceRateLimitError, SalesforceUnavailableError } from '../errors.js';
 import { type RecordResult, retryAfterSeconds, type SalesforceClient } from '../salesforce/client.js';
 import type { OnDelete } from '../snapshot/diff.js';
 import { entry, type SnapEntry } from '../snapshot/entry.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import type { RecordFailure } from '../store/sync-store.js';
-import { salesforceClient } from './auth.js';
-import type { SyncContext } from './context.js';
 import { dryRunOptions } from './dry-run.js';
 import { type EntityTask, REMOVE_PAGE, type RemoveRecord } from './extract.js';
 import { roundWait, type UpsertOptions, type UpsertResult } from './upsert.js';
@@ -37,13 +36,11 @@ export interface RemoveResult extends UpsertResult {
  * rounds and waits as Upsert's.
  */
 export async function remove(
-  ctx: SyncContext,
+  app: SyncApp,
   task: EntityTask,
   options: UpsertOptions = {},
 ): Promise<RemoveResult> {
-  const entity = ctx.config.companyEntity(task.company, task.entity);
-  if (!entity)
-    throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
+  const entity = app.entityOf(task);
   const none = {
     done: true,
     sent: 0,
@@ -55,18 +52,18 @@ export async function remove(
     waitSeconds: 0,
     removed: 0,
   };
-  const record = await ctx.store.getEntity(task.runId, task.company, task.entity);
+  const record = await app.store.getEntity(task.runId, task.company, task.entity);
   const toRemove = record?.status === 'extracted' ? (record.toRemove ?? 0) : 0;
   if (toRemove === 0) return none;
   const pages = Math.ceil(toRemove / REMOVE_PAGE);
-  if ((await dryRunOptions(ctx.store, task.runId)).dryRun) {
-    await ctx.store.addRemoved(task.runId, task.company, task.entity, toRemove - (record?.removed ?? 0), 0);
+  if ((await dryRunOptions(app.store, task.runId)).dryRun) {
+    await app.store.addRemoved(task.runId, task.company, task.entity, toRemove - (record?.removed ?? 0), 0);
     return { ...none, removed: toRemove };
   }
-  const sf = options.client ?? (await salesforceClient(ctx.store, ctx.config, entity.maxInFlight));
+  const sf = options.client ?? (await app.salesforceClient(entity.maxInFlight));
   const tally = { sent: 0, requests: 0, removed: 0, failed: 0, pending: 0, retryAfter: 0, streak: 0 };
   for (let page = 1; page <= pages; page += 1) {
-    const work = await loadWork(ctx, task, page);
+    const work = await loadWork(app, task, page);
     const pending = work.records.map((_, i) => i).filter((i) => work.outcomes[i] === '.');
     const batches: number[][] = [];
     for (let i = 0; i < pending.length; i += entity.batchSize)
@@ -80,7 +77,7 @@ export async function remove(
           tally.pending += batch.length;
           continue;
         }
-        await sendRemoval(ctx, task, entity, sf, work, batch, tally);
+        await sendRemoval(app, task, entity, sf, work, batch, tally);
       }
     };
     await Promise.all(Array.from({ length: entity.maxInFlight }, worker));
@@ -90,7 +87,7 @@ export async function remove(
     throw new SalesforceUnavailableError(
       `${tally.pending} removal(s) were refused for now; the step is retried for them`,
     );
-  ctx.log.child({ runId: task.runId, company: task.company, entity: task.entity }).info('removed', {
+  app.log.child({ runId: task.runId, company: task.company, entity: task.entity }).info('removed', {
     removed: tally.removed,
     failed: tally.failed,
     pending: tally.pending,
@@ -108,9 +105,9 @@ export async function remove(
   };
 }
 
-async function loadWork(ctx: SyncContext, task: EntityTask, page: number): Promise<Work> {
-  const records = await ctx.store.getStage<RemoveRecord>(task.runId, task.company, task.entity, 'DEL', page);
-  const saved = await ctx.store.getProgress(task.runId, task.company, task.entity, page, 'DEL');
+async function loadWork(app: SyncApp, task: EntityTask, page: number): Promise<Work> {
+  const records = await app.store.getStage<RemoveRecord>(task.runId, task.company, task.entity, 'DEL', page);
+  const saved = await app.store.getProgress(task.runId, task.company, task.entity, page, 'DEL');
   const outcomes = (saved && saved.length === records.length ? saved : '.'.repeat(records.length)).split(
     '',
   ) as Outcome[];
@@ -129,7 +126,7 @@ type Tally = {
 
 /** One request: delete by Id, or update the deactivation field; answers recorded before it returns. */
 async function sendRemoval(
-  ctx: SyncContext,
+  app: SyncApp,
   task: EntityTask,
   entity: EntityConfig,
   sf: SalesforceClient,
@@ -201,9 +198,9 @@ async function sendRemoval(
       });
     }
   });
-  await new SnapshotStore(ctx.store.table).append(task.company, task.entity, task.runId, acknowledged);
-  if (failures.length > 0) await ctx.store.putFailures(task.runId, task.company, task.entity, failures);
-  await ctx.store.putProgress(
+  await new SnapshotStore(app.store.table).append(task.company, task.entity, task.runId, acknowledged);
+  if (failures.length > 0) await app.store.putFailures(task.runId, task.company, task.entity, failures);
+  await app.store.putProgress(
     task.runId,
     task.company,
     task.entity,
@@ -211,7 +208,7 @@ async function sendRemoval(
     work.outcomes.join(''),
     'DEL',
   );
-  await ctx.store.addRemoved(task.runId, task.company, task.entity, removed, failed);
+  await app.store.addRemoved(task.runId, task.company, task.entity, removed, failed);
   tally.removed += removed;
   tally.failed += failed;
 }

@@ -1,9 +1,8 @@
+import type { SyncApp } from '../app.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import type { Bucket, EntityRecord, PageRecord } from '../store/sync-store.js';
-import { salesforceClient } from './auth.js';
-import type { SyncContext } from './context.js';
 import { addPreviews, dryRunOptions, type EntityDiff, type PreviewRecord } from './dry-run.js';
-import type { CompanyPlan } from './plan.js';
+import type { FinishEvent, RecordFailureEvent } from './events.js';
 
 /**
  * A run's counts. The buckets add up to the rows of the view plus the keys that left it and were
@@ -65,20 +64,11 @@ export function failureText(failure: StepFailure | undefined): string {
 
 export type FailureScope = 'page' | 'entity' | 'company' | 'run';
 
-export interface FailureRecordTask {
-  runId: string;
-  scope: FailureScope;
-  company?: string;
-  entity?: string;
-  page?: number;
-  failure?: StepFailure;
-}
-
 /** Records that a page, entity or company could not complete, so the run goes on and reports it. */
-export async function recordFailure(ctx: SyncContext, task: FailureRecordTask): Promise<void> {
+export async function recordFailure(app: SyncApp, task: RecordFailureEvent): Promise<void> {
   const text = failureText(task.failure);
-  const { store } = ctx;
-  const log = ctx.log.child({ runId: task.runId, company: task.company, entity: task.entity });
+  const { store } = app;
+  const log = app.log.child({ runId: task.runId, company: task.company, entity: task.entity });
   log.error(`${task.scope} failed`, { page: task.page, error: text });
   if (task.scope === 'page' && task.company && task.entity && task.page !== undefined) {
     await store.setPage(task.runId, task.company, task.entity, task.page, { status: 'failed', error: text });
@@ -139,21 +129,21 @@ export function summarizeEntity(
 }
 
 /** The run gives back the entities it leased (a lease also runs out by itself, for runs that never get here). */
-async function releaseLeases(ctx: SyncContext, runId: string, companies: CompanyPlan[]): Promise<void> {
-  const snapshots = new SnapshotStore(ctx.store.table);
+async function releaseLeases(
+  app: SyncApp,
+  runId: string,
+  companies: FinishEvent['companies'],
+): Promise<void> {
+  const snapshots = new SnapshotStore(app.store.table);
   for (const plan of companies)
     for (const entity of plan.waves.flat()) await snapshots.release(plan.company, entity, runId);
 }
 
 /** Totals per company and entity, closes the run record and says whether every part completed. */
-export async function finishRun(
-  ctx: SyncContext,
-  runId: string,
-  companies: CompanyPlan[],
-  failure?: StepFailure,
-): Promise<RunSummary> {
-  const { store } = ctx;
-  await releaseLeases(ctx, runId, companies);
+export async function finishRun(app: SyncApp, event: FinishEvent): Promise<RunSummary> {
+  const { runId, companies, failure } = event;
+  const { store } = app;
+  await releaseLeases(app, runId, companies);
   const detail = await store.getRunDetail(runId);
   const runError = failure ? failureText(failure) : detail.companyFailures.get('*');
   const summary: RunSummary = { runId, status: 'SUCCEEDED', totals: zero(), companies: {} };
@@ -179,11 +169,11 @@ export async function finishRun(
   if (runError) summary.status = 'COMPLETED_WITH_FAILURES';
   const dry = await dryRunOptions(store, runId);
   if (dry.dryRun) {
-    await addPreviews(ctx, runId, dry, summary, () => salesforceClient(store, ctx.config, 1));
+    await addPreviews(app, runId, dry, summary, () => app.salesforceClient(1));
     summary.dryRun = true;
   }
   await store.closeRun(runId, summary.status, summary);
-  ctx.log.info('run finished', {
+  app.log.info('run finished', {
     runId,
     status: summary.status,
     totals: summary.totals,

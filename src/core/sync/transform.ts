@@ -1,11 +1,11 @@
+import type { SyncApp } from '../app.js';
 import { ConfigError } from '../errors.js';
 import { externalId, mapRow, type ParentRef, type Rejection, type SourceRow } from '../mapping.js';
 import { entry, type SnapEntry } from '../snapshot/entry.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import type { RecordFailure } from '../store/sync-store.js';
-import type { SyncContext } from './context.js';
 import { dryRunOptions, type ParentState, parentMappings } from './dry-run.js';
-import type { EntityTask } from './extract.js';
+import type { PageEvent } from './events.js';
 import {
   DUPLICATE_MARK,
   DUPLICATE_SPELLINGS,
@@ -15,9 +15,7 @@ import {
   ROW_SF_ID,
 } from './marks.js';
 
-export interface PageTask extends EntityTask {
-  page: number;
-}
+export type PageTask = PageEvent;
 
 /** A record staged for Upsert: its source key and identity, content hash, payload and known Salesforce Id. */
 export interface OutRecord {
@@ -54,8 +52,8 @@ function takeMarks(row: SourceRow): { hash: string; identity: string; sfId?: str
  * rejections in the snapshot (so an unchanged rejected row is not staged again), and stages the
  * rest for Upsert.
  */
-export async function transform(ctx: SyncContext, task: PageTask): Promise<TransformResult> {
-  const { config, store } = ctx;
+export async function transform(app: SyncApp, task: PageTask): Promise<TransformResult> {
+  const { config, store } = app;
   const entity = config.companyEntity(task.company, task.entity);
   if (!entity)
     throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);

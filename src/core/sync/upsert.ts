@@ -1,3 +1,4 @@
+import type { SyncApp } from '../app.js';
 import { type ParentBatch, type Parented, ParentScheduler, packByParent } from '../batching.js';
 import type { EntityConfig } from '../config/load.js';
 import { ConfigError, SalesforceRateLimitError, SalesforceUnavailableError } from '../errors.js';
@@ -14,8 +15,6 @@ import {
 import { entry, type SnapEntry } from '../snapshot/entry.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import type { RecordFailure } from '../store/sync-store.js';
-import { salesforceClient } from './auth.js';
-import type { SyncContext } from './context.js';
 import { dryRunOptions, dryUpsert } from './dry-run.js';
 import type { EntityTask } from './extract.js';
 import type { OutRecord } from './transform.js';
@@ -148,7 +147,7 @@ class BatchQueue {
   private filling = Promise.resolve();
 
   constructor(
-    private readonly store: SyncContext['store'],
+    private readonly store: SyncApp['store'],
     private readonly task: EntityTask,
     private readonly entity: EntityConfig,
     private readonly pageNumbers: number[],
@@ -250,27 +249,27 @@ class BatchQueue {
  * Three transiently refused requests in a row stop the round (an outage costs few calls).
  */
 export async function upsert(
-  ctx: SyncContext,
+  app: SyncApp,
   task: EntityTask,
   options: UpsertOptions = {},
 ): Promise<UpsertResult> {
-  const { config, store } = ctx;
+  const { config, store } = app;
   const entity = config.companyEntity(task.company, task.entity);
   if (!entity)
     throw new ConfigError(`Entity ${task.entity} is not configured or is disabled for ${task.company}`);
   // A dry run counts what it would send and sends nothing (see dry-run.ts).
-  if ((await dryRunOptions(store, task.runId)).dryRun) return dryUpsert(ctx, task);
+  if ((await dryRunOptions(store, task.runId)).dryRun) return dryUpsert(app, task);
   const pageNumbers = (await store.getPages(task.runId, task.company, task.entity))
     .filter((p) => p.toSend > 0 && p.status === 'transformed')
     .map((p) => p.page)
     .sort((a, b) => a - b);
-  const sf = options.client ?? (await salesforceClient(store, config, entity.maxInFlight));
+  const sf = options.client ?? (await app.salesforceClient(entity.maxInFlight));
   const remaining = options.remainingMs ?? (() => Number.POSITIVE_INFINITY);
   const reserve = options.reserveMs ?? 60_000;
   const extField = (name: string) => config.entity(name).externalIdField ?? 'Id';
   const queue = new BatchQueue(store, task, entity, pageNumbers, extField);
   const tally = newTally(entity.batchSize);
-  const sending: SendContext = { ctx, task, entity, sf, tally };
+  const sending: SendContext = { app, task, entity, sf, tally };
   let stoppedEarly = false;
   let firstError: unknown;
   const worker = async () => {
@@ -296,7 +295,7 @@ export async function upsert(
   if (firstError !== undefined) throw firstError;
   const { sent, requests, created, updated, failed } = tally;
   if (!stoppedEarly && !pendingLeft(tally) && tally.unavailableStreak < UNAVAILABLE_STREAK_LIMIT)
-    await compactSnapshot(ctx, task);
+    await compactSnapshot(app, task);
   const progress = created + updated + failed;
   const left = pendingLeft(tally);
   // A round that settled records and left some pending is looped by the definition (Choice);
@@ -304,7 +303,7 @@ export async function upsert(
   if (left && progress === 0) throw new SalesforceUnavailableError(`${left}; the step is retried for them`);
   const done = !stoppedEarly && !left && tally.unavailableStreak < UNAVAILABLE_STREAK_LIMIT;
   const waitSeconds = done || !left ? 0 : roundWait(tally, options.random ?? Math.random);
-  ctx.log
+  app.log
     .child({ runId: task.runId, company: task.company, entity: task.entity })
     .info('upserted', { sent, requests, created, updated, failed, done, waitSeconds, pending: left });
   return { done, sent, requests, created, updated, failed, progress, waitSeconds };
@@ -315,8 +314,8 @@ export async function upsert(
  * so that the next wave's Transform finds these parents in a few reads and the next run's Extract
  * in a few Query calls.
  */
-async function compactSnapshot(ctx: SyncContext, task: EntityTask): Promise<void> {
-  const snapshots = new SnapshotStore(ctx.store.table);
+async function compactSnapshot(app: SyncApp, task: EntityTask): Promise<void> {
+  const snapshots = new SnapshotStore(app.store.table);
   const loaded = await snapshots.load(task.company, task.entity);
   if (loaded.journal.length > 0) await snapshots.compact(task.company, task.entity, loaded);
 }
@@ -344,7 +343,7 @@ function pendingLeft(tally: Tally): string {
 }
 
 interface SendContext {
-  ctx: SyncContext;
+  app: SyncApp;
   task: EntityTask;
   entity: EntityConfig;
   sf: SalesforceClient;
@@ -495,7 +494,7 @@ function leftPendingFor(s: SendContext, error: unknown, records: OutRecord[]): b
 }
 
 async function recordResults(
-  { ctx, task, tally }: SendContext,
+  { app, task, tally }: SendContext,
   batch: Batch,
   records: OutRecord[],
   results: RecordResult[],
@@ -539,8 +538,8 @@ async function recordResults(
     });
   });
   // Acknowledged means synced: Salesforce's answers reach the snapshot before the request settles.
-  await new SnapshotStore(ctx.store.table).append(task.company, task.entity, task.runId, acknowledged);
-  if (failures.length > 0) await ctx.store.putFailures(task.runId, task.company, task.entity, failures);
+  await new SnapshotStore(app.store.table).append(task.company, task.entity, task.runId, acknowledged);
+  if (failures.length > 0) await app.store.putFailures(task.runId, task.company, task.entity, failures);
 }
 
 /** The idMap strategy: create records we have no Salesforce Id for, update the others by Id. */

@@ -7,8 +7,8 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { failuresCommand } from '../../../src/cli/commands/failures.js';
 import type { Output } from '../../../src/cli/commands/output.js';
 import { summaryJson } from '../../../src/cli/format.js';
-import { authenticate, cachedToken } from '../../../src/core/sync/auth.js';
-import { defaultContext } from '../../../src/core/sync/context.js';
+import type { SyncApp } from '../../../src/core/app.js';
+import { cachedToken } from '../../../src/core/sync/auth.js';
 import { FAILURE_COLUMNS } from '../../../src/report/csv.js';
 import { saveApiCalls } from '../../../src/report/data.js';
 import { writeReport } from '../../../src/report/write.js';
@@ -31,9 +31,9 @@ const FLAGS = [
  * still believes it is there, so sending those agreements again fails them record by record
  * (INVALID_FIELD: foreign key external ID not found), as Salesforce answers.
  */
-async function deleteReferencedStore(): Promise<string> {
-  const { store, config } = defaultContext();
-  await authenticate(store, config);
+async function deleteReferencedStore(app: SyncApp): Promise<string> {
+  const { store, config } = app;
+  await app.authenticate();
   const token = await cachedToken(store, config);
   const base = `${token?.instanceUrl}/services/data/v${config.raw.salesforce.apiVersion}`;
   const headers = { authorization: `Bearer ${token?.accessToken}` };
@@ -96,9 +96,9 @@ describe('the run report in a real browser', () => {
     profile = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-chromium-'));
     world = await startWorld();
     expect((await world.run({})).status).toBe('SUCCEEDED');
-    await deleteReferencedStore();
+    await deleteReferencedStore(world.env.app);
     run = await world.run({ companies: ['SANTA_REYES'], entities: ['terceros', 'acuerdos'], mode: 'full' });
-    await saveApiCalls(defaultContext().store, run.runId, run.salesforce);
+    await saveApiCalls(world.env.app.store, run.runId, run.salesforce);
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       args: FLAGS,
@@ -120,7 +120,7 @@ describe('the run report in a real browser', () => {
   });
 
   it('loads with no console errors and no network request, its totals equal the JSON summary, the code filter narrows the list', async () => {
-    const file = await writeReport(defaultContext().store, run.runId, path.join(out, `${run.runId}.html`));
+    const file = await writeReport(world.env.app.store, run.runId, path.join(out, `${run.runId}.html`));
     expect(file).toBeDefined();
     const { page, requests, errors } = await open(context, file as string);
     const json = summaryJson(run) as { totals: Record<string, number>; status: string };
@@ -132,7 +132,7 @@ describe('the run report in a real browser', () => {
     expect(await page.textContent('#run-status')).toBe(json.status);
     expect(await page.textContent('[data-api="data"]')).toBe(String(run.salesforce.dataCalls));
 
-    const failures = await defaultContext().store.getFailures(run.runId);
+    const failures = await world.env.app.store.getFailures(run.runId);
     const rows = page.locator('#failures tr.failure');
     expect(await rows.count()).toBe(failures.length);
     const code = failures.find((f) => f.bucket === 'failed')?.code as string;
@@ -160,8 +160,8 @@ describe('the run report in a real browser', () => {
   it('writes an error file that parses back to the run failures', async () => {
     const csv = path.join(out, 'failures.csv');
     const code = await failuresCommand(
-      defaultContext().store,
-      defaultContext().config,
+      world.env.app.store,
+      world.env.app.config,
       { runId: run.runId, csv },
       silent,
     );
@@ -169,7 +169,7 @@ describe('the run report in a real browser', () => {
     const bytes = readFileSync(csv);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const records = parse(bytes, { bom: true, columns: true }) as Record<string, string>[];
-    const failures = await defaultContext().store.getFailures(run.runId);
+    const failures = await world.env.app.store.getFailures(run.runId);
     expect(Object.keys(records[0] ?? {})).toEqual([...FAILURE_COLUMNS]);
     const objects: Record<string, string> = {
       terceros: 'Account',
@@ -194,7 +194,7 @@ describe('the run report in a real browser', () => {
   });
 
   it('shows values from the ERP as text, never as markup', async () => {
-    const store = defaultContext().store;
+    const store = world.env.app.store;
     const hostile = '<script>alert("x")</script><img src="http://127.0.0.1:9/x.png">';
     await store.putFailures(run.runId, 'SANTA_REYES', 'terceros', [
       {

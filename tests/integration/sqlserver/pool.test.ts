@@ -1,6 +1,6 @@
 import sql from 'mssql';
 import { type DatabaseSettings, resolveDatabase } from '../../../src/core/config/database.js';
-import { closePools, getPool } from '../../../src/core/source/sqlserver.js';
+import { SqlPools } from '../../../src/core/source/sqlserver.js';
 import {
   DATABASE_NAMES,
   generateCompany,
@@ -82,8 +82,9 @@ describe('an mssql pool of 10 on concurrent connections', () => {
   });
 });
 
-describe("the sync's pool (getPool)", () => {
+describe("the sync's pool (SqlPools.get)", () => {
   const folder = tempDir();
+  const pools = new SqlPools();
   let emulator: SqlServerEmulator;
 
   beforeAll(async () => {
@@ -91,7 +92,7 @@ describe("the sync's pool (getPool)", () => {
   });
 
   afterAll(async () => {
-    await closePools();
+    await pools.closeAll();
     await emulator.stop();
     folder.remove();
   });
@@ -121,9 +122,9 @@ describe("the sync's pool (getPool)", () => {
     );
 
   it('listens for pool errors, is reused, and recovers after a connection is cut mid-reply', async () => {
-    const pool = await getPool('ITALCOL', settings());
+    const pool = await pools.get('ITALCOL', settings());
     expect(pool.listenerCount('error')).toBe(1);
-    expect(await getPool('ITALCOL', settings())).toBe(pool);
+    expect(await pools.get('ITALCOL', settings())).toBe(pool);
     emulator.setFaults([{ kind: 'drop', bytes: 100, query: 'terceros_view' }]);
     await expect(pool.request().query('SELECT nit FROM terceros_view')).rejects.toThrow();
     const r = await pool.request().query('SELECT COUNT(*) AS n FROM terceros_view');

@@ -11,7 +11,6 @@ import {
   sqlCuts,
   startChaosWorld,
 } from '../../../bench/chaos.js';
-import { defaultContext } from '../../../src/core/sync/context.js';
 import { SIZES } from './helpers.js';
 
 const HOSTILE = hostileRows();
@@ -108,9 +107,7 @@ describe('a full local sync through chaos: Salesforce faults, SQL Server cuts, h
     // alone, with Salesforce's code, its two children rejected for it, no entity failed.
     const upserts = stormy.events.filter((e) => e.stateName === 'Upsert' && e.type !== 'TaskStarted');
     expect(upserts.length).toBeGreaterThan(9);
-    const failed = (await defaultContext().store.getFailures(stormy.runId)).filter(
-      (f) => f.bucket === 'failed',
-    );
+    const failed = (await world.env.app.store.getFailures(stormy.runId)).filter((f) => f.bucket === 'failed');
     expect(failed.map((f) => ({ company: f.company, entity: f.entity, key: f.key, code: f.code }))).toEqual([
       { company: 'ITALCOL', entity: 'terceros', key: 'CH-STICKY-1', code: 'UNKNOWN_EXCEPTION' },
     ]);

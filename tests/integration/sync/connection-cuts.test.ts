@@ -3,7 +3,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { SqlFault } from '../../../src/emulators/sqlserver/index.js';
-import { resetHandlerCaches } from '../../../src/local/environment.js';
 import { bucketsAddUp, startWorld, type TestWorld } from './helpers.js';
 
 const VIEWS = ['terceros_view', 'sucursales_view', 'acuerdos_view'] as const;
@@ -183,10 +182,8 @@ describe('full syncs while SQL Server connections are cut mid-stream', () => {
     let fired = 0;
     try {
       for (const n of names) process.env[n] = String(proxy.port);
-      await resetHandlerCaches();
       for (let round = 0; round < ROUNDS; round++) {
-        // New pools each run, and up to three cuts.
-        await resetHandlerCaches();
+        // New pools each run (each local run builds its own app), and up to three cuts.
         proxy.plan(3);
         const before = proxy.fired();
         const result = await world.run({ mode: 'full' });
@@ -210,7 +207,6 @@ describe('full syncs while SQL Server connections are cut mid-stream', () => {
         if (saved[i] === undefined) delete process.env[n];
         else process.env[n] = saved[i];
       });
-      await resetHandlerCaches();
       await proxy.close();
     }
     expect({ uncaught, unhandled }).toEqual({ uncaught: [], unhandled: [] });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import { main } from '../../../src/cli/main.js';
-import { defaultContext } from '../../../src/core/sync/context.js';
+import type { SyncApp } from '../../../src/core/app.js';
 import { parentMappings } from '../../../src/core/sync/dry-run.js';
 import type { RunSummary } from '../../../src/core/sync/report.js';
 import type { OutRecord } from '../../../src/core/sync/transform.js';
@@ -14,8 +14,8 @@ const COMPANIES = ['ITALCOL', 'CASABLANCA', 'SANTA_REYES'];
 const ENTITIES = ['terceros', 'sucursales', 'acuerdos'];
 
 /** Every snapshot item the store holds (head, chunks, journal: their keys and bytes), as one comparable list. */
-async function mappings(): Promise<string[]> {
-  const { table } = defaultContext().store;
+async function mappings(app: SyncApp): Promise<string[]> {
+  const { table } = app.store;
   const out: string[] = [];
   for (const c of COMPANIES)
     for (const e of ENTITIES)
@@ -65,7 +65,7 @@ describe('dry runs', () => {
       seed: 5,
     });
     expect(changed.updated).toBeGreaterThan(0);
-    const before = await mappings();
+    const before = await mappings(world.env.app);
     world.env.salesforce?.resetCounters();
 
     const dry = await world.run({ dryRun: true });
@@ -74,7 +74,7 @@ describe('dry runs', () => {
     bucketsAddUp(dry.summary);
     expect(dry.salesforce.dataCalls).toBe(0);
     expect(dataRequests(world.env.salesforce?.counters().byEndpoint)).toEqual({});
-    expect(await mappings()).toEqual(before);
+    expect(await mappings(world.env.app)).toEqual(before);
 
     const terceros = dry.summary?.companies.ITALCOL?.entities.terceros;
     expect(terceros?.updated).toBeGreaterThan(0);
@@ -88,7 +88,7 @@ describe('dry runs', () => {
     expect(dry.summary?.companies.CASABLANCA?.entities.terceros?.preview).toEqual([]);
 
     // The terceros it would create count as present parents for the dry run's later waves only.
-    const { store } = defaultContext();
+    const { store } = world.env.app;
     const pages = await store.getPages(dry.runId, 'ITALCOL', 'terceros');
     const staged = (
       await Promise.all(
@@ -107,17 +107,17 @@ describe('dry runs', () => {
     expect(real.status).toBe('SUCCEEDED');
     expect(real.summary?.dryRun).toBeUndefined();
     expect(buckets(real.summary)).toEqual(buckets(dry.summary));
-    expect(await mappings()).not.toEqual(before);
+    expect(await mappings(world.env.app)).not.toEqual(before);
   }, 180000);
 
   it('with diff reads the would-be updates, 200 a query, and shows the fields that changed', async () => {
     await changeRows({ dataDir: `${world.dir}/sqlserver`, company: 'CASABLANCA', share: 0.2, seed: 9 });
-    const before = await mappings();
+    const before = await mappings(world.env.app);
     world.env.salesforce?.resetCounters();
 
     const dry = await world.run({ dryRun: true, diff: true, companies: ['CASABLANCA'] });
     expect(dry.status).toBe('SUCCEEDED');
-    expect(await mappings()).toEqual(before);
+    expect(await mappings(world.env.app)).toEqual(before);
     const entities = dry.summary?.companies.CASABLANCA?.entities ?? {};
     let queries = 0;
     for (const name of ENTITIES) {

@@ -1,6 +1,5 @@
 import net from 'node:net';
 import { changeRows, terceroRow } from '../../../src/emulators/sqlserver/index.js';
-import { resetHandlerCaches } from '../../../src/local/environment.js';
 import { bucketsAddUp, failuresOf, startWorld, type TestWorld } from './helpers.js';
 
 async function closedPort(): Promise<number> {
@@ -143,8 +142,8 @@ describe('the sync workflow under faults', () => {
 
   it('fails a company whose database is unreachable, skips its children and syncs the others', async () => {
     const saved = process.env.DB_PORT_CASABLANCA;
+    // Each local run builds its app (pools included) from the environment as it is then.
     process.env.DB_PORT_CASABLANCA = String(await closedPort());
-    await resetHandlerCaches();
     try {
       const result = await world.run({ mode: 'full' });
       expect(result.status).toBe('COMPLETED_WITH_FAILURES');
@@ -166,7 +165,6 @@ describe('the sync workflow under faults', () => {
       bucketsAddUp(result.summary);
     } finally {
       process.env.DB_PORT_CASABLANCA = saved;
-      await resetHandlerCaches();
     }
   });
 });

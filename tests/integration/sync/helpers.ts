@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createSyncApp } from '../../../src/core/app.js';
 import { loadConfig } from '../../../src/core/config/load.js';
-import { defaultContext } from '../../../src/core/sync/context.js';
 import type { Counts, RunSummary } from '../../../src/core/sync/report.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
 import { type LocalRunOptions, type LocalRunResult, runSync } from '../../../src/local/run.js';
@@ -65,8 +65,14 @@ export function bucketsAddUp(summary: RunSummary | undefined): void {
   expect(sum(summary.totals)).toBe(summary.totals.extracted + summary.totals.left);
 }
 
+/** The failure records of a run, read through an app over the environment the world set. */
 export async function failuresOf(runId: string) {
-  return defaultContext().store.getFailures(runId);
+  const app = createSyncApp();
+  try {
+    return await app.store.getFailures(runId);
+  } finally {
+    await app.close();
+  }
 }
 
 /** The error a promise rejects with; a promise that resolves fails the test. */

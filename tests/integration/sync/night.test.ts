@@ -3,8 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import { loadConfig, parseConfig } from '../../../src/core/config/load.js';
-import { salesforceClient } from '../../../src/core/sync/auth.js';
-import { defaultContext } from '../../../src/core/sync/context.js';
 import type { OutRecord } from '../../../src/core/sync/transform.js';
 import { RESPONSE_LOST, upsert } from '../../../src/core/sync/upsert.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
@@ -145,9 +143,9 @@ describe('the sync workflow and what one request or record does', () => {
     });
     // 40 records staged as Transform stages them; the 23rd holds a value Jackson cannot read as a boolean.
     const records = Array.from({ length: 40 }, (_, n) => record(n, n === 22 ? 'maybe' : true));
-    const ctx = defaultContext();
-    await ctx.store.putStage(task.runId, task.company, task.entity, 'OUT', 1, records);
-    await ctx.store.setPage(task.runId, task.company, task.entity, 1, {
+    const app = world.env.app;
+    await app.store.putStage(task.runId, task.company, task.entity, 'OUT', 1, records);
+    await app.store.setPage(task.runId, task.company, task.entity, 1, {
       rows: 40,
       unchanged: 0,
       rejected: 0,
@@ -155,7 +153,7 @@ describe('the sync workflow and what one request or record does', () => {
       status: 'transformed',
     });
     world.env.salesforce?.resetCounters();
-    const result = await upsert(ctx, task);
+    const result = await upsert(app, task);
     expect(result).toMatchObject({ done: true, created: 39, failed: 1, progress: 40 });
     // The request, then both halves at each split down to the record (40 → 20 → 10 → 5 → 3 → 1): 1 + 2 * 5.
     expect(world.env.salesforce?.counters().apiUsage).toBe(11);
@@ -163,7 +161,7 @@ describe('the sync workflow and what one request or record does', () => {
     expect(failed).toEqual([['P22', 'failed', 'JSON_PARSER_ERROR']]);
     const [failure] = await failuresOf(task.runId);
     expect(failure?.message).toContain('Cannot deserialize instance of');
-    const page = await ctx.store.getPage(task.runId, task.company, task.entity, 1);
+    const page = await app.store.getPage(task.runId, task.company, task.entity, 1);
     expect(page).toMatchObject({ status: 'upserted', created: 39, failed: 1 });
   });
 
@@ -171,7 +169,7 @@ describe('the sync workflow and what one request or record does', () => {
     const raw = JSON.parse(readFileSync('config/sync.config.json', 'utf8'));
     raw.entities.terceros.strategy = 'idMap';
     delete raw.entities.terceros.externalIdField;
-    const ctx = { ...defaultContext(), config: parseConfig(raw) };
+    const app = world.env.app.with({ config: parseConfig(raw) });
     const task = { runId: 'lost-create', company: 'SANTA_REYES', entity: 'terceros', mode: 'full' as const };
     const names = ['Lost create A', 'Lost create B', 'Lost create C'];
     const records: OutRecord[] = names.map((Name, n) => ({
@@ -180,8 +178,8 @@ describe('the sync workflow and what one request or record does', () => {
       hash: `h${n}`,
       payload: { Name, ti_activo__c: true },
     }));
-    await ctx.store.putStage(task.runId, task.company, task.entity, 'OUT', 1, records);
-    await ctx.store.setPage(task.runId, task.company, task.entity, 1, {
+    await app.store.putStage(task.runId, task.company, task.entity, 'OUT', 1, records);
+    await app.store.setPage(task.runId, task.company, task.entity, 1, {
       rows: 3,
       unchanged: 0,
       rejected: 0,
@@ -189,7 +187,7 @@ describe('the sync workflow and what one request or record does', () => {
       status: 'transformed',
     });
     world.env.salesforce?.setFaults({ lostResponseNext: 1 });
-    const result = await upsert(ctx, task);
+    const result = await upsert(app, task);
     expect(result).toMatchObject({ done: true, created: 0, failed: 3, progress: 3 });
     const failures = await failuresOf(task.runId);
     expect(failures.map((f) => [f.key, f.code])).toEqual([
@@ -198,7 +196,7 @@ describe('the sync workflow and what one request or record does', () => {
       ['LC2', RESPONSE_LOST],
     ]);
     // The limit, as documented: Salesforce committed them once; they were not created twice.
-    const sf = await salesforceClient(ctx.store, ctx.config, 1);
+    const sf = await app.salesforceClient(1);
     const found = await sf.query("SELECT Id FROM Account WHERE Name LIKE 'Lost create %'");
     expect(found.length).toBe(3);
   });

@@ -1,14 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createSyncApp } from '../../../src/core/app.js';
 import { loadConfig } from '../../../src/core/config/load.js';
 import { authSettings, tokenRef } from '../../../src/core/sync/auth.js';
-import { defaultContext } from '../../../src/core/sync/context.js';
-import {
-  type LocalEnvironment,
-  resetHandlerCaches,
-  startLocalEnvironment,
-} from '../../../src/local/environment.js';
+import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
 import type { TaskEvent } from '../../../src/local/stepfunctions.js';
 import { SIZES } from './helpers.js';
@@ -26,10 +22,13 @@ async function run() {
 
 /** Forget the token cached by an earlier test, so the next run asks the org again. */
 async function forgetCachedToken() {
-  await resetHandlerCaches();
-  const { store, config } = defaultContext();
-  const ref = tokenRef(authSettings(config));
-  await store.putSealedToken(ref, { sealed: 'expired', expiresAt: 0 });
+  const app = createSyncApp();
+  try {
+    const ref = tokenRef(authSettings(app.config, undefined, app.lookup));
+    await app.store.putSealedToken(ref, { sealed: 'expired', expiresAt: 0 });
+  } finally {
+    await app.close();
+  }
 }
 
 /** The sync authenticates against an org with a login host and a My Domain host, as a real one has. */
@@ -56,7 +55,6 @@ describe('authentication against a sandbox org with two hosts', () => {
       else if (saved[name] === undefined) delete process.env[name];
       else process.env[name] = saved[name];
     }
-    await resetHandlerCaches();
   });
 
   it('signs the JWT for the sandbox audience (https://test.salesforce.com) and syncs', async () => {

@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../src/core/config/load.js';
-import { salesforceClient } from '../../../src/core/sync/auth.js';
-import { defaultContext } from '../../../src/core/sync/context.js';
 import { nitForIndex } from '../../../src/emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
@@ -96,8 +94,7 @@ describe('parent row locks', () => {
     });
 
     it('retries the locked records to success through the definition’s Retry', async () => {
-      const { store, config } = defaultContext();
-      const other = await salesforceClient(store, config, 1);
+      const other = await w.env.app.salesforceClient(1);
       let outside: Promise<unknown> | undefined;
       const nits = Array.from({ length: SIZES.ITALCOL.terceros }, (_, i) => nitForIndex('ITALCOL', i));
       const result = await run({ companies: ['ITALCOL'], entities: ['sucursales'] }, 0.05, (e) => {

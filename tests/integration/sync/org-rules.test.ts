@@ -1,9 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { getConfig, resetConfigCache } from '../../../src/core/config/load.js';
-import { salesforceClient } from '../../../src/core/sync/auth.js';
-import { defaultContext, resetContext } from '../../../src/core/sync/context.js';
+import { createSyncApp } from '../../../src/core/app.js';
 import { DIRTY_TERCERO_INDEX, terceroRow } from '../../../src/emulators/sqlserver/index.js';
 import { bucketsAddUp, failuresOf, startWorld, type TestWorld } from './helpers.js';
 
@@ -18,9 +16,14 @@ const ORG_REFUSALS = [
 /** A tercero of ITALCOL at a clean index, and the Account an unrelated source already holds with its name and city. */
 const TWIN_INDEX = 10;
 
+/** A Salesforce client of an app over the environment as it is now (closed after: the client needs no more of it). */
 async function client() {
-  const { store, config } = defaultContext();
-  return salesforceClient(store, config, 1);
+  const app = createSyncApp();
+  try {
+    return await app.salesforceClient(1);
+  } finally {
+    await app.close();
+  }
 }
 
 /**
@@ -34,8 +37,6 @@ describe('the sync against a strict org', () => {
   const useConfig = (file: string | undefined) => {
     if (file === undefined) delete process.env.SYNC_CONFIG_PATH;
     else process.env.SYNC_CONFIG_PATH = file;
-    resetConfigCache();
-    resetContext();
   };
 
   beforeAll(async () => {
@@ -122,7 +123,7 @@ describe('the sync against a strict org', () => {
     );
     expect(stores.length).toBeGreaterThan(0);
     expect(stores.every((s) => s.CountryCode === 'CO')).toBe(true);
-    // Keep getConfig honest: the shipped config is the one in use again.
-    expect(getConfig().entity('terceros').duplicateRules).toBe('allowSave');
+    // Keep the next runs honest: an app built now reads the shipped config again.
+    expect(createSyncApp().config.entity('terceros').duplicateRules).toBe('allowSave');
   });
 });

@@ -8,7 +8,6 @@ import { type AttributeValue, DynamoDBClient, paginateScan } from '@aws-sdk/clie
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../../src/core/config/load.js';
 import { cachedToken } from '../../../src/core/sync/auth.js';
-import { defaultContext } from '../../../src/core/sync/context.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
 
@@ -155,7 +154,7 @@ async function inProcessRuns(dir: string, outputs: string[]) {
   const env = await startLocalEnvironment({ config: loadConfig('config/sync.config.json'), dataDir: dir });
   try {
     const authCalls = await threeRuns(env, outputs);
-    const { store, config } = defaultContext();
+    const { store, config } = env.app;
     const decrypted = (await cachedToken(store, config))?.accessToken;
     const scanned = await scanTable(env.dynamo?.endpoint, env.env.TABLE_NAME);
     return { ...scanned, authCalls, decrypted, env: { dbPassword: env.sqlserver?.password ?? 'missing' } };

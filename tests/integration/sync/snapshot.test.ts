@@ -1,9 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { resetConfigCache } from '../../../src/core/config/load.js';
+import { createSyncApp, type SyncApp } from '../../../src/core/app.js';
 import { SnapshotStore } from '../../../src/core/snapshot/store.js';
-import { salesforceClient } from '../../../src/core/sync/auth.js';
-import { defaultContext, resetContext } from '../../../src/core/sync/context.js';
 import { upsert } from '../../../src/core/sync/upsert.js';
 import { changeRows } from '../../../src/emulators/sqlserver/index.js';
 import type { LambdaHandler } from '../../../src/local/stepfunctions.js';
@@ -26,21 +24,24 @@ describe('work in proportion to what changed', () => {
     const file = path.join(world.dir, `sync.config.${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, JSON.stringify(raw));
     process.env.SYNC_CONFIG_PATH = file;
-    resetConfigCache();
-    resetContext();
   };
-  const sf = async () => {
-    const ctx = defaultContext();
-    return salesforceClient(ctx.store, ctx.config, 1);
+  /** An app as a Lambda would build it from the environment now, closed after `work`. */
+  const withApp = async <T>(work: (app: SyncApp) => Promise<T>): Promise<T> => {
+    const app = createSyncApp();
+    try {
+      return await work(app);
+    } finally {
+      await app.close();
+    }
   };
-  const records = async (object: string, company: string) =>
-    (
-      await (
-        await sf()
-      ).query<{ Id: string; ti_external_id__c: string; ti_activo__c?: boolean }>(
+  const records = (object: string, company: string) =>
+    withApp(async (app) => {
+      const sf = await app.salesforceClient(1);
+      const all = await sf.query<{ Id: string; ti_external_id__c: string; ti_activo__c?: boolean }>(
         `SELECT Id, ti_external_id__c, ti_activo__c FROM ${object}`,
-      )
-    ).filter((r) => r.ti_external_id__c?.toUpperCase().startsWith(`${company}-`));
+      );
+      return all.filter((r) => r.ti_external_id__c?.toUpperCase().startsWith(`${company}-`));
+    });
   const tasks = (events: Array<{ type: string; functionName: string; input: unknown }>, fn: string) =>
     events.filter(
       (e) =>
@@ -59,8 +60,6 @@ describe('work in proportion to what changed', () => {
   afterAll(async () => {
     if (savedPath === undefined) delete process.env.SYNC_CONFIG_PATH;
     else process.env.SYNC_CONFIG_PATH = savedPath;
-    resetConfigCache();
-    resetContext();
     await world?.stop();
   });
 
@@ -140,8 +139,9 @@ describe('work in proportion to what changed', () => {
     expect(world.env.salesforce?.counters().byEndpoint['composite.sobjects.delete']).toBe(1);
     expect((await records('ti_acuerdo__c', 'ITALCOL')).length).toBe(acuerdosBefore.length - gone.deleted);
     // Deactivated: the records stay, with the field set; the snapshot keeps their Ids as deleted.
-    const snapshot = (await new SnapshotStore(defaultContext().store.table).load('ITALCOL', 'sucursales'))
-      .snapshot;
+    const { snapshot } = await withApp((app) =>
+      new SnapshotStore(app.store.table).load('ITALCOL', 'sucursales'),
+    );
     const deactivated = snapshot.entries.filter((x) => x.status === 'deleted');
     expect(deactivated).toHaveLength(closed.deleted);
     const stores = new Map((await records('RetailStore', 'ITALCOL')).map((r) => [r.Id, r]));
@@ -234,8 +234,8 @@ describe('work in proportion to what changed', () => {
     // (it commits there) and the process dies before reading the answer.
     const dying: LambdaHandler = async (event) => {
       const task = event as { runId: string; company: string; entity: string; mode: 'delta' | 'full' };
-      const ctx = defaultContext();
-      const real = await salesforceClient(ctx.store, ctx.config, 1);
+      const app = createSyncApp();
+      const real = await app.salesforceClient(1);
       const client = Object.create(real) as typeof real;
       client.upsertCollection = async (...args: Parameters<typeof real.upsertCollection>) => {
         requests += 1;
@@ -246,7 +246,11 @@ describe('work in proportion to what changed', () => {
           });
         return results;
       };
-      return upsert(ctx, task, { client });
+      try {
+        return await upsert(app, task, { client });
+      } finally {
+        await app.close();
+      }
     };
     const upsertsBefore = world.env.salesforce?.counters().byEndpoint['composite.sobjects.upsert'] ?? 0;
     const killed = await world.run(
@@ -257,10 +261,8 @@ describe('work in proportion to what changed', () => {
     expect(requests).toBe(K + 1);
     const acknowledged = K * 5;
 
-    const staged = (await defaultContext().store.getPages(killed.runId, 'CASABLANCA', 'terceros')).reduce(
-      (n, p) => n + p.toSend,
-      0,
-    );
+    const pages = await withApp((app) => app.store.getPages(killed.runId, 'CASABLANCA', 'terceros'));
+    const staged = pages.reduce((n, p) => n + p.toSend, 0);
     expect(staged).toBeGreaterThan(acknowledged + 5);
 
     const next = await world.run({ companies: ['CASABLANCA'], entities: ['terceros'] });
@@ -300,8 +302,7 @@ describe('work in proportion to what changed', () => {
   });
 
   it('the snapshot holds every key with its Salesforce Id, compacted after the run', async () => {
-    const snapshots = new SnapshotStore(defaultContext().store.table);
-    const loaded = await snapshots.load('ITALCOL', 'terceros');
+    const loaded = await withApp((app) => new SnapshotStore(app.store.table).load('ITALCOL', 'terceros'));
     expect(loaded.journal).toEqual([]);
     const inSalesforce = await records('Account', 'ITALCOL');
     const synced = loaded.snapshot.entries.filter((e) => e.status === 'synced');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { databaseSettings, loadConfig, parseConfig } from '../../../src/core/config/load.js';
 import { SourceLoginError, SourceQueryError, SourceUnavailableError } from '../../../src/core/errors.js';
 import { TRANSIENT_SQL_ERRORS } from '../../../src/core/source/errors.js';
-import { closePools, type Row, streamPages, withPool } from '../../../src/core/source/sqlserver.js';
+import { type Row, SqlPools, streamPages } from '../../../src/core/source/sqlserver.js';
 import { type SqlServerEmulator, startSqlServerEmulator } from '../../../src/emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
@@ -17,6 +17,7 @@ describe("the extract under SQL Server's faults: transient errors retried, stall
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-sqlfault-'));
   let emulator: SqlServerEmulator;
   const env: Record<string, string> = {};
+  const pools = new SqlPools();
 
   const settings = (extra: Record<string, unknown> = {}) => {
     const raw = JSON.parse(JSON.stringify(loadConfig('config/sync.config.json').raw));
@@ -41,7 +42,7 @@ describe("the extract under SQL Server's faults: transient errors retried, stall
     read = settings(),
     query = 'SELECT nit FROM terceros_view ORDER BY nit',
   ): Promise<Row[]> {
-    return withPool(
+    return pools.withPool(
       'ITALCOL',
       read,
       async () => undefined,
@@ -66,7 +67,7 @@ describe("the extract under SQL Server's faults: transient errors retried, stall
 
   afterEach(async () => {
     emulator.setFaults([]);
-    await closePools();
+    await pools.closeAll();
   });
 
   afterAll(async () => {
@@ -126,7 +127,7 @@ describe("the extract under SQL Server's faults: transient errors retried, stall
     emulator.setFaults([{ kind: 'drop', bytes: 0, query: 'terceros_view' }]);
     expect(await failure(readAll(read))).toBeInstanceOf(SourceUnavailableError);
     let refreshed = 0;
-    const rows = await withPool(
+    const rows = await pools.withPool(
       'ITALCOL',
       read,
       async () => {
@@ -152,7 +153,7 @@ describe("the extract under SQL Server's faults: transient errors retried, stall
     expect(refused).toBeInstanceOf(SourceLoginError);
     expect(refused.message).toContain('Login failed for user');
     emulator.setFaults([{ kind: 'login', number: 40613, times: 20 }]);
-    await closePools();
+    await pools.closeAll();
     const unavailable = await failure(readAll(settings({ connectTimeoutMs: 3000 })));
     expect(unavailable).toBeInstanceOf(SourceUnavailableError);
     expect(unavailable.message).toContain('(error 40613: database not currently available; retried)');

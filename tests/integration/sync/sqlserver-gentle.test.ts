@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, resetConfigCache } from '../../../src/core/config/load.js';
+import { loadConfig } from '../../../src/core/config/load.js';
 import { createLogger } from '../../../src/core/logger.js';
-import { defaultContext, type SyncContext } from '../../../src/core/sync/context.js';
 import { extract } from '../../../src/core/sync/extract.js';
 import { VIEW_COLUMNS } from '../../../src/emulators/sqlserver/data/views.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
@@ -28,22 +27,21 @@ describe('the extract keeps the ERP waiting as little as possible', () => {
     const file = path.join(dir, `${runId}.json`);
     writeFileSync(file, JSON.stringify(config(database)));
     process.env.SYNC_CONFIG_PATH = file;
-    resetConfigCache();
     const lines: Array<Record<string, unknown>> = [];
-    const base = defaultContext();
+    const base = env.app;
     // A store whose page writes take writeDelayMs, as DynamoDB's do in AWS (dynalite is faster).
     const store = Object.create(base.store) as typeof base.store;
     store.putStage = async (...args: Parameters<typeof base.store.putStage>) => {
       await new Promise((resolve) => setTimeout(resolve, writeDelayMs));
       return base.store.putStage(...args);
     };
-    const ctx: SyncContext = { config: loadConfig(file), store, log: base.log };
     env.sqlserver?.resetStats();
     const previous = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'info';
-    ctx.log = createLogger({}, (line) => lines.push(JSON.parse(line)));
+    const log = createLogger({}, (line) => lines.push(JSON.parse(line)));
+    const app = base.with({ config: loadConfig(file), store, log });
     try {
-      const result = await extract(ctx, { runId, company: 'ITALCOL', entity: 'terceros', mode: 'full' });
+      const result = await extract(app, { runId, company: 'ITALCOL', entity: 'terceros', mode: 'full' });
       const server = env.sqlserver?.stats();
       return { result, line: lines.find((l) => l.message === 'extracted') ?? {}, server };
     } finally {
@@ -62,7 +60,6 @@ describe('the extract keeps the ERP waiting as little as possible', () => {
   afterAll(async () => {
     await env?.stop();
     delete process.env.SYNC_CONFIG_PATH;
-    resetConfigCache();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, resetConfigCache } from '../../../src/core/config/load.js';
-import { defaultContext } from '../../../src/core/sync/context.js';
+import { loadConfig } from '../../../src/core/config/load.js';
 import { localTimeRows } from '../../../src/emulators/sqlserver/data/generator.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
@@ -96,7 +95,6 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
     const file = path.join(dir, 'sync.config.json');
     writeFileSync(file, JSON.stringify(testConfig()));
     process.env.SYNC_CONFIG_PATH = file;
-    resetConfigCache();
     env = await startLocalEnvironment({ config: loadConfig(file), dataDir: dir, sizes: SIZES });
     const result = await runSync({ input: {}, retryIntervalScale: 0.001 });
     runId = result.runId;
@@ -106,7 +104,6 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
   afterAll(async () => {
     await env?.stop();
     delete process.env.SYNC_CONFIG_PATH;
-    resetConfigCache();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -158,7 +155,7 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
   });
 
   it('stages MONEY with every digit (a JS number would have rounded the cents)', async () => {
-    const out = await defaultContext().store.getStage<{ key: string; payload: Record<string, unknown> }>(
+    const out = await env.app.store.getStage<{ key: string; payload: Record<string, unknown> }>(
       runId,
       'ITALCOL',
       'tipos',
@@ -196,7 +193,7 @@ describe('the sync against a SQL Server that speaks TLS, local time, collations 
   });
 
   it('rejects every row of a key spelled two ways (case, Ñ/ñ, trailing or leading spaces) with DUPLICATE_VALUE, whatever order the ties came in', async () => {
-    const failures = await defaultContext().store.getFailures(runId);
+    const failures = await env.app.store.getFailures(runId);
     const duplicates = failures
       .filter((f) => f.entity === 'sucursales' && f.code === 'DUPLICATE_VALUE')
       .map((f) => f.key)

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { databaseSettings, loadConfig, parseConfig } from '../../../src/core/config/load.js';
 import { SourceLoginError, SourceUnavailableError } from '../../../src/core/errors.js';
-import { closePools, getPool } from '../../../src/core/source/sqlserver.js';
+import { SqlPools } from '../../../src/core/source/sqlserver.js';
 import { type SqlServerEmulator, startSqlServerEmulator } from '../../../src/emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
@@ -77,6 +77,7 @@ function settingsFor(emulator: SqlServerEmulator, database: Record<string, unkno
 
 describe('the sync connects to SQL Server over TLS and never in plain text after asking for encryption', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-sqltls-'));
+  const pools = new SqlPools();
   let on: SqlServerEmulator;
   let off: SqlServerEmulator;
   let other: SqlServerEmulator;
@@ -88,7 +89,7 @@ describe('the sync connects to SQL Server over TLS and never in plain text after
   }, 60000);
 
   afterEach(async () => {
-    await closePools();
+    await pools.closeAll();
   });
 
   afterAll(async () => {
@@ -99,7 +100,7 @@ describe('the sync connects to SQL Server over TLS and never in plain text after
   it('works with the CA that signed the server certificate, and nothing readable crosses the wire after PRELOGIN', async () => {
     const wire = await relay(on.port);
     try {
-      const pool = await getPool('ITALCOL', settingsFor(on, { ca: on.tls.ca }, wire.port));
+      const pool = await pools.get('ITALCOL', settingsFor(on, { ca: on.tls.ca }, wire.port));
       const r = await pool.request().query('SELECT COUNT(*) AS n FROM terceros_view');
       expect(r.recordset[0]).toEqual({ n: 5 });
       // PRELOGIN (0x12) in the clear, then TLS (inside PRELOGIN packets, then TLS records 0x17);
@@ -113,25 +114,25 @@ describe('the sync connects to SQL Server over TLS and never in plain text after
   });
 
   it('speaks TDS 8 (encrypt "strict": TLS before PRELOGIN) with the CA', async () => {
-    const pool = await getPool('ITALCOL', settingsFor(on, { encrypt: 'strict', ca: on.tls.ca }));
+    const pool = await pools.get('ITALCOL', settingsFor(on, { encrypt: 'strict', ca: on.tls.ca }));
     const r = await pool.request().query('SELECT COUNT(*) AS n FROM acuerdos_view');
     expect(r.recordset[0]).toEqual({ n: 2 });
   });
 
   it('fails permanently, saying what to set, when the certificate is signed by an unknown CA', async () => {
-    const error = await failure(getPool('ITALCOL', settingsFor(on, { ca: other.tls.ca })));
+    const error = await failure(pools.get('ITALCOL', settingsFor(on, { ca: other.tls.ca })));
     expect(error).toBeInstanceOf(SourceLoginError);
     expect(error.message).toMatch(
       /the server's certificate (chain ends in|is signed by) a CA the sync does not know/,
     );
     expect(error.message).toContain('set "ca" to the PEM of the CA that signed it');
-    const none = await failure(getPool('ITALCOL', settingsFor(on, {})));
+    const none = await failure(pools.get('ITALCOL', settingsFor(on, {})));
     expect(none).toBeInstanceOf(SourceLoginError);
   });
 
   it('fails permanently when the certificate does not name the host connected to', async () => {
     const error = await failure(
-      getPool('ITALCOL', settingsFor(on, { ca: on.tls.ca, serverName: 'erp.example' })),
+      pools.get('ITALCOL', settingsFor(on, { ca: on.tls.ca, serverName: 'erp.example' })),
     );
     expect(error).toBeInstanceOf(SourceLoginError);
     expect(error.message).toContain("the server's certificate does not carry the host name connected to");
@@ -140,7 +141,7 @@ describe('the sync connects to SQL Server over TLS and never in plain text after
   it('refuses a server that does not support encryption, before any login is sent', async () => {
     const wire = await relay(off.port);
     try {
-      const error = await failure(getPool('ITALCOL', settingsFor(off, { ca: on.tls.ca }, wire.port)));
+      const error = await failure(pools.get('ITALCOL', settingsFor(off, { ca: on.tls.ca }, wire.port)));
       expect(error).toBeInstanceOf(SourceLoginError);
       expect(error.message).toContain(
         'does not support encryption (its PRELOGIN answer offered no TLS) although "encrypt" asks for it; the sync refuses to log in in plain text',
@@ -155,7 +156,7 @@ describe('the sync connects to SQL Server over TLS and never in plain text after
   it('logs in to that server only when the company says encrypt: false (and then the login is readable)', async () => {
     const wire = await relay(off.port);
     try {
-      const pool = await getPool('ITALCOL', settingsFor(off, { encrypt: false }, wire.port));
+      const pool = await pools.get('ITALCOL', settingsFor(off, { encrypt: false }, wire.port));
       const r = await pool.request().query('SELECT COUNT(*) AS n FROM sucursales_view');
       expect(r.recordset[0]).toEqual({ n: 5 });
       expect(wire.types.slice(0, 2)).toEqual([0x12, 0x10]);
@@ -181,7 +182,7 @@ describe('the sync connects to SQL Server over TLS and never in plain text after
     };
     const s = databaseSettings(parseConfig(raw), 'ITALCOL', () => undefined);
     expect(s.port).toBeUndefined();
-    const error = await failure(getPool('ITALCOL', s));
+    const error = await failure(pools.get('ITALCOL', s));
     // No answer may be an outage of the Browser service: transient, with the hint. (An answer
     // without the instance is EINSTLOOKUP: permanent, see tests/unit/source/errors.test.ts.)
     expect(error).toBeInstanceOf(SourceUnavailableError);

@@ -134,7 +134,7 @@ describe('the sync workflow, end to end', () => {
   });
 
   it('refuses invalid input at Plan, listing what is accepted, and writes nothing', async () => {
-    const { store } = (await import('../../../src/core/sync/context.js')).defaultContext();
+    const { store } = world.env.app;
     const runsBefore = (await store.listRuns(100)).length;
     const result = await world.run({ companies: ['ACME'] });
     expect(result.status).toBe('FAILED');

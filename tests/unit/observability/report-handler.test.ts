@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { reportHandler } from '../../../functions/report.js';
+import { createSyncApp } from '../../../src/core/app.js';
 import type { SyncConfig } from '../../../src/core/config/load.js';
 import { createLogger } from '../../../src/core/logger.js';
 import type { EntityRecord, PageRecord, SyncStore } from '../../../src/core/store/sync-store.js';
-import type { SyncContext } from '../../../src/core/sync/context.js';
 
 const TOKEN = '00Dxx0000001gPL!AQ4AQFakeSessionToken';
 const ROW_VALUE = 'INVERSIONES LA ESPERANZA SAS';
@@ -81,18 +81,18 @@ describe('report handler output in Lambda (Powertools Logger and Metrics)', () =
 
   async function invokeFinishRaw(): Promise<string> {
     const closed: unknown[] = [];
-    const ctx: SyncContext = {
+    const app = createSyncApp(process.env, {
       config: {} as SyncConfig,
       store: fakeStore(closed),
       log: createLogger(),
-    };
+    });
     const event = {
       action: 'finish',
       runId: 'run-2026-11-29',
       companies: [{ company: 'ITALCOL', waves: [['terceros']] }],
       rows: [{ Name: ROW_VALUE }],
     };
-    await reportHandler(() => ctx)(event, { awsRequestId: 'req-1' });
+    await reportHandler(() => app)(event, { awsRequestId: 'req-1' });
     expect(closed).toHaveLength(1);
     return stdout.join('');
   }

@@ -1,8 +1,8 @@
 import { type GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { resolveValue, setEnvironmentOverlay } from '../../../src/core/config/load.js';
+import { resolveValue } from '../../../src/core/config/load.js';
 import { ConfigError } from '../../../src/core/errors.js';
-import { loadSecrets, parseSecret, refreshSecrets } from '../../../src/core/secrets.js';
+import { parseSecret, Secrets } from '../../../src/core/secrets.js';
 
 const ARN_DB = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sf-sync/test-db-AbCdEf';
 const ARN_SF = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sf-sync/test-sf-GhIjKl';
@@ -27,28 +27,31 @@ describe('secrets through Powertools Parameters', () => {
   afterEach(() => {
     jest.restoreAllMocks();
     process.env = { ...saved };
-    setEnvironmentOverlay({});
   });
 
   it('asks Secrets Manager nothing without SECRETS_ARN (local runs)', async () => {
-    delete process.env.SECRETS_ARN;
-    await loadSecrets();
+    const env = { ...process.env };
+    delete env.SECRETS_ARN;
+    await new Secrets(env).load();
     expect(asked).toEqual([]);
   });
 
   it('overlays the string values of every named secret, reads each once, and again on refresh', async () => {
-    process.env.SECRETS_ARN = ` ${ARN_DB} , ${ARN_SF} `;
-    await loadSecrets();
-    await loadSecrets();
+    const secrets = new Secrets({ AWS_REGION: 'us-east-1', SECRETS_ARN: ` ${ARN_DB} , ${ARN_SF} ` });
+    const lookup = (name: string) => secrets.lookup(name);
+    await secrets.load();
+    await secrets.load();
     expect(asked).toEqual([ARN_DB, ARN_SF]);
-    expect(resolveValue({ env: 'DB_PASSWORD_ITALCOL' }, 'password')).toBe('first-password');
-    expect(resolveValue({ env: 'SF_CLIENT_ID' }, 'clientId')).toBe('client-1');
-    expect(() => resolveValue({ env: 'PORT' }, 'port')).toThrow(ConfigError);
+    expect(resolveValue({ env: 'DB_PASSWORD_ITALCOL' }, 'password', lookup)).toBe('first-password');
+    expect(resolveValue({ env: 'SF_CLIENT_ID' }, 'clientId', lookup)).toBe('client-1');
+    expect(() => resolveValue({ env: 'PORT' }, 'port', lookup)).toThrow(ConfigError);
+    // Handed over through the lookup, never written back into the process environment.
+    expect(process.env.DB_PASSWORD_ITALCOL).toBeUndefined();
 
     password = 'rotated-password';
-    await refreshSecrets();
+    await secrets.refresh();
     expect(asked).toEqual([ARN_DB, ARN_SF, ARN_DB, ARN_SF]);
-    expect(resolveValue({ env: 'DB_PASSWORD_ITALCOL' }, 'password')).toBe('rotated-password');
+    expect(resolveValue({ env: 'DB_PASSWORD_ITALCOL' }, 'password', lookup)).toBe('rotated-password');
   });
 
   it('refuses a secret that is not a JSON object, naming it and what is accepted', () => {

@@ -162,10 +162,11 @@ const UNSUPPORTED_FIELDS: Record<string, string> = {
   ItemReader: 'Distributed Map ItemReader is not supported locally',
   ItemBatcher: 'Distributed Map ItemBatcher is not supported locally',
   ResultWriter: 'Distributed Map ResultWriter is not supported locally',
-  ToleratedFailureCount: 'Distributed Map tolerated failures are not supported locally',
-  ToleratedFailureCountPath: 'Distributed Map tolerated failures are not supported locally',
-  ToleratedFailurePercentage: 'Distributed Map tolerated failures are not supported locally',
-  ToleratedFailurePercentagePath: 'Distributed Map tolerated failures are not supported locally',
+  ToleratedFailureCountPath:
+    'Distributed Map ToleratedFailureCountPath is not supported locally; use ToleratedFailureCount',
+  ToleratedFailurePercentagePath:
+    'Distributed Map ToleratedFailurePercentagePath is not supported locally; use ToleratedFailurePercentage',
+  MaxConcurrencyPath: 'MaxConcurrencyPath is not supported locally; use MaxConcurrency',
   Credentials: 'cross-account Task Credentials are not supported locally',
 };
 
@@ -183,8 +184,32 @@ function unsupportedFeatures(machine: MachineDefinition): string[] {
     for (const [field, why] of Object.entries(UNSUPPORTED_FIELDS)) {
       if (field in state) problems.push(`State "${name}": ${why}`);
     }
+    problems.push(...mapModeProblems(name, state));
   });
   return problems;
+}
+
+const DISTRIBUTED_ONLY = ['ToleratedFailureCount', 'ToleratedFailurePercentage', 'Label'];
+
+/**
+ * A Distributed Map runs locally with STANDARD child executions only (EXPRESS children have
+ * other semantics: no history, at-least-once); its fields are refused on an inline Map.
+ */
+function mapModeProblems(name: string, state: StateDefinition): string[] {
+  if (state.Type !== 'Map') return [];
+  const processor = isObject(state.ItemProcessor) ? state.ItemProcessor : {};
+  const config = isObject(processor.ProcessorConfig) ? processor.ProcessorConfig : {};
+  if (config.Mode === 'DISTRIBUTED') {
+    return config.ExecutionType === 'STANDARD'
+      ? []
+      : [
+          `State "${name}": a Distributed Map runs locally with ExecutionType STANDARD only (got ${JSON.stringify(config.ExecutionType)})`,
+        ];
+  }
+  return DISTRIBUTED_ONLY.filter((field) => field in state).map(
+    (field) =>
+      `State "${name}": ${field} applies to a Distributed Map only (ItemProcessor.ProcessorConfig: {Mode: DISTRIBUTED, ExecutionType: STANDARD})`,
+  );
 }
 
 interface AslValidatorResult {

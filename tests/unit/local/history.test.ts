@@ -24,8 +24,6 @@ class FlakyError extends Error {
   }
 }
 
-const ok: LambdaHandler = async (event) => ({ done: event });
-
 describe('history events of small executions, counted by hand', () => {
   it('a Pass state: 4', async () => {
     const result = await runLocalStateMachine({

@@ -55,6 +55,12 @@ export interface LocalRunResult {
   summary?: RunSummary;
   salesforce: { apiCalls: number; dataCalls: number; authCalls: number };
   dynamodb: { calls: number };
+  /** History events AWS would record: the parent execution, its largest Distributed Map child, children run. */
+  historyEvents: number;
+  maxChildHistoryEvents: number;
+  childExecutions: number;
+  /** Lambda invocations by function key ('extract', 'transform', ...), retries included. */
+  invocations: Record<string, number>;
 }
 
 export function newRunId(): string {
@@ -106,5 +112,9 @@ export async function runSync(options: LocalRunOptions): Promise<LocalRunResult>
       authCalls: salesforceMetrics.authCalls - sf0.authCalls,
     },
     dynamodb: { calls: storeMetrics.calls - db0 },
+    historyEvents: execution.historyEvents,
+    maxChildHistoryEvents: execution.maxChildHistoryEvents,
+    childExecutions: execution.childExecutions,
+    invocations: execution.invocations,
   };
 }

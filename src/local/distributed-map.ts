@@ -115,50 +115,29 @@ export function extractDistributedMaps(machine: MachineDefinition): Map<string, 
   return specs;
 }
 
-/** Evaluates a JSONPath Pass state on the local engine (paths, intrinsics and the context object as it has them). */
-async function evaluatePass(state: StateDefinition, input: unknown, context: object): Promise<unknown> {
-  const machine = new StateMachine(
-    {
-      StartAt: 'Evaluate',
-      States: { Evaluate: { ...state, Type: 'Pass', End: true } },
-    } as unknown as StateMachineDefinition,
-    {
-      validationOptions: { noValidate: true },
-    },
-  );
-  return machine.run(input as never, { context: context as never }).result;
-}
-
-/** The Map Run's items: ItemsPath applied to the state input (after InputPath). */
-export async function selectItems(
+/**
+ * The children's inputs: ItemsPath applied to the state input (after InputPath), each item
+ * through ItemSelector with $$.Map.Item in the context. Evaluated by the local engine itself, as
+ * one inline Map of Pass iterations (paths, intrinsics and the context object as it has them;
+ * the state input is read once, not once per item).
+ */
+export async function childInputs(
   spec: DistributedMapSpec,
   input: unknown,
   context: object,
 ): Promise<unknown[]> {
-  const items = await evaluatePass({ InputPath: spec.itemsPath }, input, context);
-  if (!Array.isArray(items)) {
-    const error = new Error(
-      `The Distributed Map "${spec.name}": ItemsPath ${spec.itemsPath} selected ${JSON.stringify(items)}, not an array`,
-    );
-    error.name = 'States.Runtime';
-    throw error;
-  }
-  return items;
-}
-
-/** A child execution's input: the item through ItemSelector, with $$.Map.Item in the context. */
-export async function selectChildInput(
-  spec: DistributedMapSpec,
-  input: unknown,
-  item: unknown,
-  index: number,
-  context: object,
-): Promise<unknown> {
-  if (spec.itemSelector === undefined) return item;
-  return evaluatePass({ Parameters: spec.itemSelector }, input, {
-    ...context,
-    Map: { Item: { Index: index, Value: item } },
-  });
+  const select: Record<string, unknown> = {
+    Type: 'Map',
+    ItemsPath: spec.itemsPath,
+    ItemProcessor: { StartAt: 'Item', States: { Item: { Type: 'Pass', End: true } } },
+    End: true,
+  };
+  if (spec.itemSelector !== undefined) select.ItemSelector = spec.itemSelector;
+  const machine = new StateMachine(
+    { StartAt: 'Select', States: { Select: select } } as unknown as StateMachineDefinition,
+    { validationOptions: { noValidate: true } },
+  );
+  return (await machine.run(input as never, { context: context as never }).result) as unknown[];
 }
 
 export interface ChildOutcome {

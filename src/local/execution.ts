@@ -12,13 +12,7 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type MachineDefinition, PAYLOAD_LIMIT_BYTES } from './definition.js';
-import {
-  type ChildOutcome,
-  type DistributedMapSpec,
-  runMapRun,
-  selectChildInput,
-  selectItems,
-} from './distributed-map.js';
+import { type ChildOutcome, childInputs, type DistributedMapSpec, runMapRun } from './distributed-map.js';
 import { type EventLog, HistoryCounter, type HistoryQuotaError } from './history.js';
 import { invokeLocalLambda, type LambdaHandler, LambdaInvocationFailure } from './lambda.js';
 import type { TaskEvent } from './stepfunctions.js';
@@ -379,11 +373,7 @@ export class LocalRun {
     for (const [name, spec] of scope.distributedMaps) {
       handlers[name] = async (mapInput: unknown) => {
         const stateContext = { ...context, State: { Name: name, EnteredTime: new Date().toISOString() } };
-        const items = await selectItems(spec, mapInput, stateContext);
-        const inputs: unknown[] = [];
-        for (const [index, item] of items.entries()) {
-          inputs.push(await selectChildInput(spec, mapInput, item, index, stateContext));
-        }
+        const inputs = await childInputs(spec, mapInput, stateContext);
         const runChild = (input: unknown, _index: number, signal: AbortSignal) =>
           this.runChild(scope, spec, input, signal);
         return (await runMapRun(spec, inputs, runChild)) as never;

@@ -400,7 +400,10 @@ export class LocalRun {
       child: true,
       describe: `child execution '${executionName}' of the Map Run of "${spec.name}" (label ${spec.label}) in ${parent.describe}`,
     };
+    // A stopped run starts no further child (its parent is ABORTED; the Map Run ends with it).
+    if (this.stop.signal.aborted) throw new Error('The run was stopped');
     const outcome = await this.execute(scope, input, signal);
+    if (this.stop.signal.aborted) throw new Error('The run was stopped');
     return { status: outcome.status, output: outcome.output };
   }
 }

@@ -1,3 +1,4 @@
+import { exceedsThreshold } from '../../../src/local/distributed-map.js';
 import {
   HISTORY_EVENT_QUOTA,
   HistoryQuotaError,
@@ -305,5 +306,74 @@ describe('the 25,000-event quota', () => {
     await expect(run).rejects.toThrow(
       /the child execution '[0-9a-f-]{36}' of the Map Run of "Fan" \(label Fan\)/,
     );
+  });
+});
+
+describe('Distributed Map runs as AWS documents', () => {
+  const spec = (tolerance: { toleratedFailureCount?: number; toleratedFailurePercentage?: number }) => ({
+    name: 'M',
+    itemsPath: '$',
+    itemSelector: undefined,
+    maxConcurrency: 1,
+    label: 'M',
+    processor: {},
+    nested: new Map(),
+    ...tolerance,
+  });
+
+  it('fails the Map Run when failed / total exceeds the percentage or failed exceeds the count, either one', () => {
+    // 1 of 3 failed is 33.33 %: over 33.3, within 34
+    expect(exceedsThreshold(spec({ toleratedFailurePercentage: 33.3 }), 1, 3)).toBe(true);
+    expect(exceedsThreshold(spec({ toleratedFailurePercentage: 34 }), 1, 3)).toBe(false);
+    expect(exceedsThreshold(spec({ toleratedFailurePercentage: 100 }), 3, 3)).toBe(false);
+    expect(exceedsThreshold(spec({ toleratedFailureCount: 1 }), 1, 3)).toBe(false);
+    expect(exceedsThreshold(spec({ toleratedFailureCount: 1 }), 2, 3)).toBe(true);
+    expect(exceedsThreshold(spec({ toleratedFailureCount: 5, toleratedFailurePercentage: 10 }), 1, 3)).toBe(
+      true,
+    );
+    // Neither given: 0 %, any failure fails the Map Run
+    expect(exceedsThreshold(spec({}), 0, 3)).toBe(false);
+    expect(exceedsThreshold(spec({}), 1, 3)).toBe(true);
+  });
+
+  it('runs at most MaxConcurrency children at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const work: LambdaHandler = async (event) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running--;
+      return event;
+    };
+    const definition = distributed({});
+    (definition.States.Pages as Record<string, unknown>).MaxConcurrency = 2;
+    const result = await runLocalStateMachine({
+      definition,
+      handlers: { work },
+      input: { run: 'r', pages: [1, 2, 3, 4, 5] },
+    });
+    expect([result.status, result.childExecutions, peak]).toEqual(['SUCCEEDED', 5, 2]);
+  });
+
+  it('aborts the running children when the parent is stopped', async () => {
+    const controller = new AbortController();
+    const started: number[] = [];
+    const work: LambdaHandler = async (event) => {
+      started.push((event as { page: number }).page);
+      controller.abort();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return event;
+    };
+    const result = await runLocalStateMachine({
+      definition: distributed({ ToleratedFailurePercentage: 100 }),
+      handlers: { work },
+      input: { run: 'r', pages: [1, 2, 3] },
+      signal: controller.signal,
+    });
+    // The first child is aborted with the parent; no further child starts, even once its
+    // handler's 50 ms are over (MaxConcurrency 1 would start page 2 then).
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect([result.status, started, result.childExecutions]).toEqual(['ABORTED', [1], 1]);
   });
 });

@@ -162,10 +162,11 @@ const UNSUPPORTED_FIELDS: Record<string, string> = {
   ItemReader: 'Distributed Map ItemReader is not supported locally',
   ItemBatcher: 'Distributed Map ItemBatcher is not supported locally',
   ResultWriter: 'Distributed Map ResultWriter is not supported locally',
-  ToleratedFailureCount: 'Distributed Map tolerated failures are not supported locally',
-  ToleratedFailureCountPath: 'Distributed Map tolerated failures are not supported locally',
-  ToleratedFailurePercentage: 'Distributed Map tolerated failures are not supported locally',
-  ToleratedFailurePercentagePath: 'Distributed Map tolerated failures are not supported locally',
+  ToleratedFailureCountPath:
+    'Distributed Map ToleratedFailureCountPath is not supported locally; use ToleratedFailureCount',
+  ToleratedFailurePercentagePath:
+    'Distributed Map ToleratedFailurePercentagePath is not supported locally; use ToleratedFailurePercentage',
+  MaxConcurrencyPath: 'MaxConcurrencyPath is not supported locally; use MaxConcurrency',
   Credentials: 'cross-account Task Credentials are not supported locally',
 };
 
@@ -183,8 +184,37 @@ function unsupportedFeatures(machine: MachineDefinition): string[] {
     for (const [field, why] of Object.entries(UNSUPPORTED_FIELDS)) {
       if (field in state) problems.push(`State "${name}": ${why}`);
     }
+    problems.push(...mapModeProblems(name, state));
+    if (state.Type === 'Pass' && 'Result' in state && !state.Result && !wholeState(state)) {
+      problems.push(
+        `State "${name}": a Pass Result of ${JSON.stringify(state.Result)} with a ResultPath or OutputPath runs wrongly on aws-local-stepfunctions (it keeps the input); give the Result without them, or a truthy one`,
+      );
+    }
   });
   return problems;
+}
+
+const DISTRIBUTED_ONLY = ['ToleratedFailureCount', 'ToleratedFailurePercentage', 'Label'];
+
+/**
+ * A Distributed Map runs locally with STANDARD child executions only (EXPRESS children have
+ * other semantics: no history, at-least-once); its fields are refused on an inline Map.
+ */
+function mapModeProblems(name: string, state: StateDefinition): string[] {
+  if (state.Type !== 'Map') return [];
+  const processor = isObject(state.ItemProcessor) ? state.ItemProcessor : {};
+  const config = isObject(processor.ProcessorConfig) ? processor.ProcessorConfig : {};
+  if (config.Mode === 'DISTRIBUTED') {
+    return config.ExecutionType === 'STANDARD'
+      ? []
+      : [
+          `State "${name}": a Distributed Map runs locally with ExecutionType STANDARD only (got ${JSON.stringify(config.ExecutionType)})`,
+        ];
+  }
+  return DISTRIBUTED_ONLY.filter((field) => field in state).map(
+    (field) =>
+      `State "${name}": ${field} applies to a Distributed Map only (ItemProcessor.ProcessorConfig: {Mode: DISTRIBUTED, ExecutionType: STANDARD})`,
+  );
 }
 
 interface AslValidatorResult {
@@ -257,13 +287,15 @@ export function validateDefinition(definition: object | string): string[] {
  *   BackoffRate and JitterStrategy keep working at a smaller scale;
  * - a Task without TimeoutSeconds/TimeoutSecondsPath gets the longest timer Node can arm
  *   (AWS has no Task timeout by default; the library would otherwise apply 60 s), and any
- *   TimeoutSeconds above that is capped (a longer timer would fire at once).
+ *   TimeoutSeconds above that is capped (a longer timer would fire at once);
+ * - a Pass state whose Result is false, 0, "" or null returns that value (see passFalsyResult).
  */
 export function prepareForRun(machine: MachineDefinition, retryIntervalScale: number): void {
   const cap = (value: unknown) =>
     typeof value === 'number' && value > MAX_TIMER_SECONDS ? MAX_TIMER_SECONDS : value;
   if (machine.TimeoutSeconds !== undefined) machine.TimeoutSeconds = cap(machine.TimeoutSeconds);
   forEachState(machine, (_name, state) => {
+    passFalsyResult(state);
     if (state.Type === 'Task') {
       if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
         state.TimeoutSeconds = MAX_TIMER_SECONDS;
@@ -282,6 +314,26 @@ export function prepareForRun(machine: MachineDefinition, retryIntervalScale: nu
       }
     }
   });
+}
+
+/**
+ * aws-local-stepfunctions 3.0 returns a Pass state's Result only when it is truthy
+ * (`if (this.stateDefinition.Result)`), so `Result: false` passed the state's input on; Step
+ * Functions returns the Result as given. Where the Result replaces the whole state (no ResultPath
+ * or `$`, no OutputPath or `$`), the same value is produced as `Parameters: {value: <Result>}`
+ * selected by `OutputPath: $.value`.
+ */
+function wholeState(state: StateDefinition): boolean {
+  const whole = (path: unknown) => path === undefined || path === '$';
+  return whole(state.ResultPath) && whole(state.OutputPath);
+}
+
+function passFalsyResult(state: StateDefinition): void {
+  if (state.Type !== 'Pass' || !('Result' in state) || state.Result || !wholeState(state)) return;
+  state.Parameters = { value: state.Result };
+  state.OutputPath = '$.value';
+  delete state.Result;
+  delete state.ResultPath;
 }
 
 /** Error names each Retrier and Catcher of a state lists explicitly, in order. */

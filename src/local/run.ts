@@ -57,6 +57,12 @@ export interface LocalRunResult {
   summary?: RunSummary;
   salesforce: { apiCalls: number; dataCalls: number; authCalls: number };
   dynamodb: { calls: number };
+  /** History events AWS would record: the parent execution, its largest Distributed Map child, children run. */
+  historyEvents: number;
+  maxChildHistoryEvents: number;
+  childExecutions: number;
+  /** Lambda invocations by function key ('extract', 'transform', ...), retries included. */
+  invocations: Record<string, number>;
 }
 
 /** The Lambda handlers bound to one app, as the local runner calls them. */
@@ -129,5 +135,9 @@ async function runWith(app: SyncApp, options: LocalRunOptions): Promise<LocalRun
       authCalls: sf.authCalls - sf0.authCalls,
     },
     dynamodb: { calls: db.calls - db0 },
+    historyEvents: execution.historyEvents,
+    maxChildHistoryEvents: execution.maxChildHistoryEvents,
+    childExecutions: execution.childExecutions,
+    invocations: execution.invocations,
   };
 }

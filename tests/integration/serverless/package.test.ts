@@ -318,6 +318,60 @@ describe('serverless package (osls + serverless-step-functions + serverless-esbu
     expect(invoked.sort(byId)).toEqual(NAMES.map((n) => getAtt(`${logicalId(n)}LambdaFunction`)).sort(byId));
   });
 
+  it('runs SyncPages as a Distributed Map and lets the state machine start, watch, stop and redrive its own children', () => {
+    const pages = allStates(stateMachineDefinition(defaults)).get('SyncPages');
+    expect({
+      processor: isObject(pages?.ItemProcessor) ? pages.ItemProcessor.ProcessorConfig : undefined,
+      maxConcurrency: pages?.MaxConcurrency,
+      tolerated: pages?.ToleratedFailurePercentage,
+      label: pages?.Label,
+    }).toEqual({
+      processor: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+      maxConcurrency: 4,
+      tolerated: 0,
+      label: 'SyncPages',
+    });
+    const statements = roleStatements(resource(defaults, 'SyncStateMachineRole', 'AWS::IAM::Role'));
+    const on = (action: string) =>
+      statements.filter((s) => s.Effect === 'Allow' && s.Action.includes(action)).flatMap((s) => s.Resource);
+    const arn = (kind: string, name: string) => ({
+      'Fn::Join': [
+        ':',
+        [
+          'arn',
+          { Ref: 'AWS::Partition' },
+          'states',
+          { Ref: 'AWS::Region' },
+          { Ref: 'AWS::AccountId' },
+          kind,
+          name,
+        ],
+      ],
+    });
+    // StartExecution on the state machine itself (serverless-step-functions adds it for a Distributed Map).
+    expect(on('states:StartExecution')).toEqual([
+      {
+        'Fn::Sub': [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+          'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:sf-sync-dev',
+          {},
+        ],
+      },
+    ]);
+    // Its child executions are execution:sf-sync-dev/<label>:<id>.
+    const children = arn('execution', 'sf-sync-dev/*');
+    for (const action of ['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution']) {
+      expect({
+        action,
+        granted: on(action).some((r) => JSON.stringify(r) === JSON.stringify(children)),
+      }).toEqual({
+        action,
+        granted: true,
+      });
+    }
+    expect(on('states:RedriveExecution')).toEqual([children]);
+  });
+
   it('starts the state machine every day at 05:00 UTC with input {}', () => {
     const rules = ofType(defaults, 'AWS::Events::Rule').filter(([, r]) => props(r).ScheduleExpression);
     expect(rules).toHaveLength(1);

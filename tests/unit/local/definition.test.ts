@@ -150,6 +150,37 @@ describe('prepareForRun', () => {
   });
 });
 
+describe('prepareForRun: a Pass state with a falsy Result', () => {
+  it('returns false, 0, "" and null as Step Functions does (the engine passed the input on)', () => {
+    const machine: MachineDefinition = {
+      StartAt: 'F',
+      States: {
+        F: { Type: 'Pass', Result: false, Next: 'Z' },
+        Z: { Type: 'Pass', Result: 0, ResultPath: '$', Next: 'Kept' },
+        Kept: { Type: 'Pass', Result: false, ResultPath: '$.flag', End: true },
+      },
+    };
+    prepareForRun(machine, 1);
+    expect(machine.States?.F).toEqual({
+      Type: 'Pass',
+      Parameters: { value: false },
+      OutputPath: '$.value',
+      Next: 'Z',
+    });
+    expect(machine.States?.Z).toEqual({
+      Type: 'Pass',
+      Parameters: { value: 0 },
+      OutputPath: '$.value',
+      Next: 'Kept',
+    });
+    // With a ResultPath into the state there is no such rewrite: validateDefinition refuses it.
+    expect(machine.States?.Kept).toEqual({ Type: 'Pass', Result: false, ResultPath: '$.flag', End: true });
+    expect(validateDefinition({ StartAt: 'Kept', States: { Kept: machine.States?.Kept } })).toEqual([
+      'State "Kept": a Pass Result of false with a ResultPath or OutputPath runs wrongly on aws-local-stepfunctions (it keeps the input); give the Result without them, or a truthy one',
+    ]);
+  });
+});
+
 describe('loadDefinition and validateDefinition', () => {
   it('copies an object definition instead of changing it', () => {
     const original = nestedMachine();
@@ -190,6 +221,45 @@ describe('loadDefinition and validateDefinition', () => {
         expect.stringContaining('State "B": Resource "arn:aws:states:::dynamodb:putItem" cannot run locally'),
         'State "A": variables (Assign) are not supported by aws-local-stepfunctions',
       ]),
+    );
+  });
+
+  it('accepts a STANDARD Distributed Map with its tolerated failures and label, and refuses what it cannot run', () => {
+    const map = (config: Record<string, unknown>, fields: Record<string, unknown> = {}) => ({
+      Type: 'Map',
+      ...fields,
+      ItemProcessor: { ProcessorConfig: config, StartAt: 'I', States: { I: { Type: 'Pass', End: true } } },
+      End: true,
+    });
+    const standard = { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' };
+    const distributed = {
+      ToleratedFailurePercentage: 100,
+      ToleratedFailureCount: 2,
+      Label: 'pages',
+      MaxConcurrency: 4,
+    };
+    expect(validateDefinition({ StartAt: 'M', States: { M: map(standard, distributed) } })).toEqual([]);
+    expect(
+      validateDefinition({
+        StartAt: 'M',
+        States: { M: map({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' }) },
+      }),
+    ).toContain('State "M": a Distributed Map runs locally with ExecutionType STANDARD only (got "EXPRESS")');
+    expect(
+      validateDefinition({
+        StartAt: 'M',
+        States: { M: map({ Mode: 'INLINE' }, { ToleratedFailureCount: 1 }) },
+      }),
+    ).toContain(
+      'State "M": ToleratedFailureCount applies to a Distributed Map only (ItemProcessor.ProcessorConfig: {Mode: DISTRIBUTED, ExecutionType: STANDARD})',
+    );
+    expect(
+      validateDefinition({
+        StartAt: 'M',
+        States: { M: map(standard, { ToleratedFailurePercentagePath: '$.p' }) },
+      }),
+    ).toContain(
+      'State "M": Distributed Map ToleratedFailurePercentagePath is not supported locally; use ToleratedFailurePercentage',
     );
   });
 

@@ -268,6 +268,21 @@ describe('outcomes', () => {
     ]);
   });
 
+  it('refreshes the token once when a result stream is refused 401, and maps 503 to a transient error', async () => {
+    const { bulk, sent } = bulkWith([
+      { statusCode: 401, body: [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }] },
+      csv('"sf__Id","sf__Created","Id"\n"001A","false","001A"\n'),
+      { statusCode: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'busy' }] },
+    ]);
+    const rows = [];
+    for await (const row of bulk.results('750A', 'successfulResults')) rows.push(row);
+    expect(rows).toEqual([{ id: '001A', created: false, fields: { Id: '001A' } }]);
+    expect(sent).toHaveLength(2);
+    const error = await jobState(bulk, '750A').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SalesforceUnavailableError);
+    expect((error as SalesforceUnavailableError).transient).toBe(true);
+  });
+
   it('reads sf__ columns apart from the original ones', () => {
     expect(resultRow(['sf__Id', 'sf__Created', 'A'], ['001', 'true', 'x'])).toEqual({
       id: '001',

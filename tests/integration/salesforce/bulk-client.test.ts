@@ -403,7 +403,7 @@ describe('Bulk API 2.0 faults and refusals through the client', () => {
     );
   });
 
-  it('fails a job whose line endings are not the job’s', async () => {
+  it('fails a job whose line endings are not the job’s; CRLF and another delimiter work end to end', async () => {
     w = await world();
     const job = await w.bulk.createJob({
       object: 'Account',
@@ -433,5 +433,24 @@ describe('Bulk API 2.0 faults and refusals through the client', () => {
       },
     );
     expect(await untilDone(w.bulk, crlf[0]?.id as string)).toMatchObject({ state: 'JobComplete', failed: 0 });
+
+    const piped = await startJobs(
+      w.bulk,
+      'Account',
+      'upsert',
+      [{ ti_external_id__c: 'LE|3', Name: 'Tres, "3"' }],
+      {
+        externalIdFieldName: 'ti_external_id__c',
+        lineEnding: 'CRLF',
+        columnDelimiter: 'PIPE',
+      },
+    );
+    await untilDone(w.bulk, piped[0]?.id as string);
+    const outcomes = await collectOutcomes(w.bulk, piped[0]?.id as string, {
+      operation: 'upsert',
+      externalIdFieldName: 'ti_external_id__c',
+      columnDelimiter: 'PIPE',
+    });
+    expect(outcomes).toEqual([{ key: 'LE|3', outcome: 'created', sfId: expect.stringMatching(/^001/) }]);
   });
 });

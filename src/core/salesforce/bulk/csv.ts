@@ -165,9 +165,7 @@ export function* csvParts(
   const max = options.maxBytes ?? DEFAULT_MAX_PART_BYTES;
   const header = options.columns.map((c) => quoteCell(c, delimiter)).join(delimiter) + eol;
   const headerBytes = Buffer.byteLength(header);
-  let lines: string[] = [];
-  let keys: string[] = [];
-  let bytes = headerBytes;
+  let part = new PartBuilder(header, headerBytes);
   for (const record of records) {
     const line = lineOf(record, options.columns, delimiter) + eol;
     const size = Buffer.byteLength(line);
@@ -176,17 +174,45 @@ export function* csvParts(
         `Bulk CSV: record ${options.keyOf(record)} takes ${headerBytes + size} bytes with the header, more than one upload's ${max}`,
       );
     }
-    if (bytes + size > max) {
-      yield { csv: header + lines.join(''), keys, bytes };
-      lines = [];
-      keys = [];
-      bytes = headerBytes;
+    if (part.bytes + size > max) {
+      yield part.done();
+      part = new PartBuilder(header, headerBytes);
     }
-    lines.push(line);
-    keys.push(options.keyOf(record));
-    bytes += size;
+    part.add(line, size, options.keyOf(record));
   }
-  if (keys.length > 0) yield { csv: header + lines.join(''), keys, bytes };
+  if (part.keys.length > 0) yield part.done();
+}
+
+/**
+ * One part's text as it grows: lines are joined a thousand at a time, so a part of a million
+ * short lines holds a few hundred strings rather than a million until it is done.
+ */
+class PartBuilder {
+  readonly keys: string[] = [];
+  private readonly blocks: string[];
+  private lines: string[] = [];
+
+  constructor(
+    header: string,
+    public bytes: number,
+  ) {
+    this.blocks = [header];
+  }
+
+  add(line: string, size: number, key: string): void {
+    this.lines.push(line);
+    this.keys.push(key);
+    this.bytes += size;
+    if (this.lines.length === 1000) {
+      this.blocks.push(this.lines.join(''));
+      this.lines = [];
+    }
+  }
+
+  done(): CsvPart {
+    this.blocks.push(this.lines.join(''));
+    return { csv: this.blocks.join(''), keys: this.keys, bytes: this.bytes };
+  }
 }
 
 /**

@@ -15,7 +15,7 @@
  * are reported `unprocessed` when the caller passes the keys it sent.
  */
 import { SalesforceRequestError } from '../../errors.js';
-import { type CsvFormat, columnsOf, csvParts } from './csv.js';
+import { type ColumnDelimiter, type CsvFormat, columnsOf, csvParts } from './csv.js';
 import type { BulkIngest, IngestOperation, JobInfo, JobSpec, JobState, ResultRow } from './ingest.js';
 
 export interface StartedJob {
@@ -205,6 +205,8 @@ export interface OutcomeOptions {
   keyOf?: (fields: Record<string, string>) => string;
   /** The keys uploaded to this job: any without a result row is reported unprocessed. */
   expected?: Iterable<string>;
+  /** The job's column delimiter (result files use it too; default COMMA). */
+  columnDelimiter?: ColumnDelimiter;
 }
 
 /**
@@ -221,7 +223,7 @@ export async function* outcomes(
   const missing = options.expected ? new Set(options.expected) : undefined;
   const kinds = ['successfulResults', 'failedResults', 'unprocessedrecords'] as const;
   for (const kind of kinds) {
-    for await (const row of bulk.results(jobId, kind)) {
+    for await (const row of bulk.results(jobId, kind, options.columnDelimiter)) {
       const outcome = outcomeOf(kind, options.operation, row, keyOf);
       missing?.delete(outcome.key);
       yield outcome;

@@ -250,13 +250,18 @@ export async function requestToken(
 
 /** One HTTP request of the REST API, and its answer: what the client needs from an HTTP library. */
 export interface RestRequest {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: unknown;
+  /** A text body sent as is (Bulk API 2.0 CSV uploads), instead of `body` as JSON. */
+  text?: string;
+  /** Answer the body as a stream of text chunks (Bulk API 2.0 result CSVs) instead of parsed JSON. */
+  stream?: boolean;
 }
 export interface RestResponse {
   statusCode: number;
+  /** Parsed JSON; for a `stream` request answered below 400, an AsyncIterable<string> of the body. */
   body: unknown;
   /** Lower-case names, as Node gives them (Retry-After is read from here). */
   headers?: Record<string, string | string[] | undefined>;
@@ -272,13 +277,42 @@ export function gotTransport(timeoutMs = 60000): RestTransport {
     timeout: { request: timeoutMs },
   });
   return async (r) => {
+    if (r.stream) return streamResponse(http, r);
     const response = (await http(r.url, {
       method: r.method,
       headers: r.headers,
-      ...(r.body === undefined ? {} : { json: r.body }),
+      ...(r.text !== undefined ? { body: r.text } : r.body === undefined ? {} : { json: r.body }),
     })) as Response<unknown>;
     return { statusCode: response.statusCode, body: response.body, headers: response.headers };
   };
+}
+
+/** A streamed answer: the body as text chunks when it succeeded, the parsed JSON error otherwise. */
+async function streamResponse(http: Got, r: RestRequest): Promise<RestResponse> {
+  const stream = http.stream(r.url, { method: r.method, headers: r.headers });
+  const response = await new Promise<{ statusCode: number; headers: RestResponse['headers'] }>(
+    (resolve, reject) => {
+      stream.once('response', resolve);
+      stream.once('error', reject);
+    },
+  );
+  stream.setEncoding('utf8');
+  if (response.statusCode < 400) {
+    return {
+      statusCode: response.statusCode,
+      body: stream as AsyncIterable<string>,
+      headers: response.headers,
+    };
+  }
+  let text = '';
+  for await (const chunk of stream) text += chunk as string;
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: the text is the message
+  }
+  return { statusCode: response.statusCode, body, headers: response.headers };
 }
 
 export type DuplicateRules = 'allowSave' | 'enforce';
@@ -337,6 +371,25 @@ export class SalesforceClient {
     return `${this.token.instanceUrl.replace(/\/$/, '')}/services/data/v${this.options.apiVersion}${path}`;
   }
 
+  /**
+   * One Bulk API 2.0 request under /services/data/vXX.X/jobs/: JSON in (`json`) or CSV in
+   * (`csv`, text/csv), JSON out or, with `stream`, the CSV answer as text chunks. Same token
+   * refresh, error translation and counting as the other calls; `idempotent: false` keeps a
+   * request whose answer was lost from being sent again.
+   */
+  bulkRequest(
+    method: RestRequest['method'],
+    path: string,
+    what: string,
+    options: { json?: unknown; csv?: string; stream?: boolean; idempotent?: boolean } = {},
+  ): Promise<unknown> {
+    const raw = {
+      ...(options.csv === undefined ? {} : { text: options.csv }),
+      ...(options.stream ? { stream: true } : {}),
+    };
+    return this.call(method, path, options.json, what, {}, options.idempotent ?? method !== 'POST', raw);
+  }
+
   /** One data call, with the token refreshed once if Salesforce says the session is invalid. */
   private async call(
     method: RestRequest['method'],
@@ -345,6 +398,7 @@ export class SalesforceClient {
     what: string,
     headers: Record<string, string> = {},
     idempotent = method !== 'POST',
+    raw: { text?: string; stream?: boolean } = {},
   ): Promise<unknown> {
     let refreshed = false;
     let resent = false;
@@ -361,8 +415,10 @@ export class SalesforceClient {
             ...headers,
             authorization: `Bearer ${used.accessToken}`,
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(raw.text === undefined ? {} : { 'content-type': 'text/csv' }),
           },
           ...(body === undefined ? {} : { body }),
+          ...raw,
         });
       } catch (error) {
         const named = networkError(error, what);

@@ -14,6 +14,17 @@
  * (with each batch's progress) in one transaction, so a restart resumes an `InProgress` job
  * exactly where it stopped.
  */
+import {
+  type BulkFaults,
+  base64Size,
+  DEFAULT_MAX_UPLOAD_BASE64_BYTES,
+  faultError,
+  faultFails,
+  lineEndingError,
+  processedLimit,
+  resultOrder,
+  UNPROCESSED_MESSAGE,
+} from './bulk-rules.js';
 import { type CsvError, DELIMITERS, formatCsvLine, parseCsv } from './csv.js';
 import { type DmlContext, deleteRecords, type WriteResult, writeRecords } from './dml.js';
 import { ApiError, notFound } from './errors.js';
@@ -56,10 +67,30 @@ export interface JobInfo {
   totalRows?: number;
   /** Emulator bookkeeping, not shown: rows processed in each internal batch. */
   batchProgress?: number[];
+  /** Emulator bookkeeping, not shown: the Bulk faults in force when the job was closed. */
+  faults?: BulkFaults;
+  /** Emulator bookkeeping, not shown: polls still answered InProgress, and the state shown after them. */
+  heldPolls?: number;
+  finalState?: JobState;
 }
 
-/** Salesforce's internal batch (processed in parallel with the job's other batches) and chunk sizes. */
-const BATCH = 10_000;
+/** The org's Bulk settings: limits, internal batch size, and faults for tests. */
+export interface BulkSettings {
+  /** Largest upload, measured base64-encoded as Salesforce does (default 150 MB). */
+  maxUploadBase64Bytes: number;
+  /** Records per internal batch (Salesforce: 10,000); tests lower it to see batches interleave. */
+  batchSize: number;
+  /** Faults applied to jobs closed from now on. */
+  faults: BulkFaults;
+}
+
+export const DEFAULT_BULK_SETTINGS: BulkSettings = {
+  maxUploadBase64Bytes: DEFAULT_MAX_UPLOAD_BASE64_BYTES,
+  batchSize: 10_000,
+  faults: {},
+};
+
+/** Salesforce's chunk size (one transaction) inside an internal batch. */
 const CHUNK = 200;
 const OPERATIONS: IngestOperation[] = ['insert', 'update', 'upsert', 'delete', 'hardDelete'];
 const CREATE_KEYS = new Set([
@@ -77,7 +108,15 @@ const invalidState = (message: string) => new ApiError(400, 'INVALIDJOBSTATE', m
 
 /** Job info as the API shows it: the creation view (Open, UploadComplete, Aborted responses) or the full one. */
 function view(info: JobInfo, full: boolean): Record<string, unknown> {
-  const { uploaded: _u, totalRows: _t, batchProgress: _b, ...shown } = info;
+  const {
+    uploaded: _u,
+    totalRows: _t,
+    batchProgress: _b,
+    faults: _fa,
+    heldPolls: _h,
+    finalState: _fs,
+    ...shown
+  } = info;
   if (full) return shown;
   const {
     jobType: _j,
@@ -99,18 +138,32 @@ function errorText(result: WriteResult): string {
 }
 
 /** Each internal batch's progress; a job saved before batches were tracked ran its rows in order. */
-function batchProgress(info: JobInfo, total: number): number[] {
-  const count = Math.ceil(total / BATCH);
+function batchProgress(info: JobInfo, total: number, size: number): number[] {
+  const count = Math.ceil(total / size);
   if (info.batchProgress?.length === count) return info.batchProgress;
   return Array.from({ length: count }, (_, b) =>
-    Math.min(Math.max(info.numberRecordsProcessed - b * BATCH, 0), Math.min(BATCH, total - b * BATCH)),
+    Math.min(Math.max(info.numberRecordsProcessed - b * size, 0), Math.min(size, total - b * size)),
   );
 }
 
 /** The rows no chunk has processed, in file order. */
-function unprocessedRows(info: JobInfo, rows: string[][]): string[][] {
-  const progress = batchProgress(info, rows.length);
-  return rows.filter((_, i) => i % BATCH >= (progress[Math.floor(i / BATCH)] ?? 0));
+function unprocessedRows(info: JobInfo, rows: string[][], size: number): string[][] {
+  const progress = batchProgress(info, rows.length, size);
+  return rows.filter((_, i) => i % size >= (progress[Math.floor(i / size)] ?? 0));
+}
+
+/** The results of a chunk's written rows with the `failShare` fault's rows put back in place, failed. */
+function mergeFaulted(
+  written: WriteResult[],
+  faulted: boolean[],
+  faults: BulkFaults | undefined,
+): WriteResult[] {
+  let next = 0;
+  return faulted.map((isFaulted) =>
+    isFaulted
+      ? { success: false, errors: [faultError(faults)] }
+      : (written[next++] ?? { success: false, errors: [] }),
+  );
 }
 
 interface Running {
@@ -131,6 +184,8 @@ export class BulkJobs {
     private readonly userId: string,
     /** The org's row locks, shared with REST writes. */
     private readonly locks: ParentLocks,
+    /** Limits, batch size and faults; changed in place by the emulator's setters. */
+    readonly settings: BulkSettings = { ...DEFAULT_BULK_SETTINGS },
   ) {
     for (const row of persistence.jobs()) {
       const info = JSON.parse(row.info) as JobInfo;
@@ -241,18 +296,38 @@ export class BulkJobs {
     return { done: true, records: [...this.jobs.values()].map((j) => view(j, true)), nextRecordsUrl: null };
   }
 
+  /** Job info; a finished job held by the `inProgressPolls` fault shows InProgress until its polls are used. */
   info(id: string): Record<string, unknown> {
-    return view(this.job(id), true);
+    const info = this.job(id);
+    if (info.finalState && (info.heldPolls ?? 0) > 0) {
+      info.heldPolls = (info.heldPolls ?? 0) - 1;
+      const { errorMessage: _e, ...running } = info;
+      const shown = view({ ...running, state: 'InProgress' }, true);
+      if (info.heldPolls === 0) this.finish(info, info.finalState);
+      return shown;
+    }
+    return view(info, true);
   }
 
   upload(id: string, csv: string): void {
     const info = this.job(id);
     if (info.state !== 'Open')
       throw invalidState(`Job ${id} is ${info.state}; data can be uploaded only while it is Open`);
+    // Bulk 2.0 takes one upload per job; a second PUT is refused with this message (typo included
+    // in the original "multipe"; quoted on salesforce.stackexchange "Providing multiple batches to
+    // the Bulk API 2.0"), errorCode INVALIDJOB.
     if (info.uploaded)
-      throw invalidState(
-        `Job ${id} already has data; a job accepts one upload. Create another job for more data`,
+      throw invalidJob(
+        `Found multiple contents for job: <${id}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`,
       );
+    const size = base64Size(Buffer.byteLength(csv));
+    if (size > this.settings.maxUploadBase64Bytes) {
+      throw new ApiError(
+        413,
+        'REQUEST_ENTITY_TOO_LARGE',
+        `Job data is ${size} bytes once base64-encoded; an upload may hold at most ${this.settings.maxUploadBase64Bytes} (150 MB base64, about 100 MB of CSV). Split the data into several jobs`,
+      );
+    }
     this.persistence.saveJobData(id, csv);
     info.uploaded = true;
     info.systemModstamp = formatDatetime(Date.now());
@@ -268,20 +343,18 @@ export class BulkJobs {
         throw invalidState(`Job ${id} is ${info.state}; only an Open job can be closed`);
       info.state = 'UploadComplete';
       info.systemModstamp = formatDatetime(Date.now());
+      info.faults = { ...this.settings.faults };
       this.save(info);
       this.schedule(id);
       return view(info, false);
     }
     if (state === 'Aborted') {
-      if (!['Open', 'UploadComplete', 'InProgress'].includes(info.state)) {
+      if (!['Open', 'UploadComplete', 'InProgress'].includes(info.state) || info.finalState) {
         throw invalidState(
           `Job ${id} is ${info.state}; only Open, UploadComplete or InProgress jobs can be aborted`,
         );
       }
-      info.state = 'Aborted';
-      info.systemModstamp = formatDatetime(Date.now());
-      this.running.delete(id);
-      this.save(info);
+      this.finish(info, 'Aborted');
       return view(info, false);
     }
     throw invalidJob(`InvalidJob : Invalid state: ${String(state)}; accepted: UploadComplete, Aborted`);
@@ -317,14 +390,19 @@ export class BulkJobs {
     if (kind === 'unprocessed') {
       const lines = [formatCsvLine(header, delimiter)];
       if (info.state === 'Failed' || info.state === 'Aborted') {
-        for (const row of unprocessedRows(info, rows)) lines.push(formatCsvLine(row, delimiter));
+        for (const row of unprocessedRows(info, rows, this.settings.batchSize))
+          lines.push(formatCsvLine(row, delimiter));
       }
       return lines.join(eol) + eol;
     }
     const wanted = kind === 'successful' ? 's' : 'f';
     const first = kind === 'successful' ? ['sf__Id', 'sf__Created'] : ['sf__Id', 'sf__Error'];
     const lines = [formatCsvLine([...first, ...header], delimiter)];
-    for (const r of this.persistence.jobResults(id)) if (r.kind === wanted) lines.push(r.line);
+    const order = (seq: number) => resultOrder(seq, this.settings.batchSize, CHUNK);
+    const results = this.persistence.jobResults(id).filter((r) => r.kind === wanted);
+    const keyed = results.map((r) => ({ r, key: order(r.seq) }));
+    keyed.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2]);
+    for (const { r } of keyed) lines.push(r.line);
     return lines.join(eol) + eol;
   }
 
@@ -342,10 +420,23 @@ export class BulkJobs {
   }
 
   private fail(info: JobInfo, message: string): void {
-    info.state = 'Failed';
     info.errorMessage = message;
-    info.systemModstamp = formatDatetime(Date.now());
+    this.finish(info, 'Failed');
+  }
+
+  /** Ends a job in a terminal state (or holds it InProgress for the `inProgressPolls` fault). */
+  private finish(info: JobInfo, state: JobState): void {
+    const held = info.faults?.inProgressPolls ?? 0;
     this.running.delete(info.id);
+    info.systemModstamp = formatDatetime(Date.now());
+    if (state !== 'Aborted' && held > 0 && info.heldPolls === undefined) {
+      info.heldPolls = held;
+      info.finalState = state;
+      info.state = 'InProgress';
+    } else {
+      info.state = state;
+      info.finalState = undefined;
+    }
     this.save(info);
   }
 
@@ -362,6 +453,8 @@ export class BulkJobs {
     }
     const header = parsed[0];
     if (!header) return 'InvalidBatch : The CSV has no header row';
+    const badEnding = lineEndingError(data, info.lineEnding);
+    if (badEnding) return badEnding;
     const columns = csvColumns(this.ctx.schema, this.objectOf(info), header);
     if (typeof columns === 'string') return columns;
     const isDelete = info.operation === 'delete' || info.operation === 'hardDelete';
@@ -383,7 +476,7 @@ export class BulkJobs {
   private async process(id: string): Promise<void> {
     const info = this.jobs.get(id);
     if (!info || (info.state !== 'UploadComplete' && info.state !== 'InProgress')) return;
-    if (this.running.has(id)) return;
+    if (this.running.has(id) || info.finalState) return;
     const begun = this.begin(info);
     if (typeof begun === 'string') {
       this.fail(info, begun);
@@ -393,15 +486,13 @@ export class BulkJobs {
     this.running.set(id, run);
     info.state = 'InProgress';
     info.totalRows = run.rows.length;
-    info.batchProgress = batchProgress(info, run.rows.length);
+    info.batchProgress = batchProgress(info, run.rows.length, this.settings.batchSize);
     this.save(info);
     const batches = info.batchProgress.map((_, b) => this.batch(info, run, b));
     await Promise.all(batches);
-    if (this.stopped || this.running.get(id) !== run || info.state !== 'InProgress') return;
-    info.state = 'JobComplete';
-    info.systemModstamp = formatDatetime(Date.now());
-    this.running.delete(id);
-    this.save(info);
+    if (!this.live(info, run)) return;
+    if (processedLimit(info.faults, run.rows.length) < run.rows.length) this.fail(info, UNPROCESSED_MESSAGE);
+    else this.finish(info, 'JobComplete');
   }
 
   /** True while `run` is still the job's current run (not aborted, deleted or stopped). */
@@ -410,12 +501,17 @@ export class BulkJobs {
   }
 
   private async batch(info: JobInfo, run: Running, b: number): Promise<void> {
-    const end = Math.min((b + 1) * BATCH, run.rows.length);
+    const size = this.settings.batchSize;
+    const end = Math.min((b + 1) * size, processedLimit(info.faults, run.rows.length));
     const progress = info.batchProgress as number[];
     while (this.live(info, run)) {
-      const from = b * BATCH + (progress[b] ?? 0);
+      const from = b * size + (progress[b] ?? 0);
       if (from >= end) return;
       await this.chunk(info, run, b, from, Math.min(from + CHUNK, end));
+      const abortAt = info.faults?.abortAfterRecords;
+      if (abortAt !== undefined && info.numberRecordsProcessed >= abortAt && this.live(info, run)) {
+        this.finish(info, 'Aborted');
+      }
     }
   }
 
@@ -428,10 +524,13 @@ export class BulkJobs {
     const object = this.objectOf(info);
     const rows = run.rows.slice(from, to);
     const started = Date.now();
+    const faulted = rows.map((_, i) => faultFails(info.faults, from + i));
+    const kept = <T>(items: T[]) => items.filter((_, i) => !faulted[i]);
+    const withFaults = (results: WriteResult[]) => mergeFaulted(results, faulted, info.faults);
     if (info.operation === 'delete' || info.operation === 'hardDelete') {
-      const ids = rows.map((r) => r[0] ?? '');
+      const ids = kept(rows.map((r) => r[0] ?? ''));
       this.commitChunk(info, run, b, from, rows, (change) =>
-        deleteRecords(this.ctx, change, object, ids, false),
+        withFaults(deleteRecords(this.ctx, change, object, ids, false)),
       );
       this.addProcessingTime(info, started);
       return;
@@ -448,16 +547,19 @@ export class BulkJobs {
     const externalIdField = info.externalIdFieldName
       ? (object.fieldsByLower.get(info.externalIdFieldName.toLowerCase()) as FieldDef)
       : undefined;
-    const locked = prepared.flatMap((item) => lockedRowsOf(this.ctx, item, externalIdField));
+    const writing = kept(prepared);
+    const locked = writing.flatMap((item) => lockedRowsOf(this.ctx, item, externalIdField));
     const operation = info.operation as Exclude<IngestOperation, 'delete' | 'hardDelete'>;
     await this.locks.hold(locked, rows.length, (lockedOut) => {
       if (!this.live(info, run)) return;
       this.commitChunk(info, run, b, from, rows, (change) =>
-        writeRecords(this.ctx, change, operation, prepared, {
-          allOrNone: false,
-          lockedOut,
-          ...(externalIdField ? { externalIdField } : {}),
-        }),
+        withFaults(
+          writeRecords(this.ctx, change, operation, writing, {
+            allOrNone: false,
+            lockedOut,
+            ...(externalIdField ? { externalIdField } : {}),
+          }),
+        ),
       );
     });
     this.addProcessingTime(info, started);

@@ -6,7 +6,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BulkJobs } from './bulk.js';
+import { BulkJobs, DEFAULT_BULK_SETTINGS } from './bulk.js';
+import { type BulkFaults, parseBulkFaults } from './bulk-rules.js';
 import { Faults, type SalesforceFaults } from './faults.js';
 import { type Identity, loadIdentity } from './keys.js';
 import { DEFAULT_LOCK_SETTINGS, type LockSettings, ParentLocks } from './locks.js';
@@ -20,6 +21,7 @@ import { loadOrgSettings, type OrgSettings, type OrgSettingsInput, parseOrgSetti
 import { Store } from './store.js';
 import { LongRequests, Usage } from './usage.js';
 
+export type { BulkFaults } from './bulk-rules.js';
 export type { SalesforceFaults } from './faults.js';
 export type { LockSettings } from './locks.js';
 export type { OrgSettings, OrgSettingsInput } from './settings.js';
@@ -51,6 +53,12 @@ export interface SalesforceEmulatorOptions {
   /** How long a request runs before it counts as long-running (default 20000 ms). */
   longRequestMs?: number;
   faults?: SalesforceFaults;
+  /** Bulk API 2.0: largest upload measured base64-encoded (default 150 MB, Salesforce's limit). */
+  bulkMaxUploadBase64Bytes?: number;
+  /** Bulk API 2.0: records per internal batch (default 10,000, as Salesforce). */
+  bulkBatchSize?: number;
+  /** Bulk API 2.0 faults applied to jobs when they are closed (see bulk-rules.ts). */
+  bulkFaults?: BulkFaults;
   /** Org settings: a JSON file path or the settings (default org-settings.json here: a new org, all on). */
   orgSettings?: string | OrgSettingsInput;
 }
@@ -91,6 +99,8 @@ export interface SalesforceEmulator {
   orgSettings(): OrgSettings;
   /** Replaces the fault configuration (and restarts its PRNG from the seed). */
   setFaults(faults: SalesforceFaults): void;
+  /** Replaces the Bulk API 2.0 faults for jobs closed from now on. */
+  setBulkFaults(faults: BulkFaults): void;
   /** Changes row-lock timing while running (keys left out keep their value); answers the settings now in force. */
   setLockSettings(settings: Partial<LockSettings>): LockSettings;
   stop(): Promise<void>;
@@ -134,6 +144,8 @@ function checkOptions(options: SalesforceEmulatorOptions): void {
   checkNumber('recordCostMs', options.recordCostMs, 0, false);
   checkNumber('concurrentLongRequests', options.concurrentLongRequests, 1, true);
   checkNumber('longRequestMs', options.longRequestMs, 0, false);
+  checkNumber('bulkMaxUploadBase64Bytes', options.bulkMaxUploadBase64Bytes, 1, true);
+  checkNumber('bulkBatchSize', options.bulkBatchSize, 1, true);
 }
 
 async function listen(handler: ReturnType<typeof createHandler>, port: number, host: string) {
@@ -201,7 +213,11 @@ function buildOrg(
     lockHoldMs: options.lockHoldMs ?? DEFAULT_LOCK_SETTINGS.lockHoldMs,
     recordCostMs: options.recordCostMs ?? DEFAULT_LOCK_SETTINGS.recordCostMs,
   });
-  const bulk = new BulkJobs(dml, persistence, identity.credentials.userId, locks);
+  const bulk = new BulkJobs(dml, persistence, identity.credentials.userId, locks, {
+    maxUploadBase64Bytes: options.bulkMaxUploadBase64Bytes ?? DEFAULT_BULK_SETTINGS.maxUploadBase64Bytes,
+    batchSize: options.bulkBatchSize ?? DEFAULT_BULK_SETTINGS.batchSize,
+    faults: parseBulkFaults(options.bulkFaults),
+  });
   bulkRef.bulk = bulk;
   const rest: RestContext = { ...dml, query: new QueryEngine(schema, store), bulk, usage, locks };
   const longRequests = new LongRequests(options.concurrentLongRequests ?? 25, options.longRequestMs ?? 20000);
@@ -295,6 +311,9 @@ export async function startSalesforceEmulator(
       counters,
       resetCounters,
       setFaults: (next) => org.faults.set(next),
+      setBulkFaults: (next) => {
+        rest.bulk.settings.faults = parseBulkFaults(next);
+      },
       setOrgSettings: (next) => {
         rest.schema.rules.settings = parseOrgSettings(next, 'org settings');
         return rest.schema.rules.settings;

@@ -174,6 +174,11 @@ export const entitySchema = z
       .default('ignore'),
     /** The mass-deletion guard: a run that would remove more than this share of the entity's records in Salesforce removes none. */
     maxDeletePercent: z.number().min(0).max(100).default(10),
+    /**
+     * Above this many staged records an entity's changes travel through Bulk API 2.0 (one job per
+     * 100 MB of CSV, polled by the state machine) instead of sObject Collections; 0 = never.
+     */
+    bulkThreshold: z.number().int().min(0).default(10_000),
   })
   .strict()
   .refine((e) => e.strategy === 'idMap' || e.externalIdField !== undefined, {

@@ -38,6 +38,10 @@ export interface ExtractResult {
   skipped: boolean;
   /** Keys that left the view and are staged for the Remove step. */
   toRemove: number;
+  /** Rows staged for Transform (before its rejections). */
+  staged: number;
+  /** More staged than the entity's bulkThreshold: the state machine takes the Bulk API 2.0 path. */
+  bulk: boolean;
 }
 
 /**
@@ -182,7 +186,7 @@ async function skip(
     error: reason,
   });
   log.warn('entity skipped', { reason, rows });
-  return { rows, pages: [], skipped: true, toRemove: 0 };
+  return { rows, pages: [], skipped: true, toRemove: 0, staged: 0, bulk: false };
 }
 
 /** Writes marked rows as staged pages of `pageSize`; rewrites earlier pages when a late repeat shows up. */
@@ -465,7 +469,9 @@ export async function extract(app: SyncApp, task: EntityTask): Promise<ExtractRe
     serverPauses: stats?.pauses ?? 0,
     longestServerPauseMs: Math.round((stats?.longestPauseMs ?? 0) * 10) / 10,
   });
-  return { rows: diff.rows, pages: diff.sizes.map((_, i) => i + 1), skipped: false, toRemove };
+  const staged = diff.sizes.reduce((a, b) => a + b, 0);
+  const bulk = entity.bulkThreshold > 0 && staged > entity.bulkThreshold;
+  return { rows: diff.rows, pages: diff.sizes.map((_, i) => i + 1), skipped: false, toRemove, staged, bulk };
 }
 
 /** Removal work items, staged for the Remove step: what it needs to delete or deactivate by Id. */

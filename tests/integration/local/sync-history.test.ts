@@ -26,10 +26,10 @@ function handlers(pages: number, failPage?: number): Record<string, LambdaHandle
     plan: async () => ({
       runId: 'run-1',
       mode: 'delta',
-      companies: [{ company: 'ITALCOL', waves: [['terceros']] }],
+      companies: [{ company: 'ITALCOL', waves: [['terceros']], removals: [] }],
     }),
     authenticate: async () => ({ ref: 'token-ref' }),
-    extract: async () => ({ pages: Array.from({ length: pages }, (_, n) => ({ n })) }),
+    extract: async () => ({ pages: Array.from({ length: pages }, (_, n) => ({ n })), bulk: false }),
     transform: async (event) => {
       const { page } = event as { page: { n: number } };
       if (page.n === failPage) throw new PermanentPageError();
@@ -70,15 +70,17 @@ async function runSync(pages: number, failPage?: number, definition: object | st
  * Parent, hand count: ExecutionStarted 1; Plan (TaskStateEntered, LambdaFunctionScheduled,
  * Started, Succeeded, TaskStateExited) 5 -> 6; Authenticate 5 -> 11; SyncCompanies MapStateEntered,
  * MapStateStarted 2 -> 13; its iteration MapIterationStarted 1 -> 14; SyncWaves 2 -> 16; iteration
- * 1 -> 17; SyncEntities 2 -> 19; iteration 1 -> 20; Extract 5 -> 25; SyncPages (Distributed)
- * MapStateEntered, MapStateStarted, MapRunStarted 3 -> 28 and MapRunSucceeded, MapStateSucceeded,
- * MapStateExited 3 -> 31; CheckChanges (Pass) 2 -> 33; NeedsUpsert (Choice) 2 -> 35; Upsert 5 -> 40;
- * UpsertFinished (Choice) 2 -> 42; EntityDone (Succeed) 2 -> 44; MapIterationSucceeded 1 -> 45;
- * SyncEntities MapStateSucceeded, MapStateExited 2 -> 47; MapIterationSucceeded 1 -> 48; SyncWaves
- * 2 -> 50; MapIterationSucceeded 1 -> 51; SyncCompanies 2 -> 53; Report 5 -> 58; CheckOutcome
- * (Choice) 2 -> 60; Succeeded (Succeed) 2 -> 62; ExecutionSucceeded 1 -> 63.
+ * 1 -> 17; SyncEntities 2 -> 19; iteration 1 -> 20; Extract 5 -> 25; HasStagedPages (Choice)
+ * 2 -> 27; SyncPages (Distributed) MapStateEntered, MapStateStarted, MapRunStarted 3 -> 30 and
+ * MapRunSucceeded, MapStateSucceeded, MapStateExited 3 -> 33; CheckChanges (Pass) 2 -> 35;
+ * NeedsUpsert (Choice) 2 -> 37; Upsert 5 -> 42; UpsertFinished (Choice) 2 -> 44; EntityDone
+ * (Succeed) 2 -> 46; MapIterationSucceeded 1 -> 47; SyncEntities MapStateSucceeded, MapStateExited
+ * 2 -> 49; MapIterationSucceeded 1 -> 50; SyncWaves 2 -> 52; RemoveWaves over no wave (no entity
+ * removes anything) MapStateEntered, MapStateStarted, MapStateSucceeded, MapStateExited 4 -> 56;
+ * MapIterationSucceeded 1 -> 57; SyncCompanies 2 -> 59; Report 5 -> 64; CheckOutcome (Choice)
+ * 2 -> 66; Succeeded (Succeed) 2 -> 68; ExecutionSucceeded 1 -> 69.
  */
-const PARENT_EVENTS = 63;
+const PARENT_EVENTS = 69;
 /*
  * A SyncPages child: ExecutionStarted 1; Transform 5 -> 6; PageHasChanges (Choice) 2 -> 8;
  * ChangesStaged or NothingStaged (Pass) 2 -> 10; ExecutionSucceeded 1 -> 11.
@@ -86,7 +88,7 @@ const PARENT_EVENTS = 63;
 const PAGE_EVENTS = 11;
 
 describe('the sync definition: history events of the parent and of each page', () => {
-  it('3 pages: parent 63 events, each page a child of 11, one Transform per page', async () => {
+  it('3 pages: parent 69 events, each page a child of 11, one Transform per page', async () => {
     const result = await runSync(3);
     expect([
       result.status,
@@ -124,7 +126,7 @@ describe('the sync definition: history events of the parent and of each page', (
     });
   });
 
-  it('3,000 pages: the parent still records 63 events, 3,000 children 11 each', async () => {
+  it('3,000 pages: the parent still records 69 events, 3,000 children 11 each', async () => {
     const result = await runSync(3_000);
     expect([
       result.status,

@@ -261,4 +261,43 @@ describe("extract's diff: the view against the snapshot, without SQL Server", ()
     expect(await failures(w)).toEqual([['T-01', 'rejected', 'REQUIRED_FIELD_MISSING']]);
     expect((await w.store.getEntity(RUN, CO, 'terceros'))?.rejectedBefore).toBe(1);
   });
+
+  it('a child rejected before for a missing parent is staged again once its parent is in Salesforce, not before', async () => {
+    const w = await world(config());
+    await w.snapshots.append(CO, 'terceros', 'earlier', [
+      entry({ identity: '900', hash: 'h', status: 'synced', sfId: '001SF900' }),
+      entry({ identity: '901', hash: 'h', status: 'rejected', code: 'REQUIRED_FIELD_MISSING' }),
+    ]);
+    const sucursal = (code: string, nit: string): Row => ({
+      codigo_sucursal: code,
+      nombre: code,
+      nit_tercero: nit,
+      activo: true,
+    });
+    const rows = [sucursal('S1', '900'), sucursal('S2', '901')];
+    const sucursales = { ...task(), entity: 'sucursales' };
+    const version = mappingVersion(w.app.entityOf(sucursales));
+    await w.snapshots.append(
+      CO,
+      'sucursales',
+      'earlier',
+      rows.map((row) =>
+        entry({
+          identity: String(row.codigo_sucursal).toLowerCase(),
+          key: String(row.codigo_sucursal),
+          hash: contentHash([version, row]),
+          status: 'rejected',
+          code: 'INVALID_CROSS_REFERENCE_KEY',
+        }),
+      ),
+    );
+
+    const result = await diffView(w.app, sucursales, view(rows), false);
+
+    expect(result).toMatchObject({ rows: 2, staged: 1, pages: [1] });
+    const staged = await w.store.getStage<Row>(RUN, CO, 'sucursales', 'IN', 1);
+    expect(staged.map((r) => r.codigo_sucursal)).toEqual(['S1']);
+    expect(await failures(w)).toEqual([['S2', 'rejected', 'INVALID_CROSS_REFERENCE_KEY']]);
+    expect((await w.store.getEntity(RUN, CO, 'sucursales'))?.rejectedBefore).toBe(1);
+  });
 });

@@ -214,4 +214,43 @@ describe('upsert: the entity staged changes to Salesforce, 200 a request', () =>
     const page = await w.store.getPage(RUN, CO, 'terceros', 1);
     expect([page?.status, page?.created, page?.failed]).toEqual(['upserted', 2, 1]);
   });
+
+  it('idMap: a create whose answer was lost is not sent again (it may exist): it fails as SF_SYNC_CREATE_RESPONSE_LOST', async () => {
+    const idMap = configWith((raw) => {
+      const terceros: Record<string, unknown> = raw.entities.terceros ?? {};
+      delete terceros.externalIdField;
+      terceros.strategy = 'idMap';
+    });
+    const w = await world(idMap);
+    const org = new FakeSalesforce();
+    const known = org.seed('Account', { Name: 'Tercero 3' });
+    const records: OutRecord[] = [1, 2, 3].map((n) => ({
+      key: String(n),
+      identity: String(n),
+      hash: `h${n}`,
+      payload: { Name: `Tercero ${n}` },
+      ...(n === 3 ? { sfId: known } : {}),
+    }));
+    await w.store.putStage(RUN, CO, 'terceros', 'OUT', 1, records);
+    await w.store.setPage(RUN, CO, 'terceros', 1, { rows: 3, toSend: 3, status: 'transformed' });
+    org.faults.set(1, { kind: 'lost' });
+
+    const result = await upsert(w.app, task, { client: org.client(), ...noWait });
+
+    expect(org.requests.map((r) => [r.kind, r.ids])).toEqual([
+      ['create', ['', '']],
+      ['update', [known]],
+    ]);
+    expect(result).toMatchObject({ done: true, created: 0, updated: 1, failed: 2 });
+    expect(org.records.size).toBe(3); // the lost creates were committed: sending them again would duplicate them
+    expect(await failures(w)).toEqual([
+      ['1', 'failed', 'SF_SYNC_CREATE_RESPONSE_LOST'],
+      ['2', 'failed', 'SF_SYNC_CREATE_RESPONSE_LOST'],
+    ]);
+    expect((await entries(w, 'terceros')).map((e) => [e.identity, e.status, e.sfId])).toEqual([
+      ['1', 'failed', undefined],
+      ['2', 'failed', undefined],
+      ['3', 'synced', known],
+    ]);
+  });
 });

@@ -28,7 +28,7 @@ function report(app: SyncApp, e: ReportEvent, context: LambdaContext | undefined
     }
     const summary = await finishRun(app.with({ log }), e);
     const run = await app.store.getRun(e.runId);
-    const startedAt = Date.parse(run?.startedAt?.S ?? '');
+    const startedAt = Date.parse(run?.startedAt ?? '');
     // A dry run changed nothing: its buckets are what a run would do, not records synced.
     if (!summary.dryRun)
       addRunMetrics(metrics, summary, Number.isNaN(startedAt) ? undefined : Date.now() - startedAt);

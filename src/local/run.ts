@@ -115,8 +115,7 @@ async function runWith(app: SyncApp, options: LocalRunOptions): Promise<LocalRun
   const seconds = (Date.now() - started) / 1000;
   let summary: RunSummary | undefined;
   const record = await app.store.getRun(runId).catch(() => undefined);
-  const text = record?.summary?.S;
-  if (text) summary = JSON.parse(text) as RunSummary;
+  if (record?.summary !== undefined) summary = record.summary as RunSummary;
   let status: LocalRunResult['status'] = 'FAILED';
   if (execution.status === 'SUCCEEDED') status = 'SUCCEEDED';
   else if (execution.error === 'SyncCompletedWithFailures' && summary) status = 'COMPLETED_WITH_FAILURES';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { EntityRecord, PageRecord, RecordFailure, SyncStore } from '../core/store/sync-store.js';
-import { str } from '../core/store/table.js';
 import type { RunSummary } from '../core/sync/report.js';
 
 /** A run's Salesforce API calls, as the process that ran it counted them. */
@@ -106,29 +105,19 @@ export interface ReportData {
   generatedAt: string;
 }
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Reads a run record; undefined when the store has no such run. */
 export async function readRunHeader(store: SyncStore, runId: string): Promise<RunHeader | undefined> {
-  const item = await store.getRun(runId);
-  if (!item) return undefined;
-  const startedAt = str(item, 'startedAt');
-  const finishedAt = str(item, 'finishedAt');
-  const summary = RunSummarySchema.safeParse(parseJson(str(item, 'summary')));
-  const apiCalls = ApiCallsSchema.safeParse(parseJson(str(item, 'apiCalls')));
+  const run = await store.getRun(runId);
+  if (!run) return undefined;
+  const { startedAt, finishedAt } = run;
+  const summary = RunSummarySchema.safeParse(run.summary);
+  const apiCalls = ApiCallsSchema.safeParse(run.apiCalls);
   const seconds =
     startedAt && finishedAt ? (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000 : undefined;
   return {
     runId,
-    status: str(item, 'status') ?? 'UNKNOWN',
-    input: parseJson(str(item, 'input')) ?? null,
+    status: run.status,
+    input: run.input,
     ...(startedAt ? { startedAt } : {}),
     ...(finishedAt ? { finishedAt } : {}),
     ...(seconds !== undefined && Number.isFinite(seconds) ? { seconds } : {}),

@@ -72,6 +72,26 @@ export const BUCKETS = [
 ] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
+/**
+ * A run as its record holds it: opened by Plan (status RUNNING, the input as given, the plan),
+ * closed by Report (status, summary). JSON attributes come back parsed but unvalidated: the
+ * reader that knows their shape parses them (e.g. the report's RunSummarySchema).
+ */
+export interface RunRecord {
+  runId: string;
+  /** RUNNING until Report closes the run, then the summary's status (SUCCEEDED, COMPLETED_WITH_FAILURES). */
+  status: string;
+  /** The execution input as given; null when it was not stored as JSON. */
+  input: unknown;
+  plan: unknown;
+  startedAt?: string;
+  finishedAt?: string;
+  /** The run summary Report wrote, when it closed the run. */
+  summary?: unknown;
+  /** The API calls a local run made (saved after the run for its report). */
+  apiCalls?: unknown;
+}
+
 export interface EntityRecord {
   company: string;
   entity: string;
@@ -283,8 +303,10 @@ export class SyncStore {
     await this.table.put({ pk: S('RUNS'), sk: S(`${startedAt}#${runId}`), runId: S(runId) });
   }
 
-  async getRun(runId: string): Promise<Item | undefined> {
-    return this.table.get(runPk(runId), 'RUN');
+  /** The run's record (what Plan opened and Report closed), or undefined when there is no such run. */
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const item = await this.table.get(runPk(runId), 'RUN');
+    return item ? toRunRecord(runId, item) : undefined;
   }
 
   async closeRun(runId: string, status: string, summary: unknown): Promise<void> {
@@ -458,6 +480,34 @@ export class SyncStore {
       ttl: N(Math.ceil(token.expiresAt / 1000)),
     });
   }
+}
+
+/** An attribute holding JSON text, parsed; undefined when absent or not JSON. */
+function json(item: Item, name: string): unknown {
+  const text = str(item, name);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function toRunRecord(runId: string, i: Item): RunRecord {
+  const startedAt = str(i, 'startedAt');
+  const finishedAt = str(i, 'finishedAt');
+  const summary = json(i, 'summary');
+  const apiCalls = json(i, 'apiCalls');
+  return {
+    runId,
+    status: str(i, 'status') ?? 'UNKNOWN',
+    input: json(i, 'input') ?? null,
+    plan: json(i, 'plan') ?? null,
+    ...(startedAt ? { startedAt } : {}),
+    ...(finishedAt ? { finishedAt } : {}),
+    ...(summary === undefined ? {} : { summary }),
+    ...(apiCalls === undefined ? {} : { apiCalls }),
+  };
 }
 
 function toEntityRecord(i: Item): EntityRecord {

@@ -74,13 +74,7 @@ export interface EntityPreview {
 
 /** The run's dry-run options, from the execution input Plan stored (a run without them is real). */
 export async function dryRunOptions(store: SyncStore, runId: string): Promise<DryRunOptions> {
-  const run = await store.getRun(runId);
-  let input: unknown;
-  try {
-    input = JSON.parse(run?.input?.S ?? 'null');
-  } catch {
-    input = null;
-  }
+  const input = (await store.getRun(runId))?.input;
   const value = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   return { dryRun: value.dryRun === true, diff: value.dryRun === true && value.diff === true };
 }

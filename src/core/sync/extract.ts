@@ -403,44 +403,82 @@ async function currentSnapshot(
   return loaded;
 }
 
+/** The view as Extract reads it: how its keys compare (the key columns' collation) and its rows, a page at a time, ordered by key. */
+export interface ViewRows {
+  keys: KeyComparison;
+  pages: AsyncIterable<Row[]>;
+  /** How long the server was kept waiting (known once the pages are read). */
+  stats?: () => StreamStats | undefined;
+}
+
+/**
+ * Where Extract reads the view from: `read` runs while the view is open (in production inside
+ * the company's SQL Server pool, streaming the ordered query; a unit test hands pages of rows).
+ */
+export type ViewSource = <T>(read: (view: ViewRows) => Promise<T>) => Promise<T>;
+
+/** The company's view through its SQL Server pool: described, checked against the config, streamed by key. */
+function sqlServerView(app: SyncApp, task: EntityTask, entity: EntityConfig, log: Logger): ViewSource {
+  const where = `${task.company} ${entity.source.view ?? 'query'}`;
+  return (read) =>
+    app.pools.withPool(
+      task.company,
+      () => databaseSettings(app.config, task.company, app.lookup),
+      () => app.secrets.refresh(),
+      async (pool, settings) => {
+        const prepared = await prepare(pool, entity, where);
+        let stats: StreamStats | undefined;
+        const options = streamOptions(entity, settings, where);
+        const pages = streamPages(pool, prepared.query, options, (s) => (stats = s));
+        return read({ keys: prepared.keyComparison, pages, stats: () => stats });
+      },
+      log,
+    );
+}
+
 /** Streams the company's view, diffs it with the snapshot and stages only what must travel. */
 export async function extract(app: SyncApp, task: EntityTask): Promise<ExtractResult> {
   const entity = app.entityOf(task);
   const log = app.log.child({ runId: task.runId, company: task.company, entity: task.entity });
-  const where = `${task.company} ${entity.source.view ?? 'query'}`;
   const parent = await failedParent(app, task, entity);
   if (parent) return skip(app, task, entity, `parent entity ${parent} failed`, log);
   const busy = await takeLease(app, task, log);
   if (busy) return skip(app, task, entity, busy, log, false);
   const { dryRun } = await dryRunOptions(app.store, task.runId);
+  return diffView(app, task, sqlServerView(app, task, entity, log), dryRun);
+}
 
+/**
+ * Extract's core, past the lease: reads the view from `source`, diffs it with the snapshot as it
+ * goes, stages the rows to send as IN pages and the keys that left the view as DEL pages (behind
+ * the guard), records the entity. Streams: memory holds a few pages and the snapshot.
+ */
+export async function diffView(
+  app: SyncApp,
+  task: EntityTask,
+  source: ViewSource,
+  dryRun: boolean,
+): Promise<ExtractResult> {
+  const entity = app.entityOf(task);
+  const log = app.log.child({ runId: task.runId, company: task.company, entity: task.entity });
   let stats: StreamStats | undefined;
   let snapshot: Snapshot | undefined;
-  const diff = await app.pools.withPool(
-    task.company,
-    () => databaseSettings(app.config, task.company, app.lookup),
-    () => app.secrets.refresh(),
-    async (pool, settings) => {
-      const prepared = await prepare(pool, entity, where);
-      const loaded = await currentSnapshot(app, task, prepared.keyComparison, dryRun);
-      snapshot = loaded.snapshot;
-      const marker = new DuplicateMarker(entity.key, prepared.keyComparison);
-      const writer = new PageWriter(app, task, entity.pageSize, marker);
-      const differ = new Differ(app, task, entity, loaded.snapshot, marker, writer);
-      const options = streamOptions(entity, settings, where);
-      for await (const rows of streamPages(pool, prepared.query, options, (s) => (stats = s))) {
-        await differ.push(marker.push(rows));
-      }
-      await differ.push(marker.flush());
-      await differ.resolveHeld();
-      await writer.finish();
-      differ.outcome.sizes = writer.sizes;
-      const late = differ.lateUnstaged();
-      if (late.length > 0) await app.store.putFailures(task.runId, task.company, task.entity, late);
-      return differ.outcome;
-    },
-    log,
-  );
+  const diff = await source(async (view) => {
+    const loaded = await currentSnapshot(app, task, view.keys, dryRun);
+    snapshot = loaded.snapshot;
+    const marker = new DuplicateMarker(entity.key, view.keys);
+    const writer = new PageWriter(app, task, entity.pageSize, marker);
+    const differ = new Differ(app, task, entity, loaded.snapshot, marker, writer);
+    for await (const rows of view.pages) await differ.push(marker.push(rows));
+    stats = view.stats?.();
+    await differ.push(marker.flush());
+    await differ.resolveHeld();
+    await writer.finish();
+    differ.outcome.sizes = writer.sizes;
+    const late = differ.lateUnstaged();
+    if (late.length > 0) await app.store.putFailures(task.runId, task.company, task.entity, late);
+    return differ.outcome;
+  });
   const { toRemove, guard } = await stageRemovals(app, task, entity, snapshot as Snapshot, diff.rows, dryRun);
   if (guard) log.warn('removals refused by the mass-deletion guard', { error: guard });
   await recordRejectedBefore(app, task, diff.rejectedBefore);
@@ -459,9 +497,10 @@ export async function extract(app: SyncApp, task: EntityTask): Promise<ExtractRe
     // The guard fails the entity but not its changes: they are sent, and children go on.
     ...(guard ? { error: guard } : {}),
   });
+  const staged = diff.sizes.reduce((a, b) => a + b, 0);
   log.info('extracted', {
     rows: diff.rows,
-    staged: diff.sizes.reduce((a, b) => a + b, 0),
+    staged,
     unchanged: diff.unchanged,
     rejectedBefore: diff.rejectedBefore.length,
     toRemove,
@@ -469,7 +508,6 @@ export async function extract(app: SyncApp, task: EntityTask): Promise<ExtractRe
     serverPauses: stats?.pauses ?? 0,
     longestServerPauseMs: Math.round((stats?.longestPauseMs ?? 0) * 10) / 10,
   });
-  const staged = diff.sizes.reduce((a, b) => a + b, 0);
   const bulk = entity.bulkThreshold > 0 && staged > entity.bulkThreshold;
   return { rows: diff.rows, pages: diff.sizes.map((_, i) => i + 1), skipped: false, toRemove, staged, bulk };
 }

@@ -15,9 +15,9 @@ export interface RunOptions {
  * company/entity pairs ("ITALCOL/terceros").
  */
 export async function runOptions(store: SyncStore, runId: string): Promise<RunOptions> {
-  const run = await store.getRun(runId);
-  const input = JSON.parse(run?.input?.S ?? '{}') as { allowMassDelete?: unknown };
-  const allowed = input.allowMassDelete;
+  const input = (await store.getRun(runId))?.input;
+  const allowed =
+    input && typeof input === 'object' ? (input as { allowMassDelete?: unknown }).allowMassDelete : undefined;
   return {
     allowMassDelete: (company, entity) =>
       allowed === true ||

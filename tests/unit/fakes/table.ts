@@ -1,10 +1,12 @@
+import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { Item, Table } from '../../../src/core/store/table.js';
+import { applyUpdate } from './update.js';
 
 /**
  * An in-memory stand-in for the one DynamoDB table, behind Table's interface, for unit tests of
  * the store layers without sockets: items by pk and sk, Query by sk prefix in sk order (as
- * DynamoDB returns them), batch writes and deletes, a count of calls by kind. Conditional updates
- * are not modelled (the lease is tested against dynalite).
+ * DynamoDB returns them), batch writes and deletes, UpdateItem with the expressions the store
+ * writes (see update.ts), a count of calls by kind.
  */
 export class FakeTable {
   readonly items = new Map<string, Map<string, Item>>();
@@ -68,6 +70,23 @@ export class FakeTable {
       if (key) this.items.get(key.pk?.S ?? '')?.delete(key.sk?.S ?? '');
     }
     return [];
+  }
+
+  /**
+   * UpdateItem as DynamoDB does it: the item is created when absent, the condition is checked
+   * first (a failed one changes nothing and throws what Table throws:
+   * StoreStateError caused by ConditionalCheckFailedException), ALL_NEW is returned.
+   */
+  async update(
+    pk: string,
+    sk: string,
+    input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>,
+  ): Promise<Item | undefined> {
+    this.count('UpdateItem');
+    const current = this.items.get(pk)?.get(sk);
+    const next = applyUpdate(current, { pk: { S: pk }, sk: { S: sk } }, input);
+    this.store(next);
+    return structuredClone(next);
   }
 
   asTable(): Table {

@@ -3,7 +3,7 @@ import { reportHandler } from '../../../functions/report.js';
 import { createSyncApp } from '../../../src/core/app.js';
 import type { SyncConfig } from '../../../src/core/config/load.js';
 import { createLogger } from '../../../src/core/logger.js';
-import type { EntityRecord, PageRecord, SyncStore } from '../../../src/core/store/sync-store.js';
+import type { EntityRecord, PageRecord, RunRecord, SyncStore } from '../../../src/core/store/sync-store.js';
 
 const TOKEN = '00Dxx0000001gPL!AQ4AQFakeSessionToken';
 const ROW_VALUE = 'INVERSIONES LA ESPERANZA SAS';
@@ -41,7 +41,13 @@ function fakeStore(closed: unknown[]): SyncStore {
     closeRun: async (...args: unknown[]) => {
       closed.push(args);
     },
-    getRun: async () => ({ startedAt: { S: new Date(Date.now() - 90_000).toISOString() } }),
+    getRun: async (): Promise<RunRecord> => ({
+      runId: 'run-1',
+      status: 'RUNNING',
+      input: {},
+      plan: [],
+      startedAt: new Date(Date.now() - 90_000).toISOString(),
+    }),
     // The finish gives back the run's leases (a conditional update per entity).
     table: { update: async () => undefined },
   };

@@ -37,7 +37,8 @@ export interface StepFailure {
   Cause?: string;
 }
 
-const zero = (): Counts => ({
+/** Every count at 0. */
+export const zeroCounts = (): Counts => ({
   extracted: 0,
   created: 0,
   updated: 0,
@@ -88,7 +89,7 @@ export function summarizeEntity(
   pages: PageRecord[],
   companyError?: string,
 ): EntitySummary {
-  const s: EntitySummary = { ...zero(), status: 'completed' };
+  const s: EntitySummary = { ...zeroCounts(), status: 'completed' };
   if (!record) {
     return { ...s, status: 'failed', error: companyError ?? 'did not run' };
   }
@@ -146,7 +147,7 @@ export async function finishRun(app: SyncApp, event: FinishEvent): Promise<RunSu
   await releaseLeases(app, runId, companies);
   const detail = await store.getRunDetail(runId);
   const runError = failure ? failureText(failure) : detail.companyFailures.get('*');
-  const summary: RunSummary = { runId, status: 'SUCCEEDED', totals: zero(), companies: {} };
+  const summary: RunSummary = { runId, status: 'SUCCEEDED', totals: zeroCounts(), companies: {} };
   for (const plan of companies) {
     const companyError = detail.companyFailures.get(plan.company) ?? runError;
     const entities: Record<string, EntitySummary> = {};

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { awsProblem, awsTarget, stateMachineArn } from '../../../src/cli/aws/target.js';
 import { replayInput } from '../../../src/cli/commands/replay.js';
 import { ConfigError, StoreStateError } from '../../../src/core/errors.js';
-import type { RunSummary } from '../../../src/core/sync/report.js';
+import { type RunSummary, zeroCounts } from '../../../src/core/sync/report.js';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:sf-sync-prod';
 
@@ -99,17 +99,7 @@ describe('awsProblem and replayInput', () => {
   });
 
   it('replays the companies and entities with failed rows or not completed, in delta mode', () => {
-    const zero = {
-      extracted: 1,
-      created: 1,
-      updated: 0,
-      unchanged: 0,
-      rejected: 0,
-      failed: 0,
-      skipped: 0,
-      deleted: 0,
-      left: 0,
-    };
+    const zero = { ...zeroCounts(), extracted: 1, created: 1 };
     const summary: RunSummary = {
       runId: 'r',
       status: 'COMPLETED_WITH_FAILURES',

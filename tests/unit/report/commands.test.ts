@@ -8,19 +8,10 @@ import { formatRunList } from '../../../src/cli/format.js';
 import type { SyncConfig } from '../../../src/core/config/load.js';
 import { SyncStore } from '../../../src/core/store/sync-store.js';
 import type { Item, Table } from '../../../src/core/store/table.js';
+import { zeroCounts } from '../../../src/core/sync/report.js';
 import { readRunHeader } from '../../../src/report/data.js';
 
-const zero = {
-  extracted: 0,
-  created: 0,
-  updated: 0,
-  unchanged: 0,
-  rejected: 0,
-  failed: 0,
-  skipped: 0,
-  deleted: 0,
-  left: 0,
-};
+const zero = zeroCounts();
 const summary = {
   runId: 'run-b',
   status: 'SUCCEEDED',

@@ -1,20 +1,10 @@
 import { dryRunDetail, formatRunList, runListJson, summaryJson } from '../../../src/cli/format.js';
-import type { RunSummary } from '../../../src/core/sync/report.js';
+import { type RunSummary, zeroCounts } from '../../../src/core/sync/report.js';
 import type { LocalRunResult } from '../../../src/local/run.js';
 import { type RunHeader, RunSummarySchema, trendPoint } from '../../../src/report/data.js';
 import { dryRunSection } from '../../../src/report/dry-run.js';
 
-const zero = {
-  extracted: 0,
-  created: 0,
-  updated: 0,
-  unchanged: 0,
-  rejected: 0,
-  failed: 0,
-  skipped: 0,
-  deleted: 0,
-  left: 0,
-};
+const zero = zeroCounts();
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 function drySummary(): RunSummary {

@@ -1,19 +1,10 @@
+import { zeroCounts } from '../../../src/core/sync/report.js';
 import type { ReportData } from '../../../src/report/data.js';
 import { escapeHtml } from '../../../src/report/escape.js';
 import { formatSeconds, MAX_LISTED_ROWS, renderReport } from '../../../src/report/html.js';
 import { bucketBar, segmentWidths, timeline, trendChart } from '../../../src/report/svg.js';
 
-const zero = {
-  extracted: 0,
-  created: 0,
-  updated: 0,
-  unchanged: 0,
-  rejected: 0,
-  failed: 0,
-  skipped: 0,
-  deleted: 0,
-  left: 0,
-};
+const zero = zeroCounts();
 const HOSTILE = '<script>alert("x")</script>';
 
 function fixture(): ReportData {

@@ -74,6 +74,10 @@ export async function stateCommand(
     key === undefined
       ? (await snapshots.load(company, entity)).snapshot.entries
       : [...(await snapshots.lookupKeys(company, entity, [key])).values()];
+  const lease = await snapshots.holder(company, entity);
+  const leaseLine = lease
+    ? `Run ${lease.holder} is syncing ${company} ${entity} (its lease runs until ${new Date(lease.until).toISOString()}; an execution that was stopped lets it run out).\n`
+    : '';
   const rows: StateRow[] = entries.map((e) => ({
     key: keyOf(e),
     status: e.status,
@@ -83,9 +87,11 @@ export async function stateCommand(
     code: e.code ?? '',
   }));
   if (options.json) {
-    io.stdout(`${JSON.stringify({ company, entity, records: rows }, null, 2)}\n`);
+    const held = lease ? { lease: { holder: lease.holder, until: new Date(lease.until).toISOString() } } : {};
+    io.stdout(`${JSON.stringify({ company, entity, ...held, records: rows }, null, 2)}\n`);
     return key !== undefined && rows.length === 0 ? 1 : 0;
   }
+  if (leaseLine) io.stderr(leaseLine);
   if (rows.length === 0) {
     io.stdout(
       key === undefined

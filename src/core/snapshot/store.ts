@@ -257,6 +257,14 @@ export class SnapshotStore {
     }
   }
 
+  /** Who holds the entity's lease now, if anyone (an expired lease is nobody's). */
+  async holder(company: string, entity: string): Promise<{ holder: string; until: number } | undefined> {
+    const item = await this.table.get(pk(company, entity), 'LEASE');
+    const holder = str(item, 'holder');
+    const until = num(item, 'until');
+    return holder && until > this.now() ? { holder, until } : undefined;
+  }
+
   /** Gives the lease back, if `runId` still holds it. */
   async release(company: string, entity: string, runId: string): Promise<void> {
     try {

@@ -25,8 +25,9 @@ const summary = {
 };
 
 /** An in-memory stand-in for the one table, behind the same get/query the store uses. */
-function fakeStore(): SyncStore {
+function fakeStore(extra: Item[] = []): SyncStore {
   const items: Item[] = [
+    ...extra,
     { pk: { S: 'RUNS' }, sk: { S: '2026-11-29T10:00:00.000Z#run-a' }, runId: { S: 'run-a' } },
     { pk: { S: 'RUNS' }, sk: { S: '2026-11-29T11:00:00.000Z#run-b' }, runId: { S: 'run-b' } },
     {
@@ -236,6 +237,31 @@ describe('state: what the sync believes Salesforce holds', () => {
     expect(missing.out).toBe(
       'sf-sync holds nothing for key "T-9" of ACME terceros: it was never sent (new, or not extracted yet).\n',
     );
+  });
+
+  it('says which run holds the entity now (its lease), on stderr and in the JSON', async () => {
+    const until = Date.now() + 3_600_000;
+    const lease = {
+      pk: { S: 'SNAP#ACME#terceros' },
+      sk: { S: 'LEASE' },
+      holder: { S: 'run-c' },
+      until: { N: String(until) },
+    };
+    const io = capture();
+    expect(await stateCommand(fakeStore([lease]), config, { company: 'ACME', entity: 'terceros' }, io)).toBe(
+      0,
+    );
+    expect(io.err).toBe(
+      `Run run-c is syncing ACME terceros (its lease runs until ${new Date(until).toISOString()}; an execution that was stopped lets it run out).\n`,
+    );
+    const json = capture();
+    await stateCommand(fakeStore([lease]), config, { company: 'ACME', entity: 'terceros', json: true }, json);
+    expect(JSON.parse(json.out).lease).toEqual({ holder: 'run-c', until: new Date(until).toISOString() });
+    // An expired lease is nobody's.
+    const expired = { ...lease, until: { N: String(Date.now() - 1) } };
+    const quiet = capture();
+    await stateCommand(fakeStore([expired]), config, { company: 'ACME', entity: 'terceros' }, quiet);
+    expect(quiet.err).toBe('');
   });
 
   it('refuses a company or entity the config does not know, escaping invisible characters', async () => {

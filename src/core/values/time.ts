@@ -26,6 +26,12 @@ function utc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): nu
  */
 export class ZoneClock {
   private readonly format: Intl.DateTimeFormat;
+  /**
+   * The offset of each UTC day whose first and last second share it (every day but the few with
+   * a transition): Intl's formatToParts costs microseconds, and a view's datetimes call it four
+   * times each. Days with a transition are computed exactly every time.
+   */
+  private readonly daily = new Map<number, number>();
 
   constructor(readonly zone: string) {
     this.format = new Intl.DateTimeFormat('en-US', {
@@ -42,6 +48,16 @@ export class ZoneClock {
 
   /** The zone's offset from UTC at an instant, in milliseconds (east positive). */
   offsetAt(instant: number): number {
+    const day = Math.floor(instant / DAY);
+    const known = this.daily.get(day);
+    if (known !== undefined) return known;
+    const start = this.exactOffsetAt(day * DAY);
+    if (start !== this.exactOffsetAt(day * DAY + DAY - 1000)) return this.exactOffsetAt(instant);
+    this.daily.set(day, start);
+    return start;
+  }
+
+  private exactOffsetAt(instant: number): number {
     const parts: Record<string, number> = {};
     for (const p of this.format.formatToParts(new Date(instant))) {
       if (p.type !== 'literal') parts[p.type] = Number(p.value);

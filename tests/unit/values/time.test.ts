@@ -49,6 +49,19 @@ describe('ZoneClock: wall-clock datetimes of a zone as instants', () => {
     );
   });
 
+  it('keeps each offset exact on a transition day after whole days were remembered', () => {
+    const clock = new ZoneClock('America/New_York');
+    const hour = 3_600_000;
+    // 2024-03-10: EST until 07:00 UTC, EDT after; the days around it are whole (remembered).
+    expect(clock.offsetAt(Date.UTC(2024, 2, 9, 12))).toBe(-5 * hour);
+    expect(clock.offsetAt(Date.UTC(2024, 2, 11, 12))).toBe(-4 * hour);
+    expect(clock.offsetAt(Date.UTC(2024, 2, 10, 6, 59, 59))).toBe(-5 * hour);
+    expect(clock.offsetAt(Date.UTC(2024, 2, 10, 7))).toBe(-4 * hour);
+    expect(clock.offsetAt(Date.UTC(2024, 2, 10, 6, 59, 59))).toBe(-5 * hour);
+    // A second reading of a remembered day answers the same.
+    expect(clock.offsetAt(Date.UTC(2024, 2, 9, 23, 59, 59, 999))).toBe(-5 * hour);
+  });
+
   it('keeps DATE as its calendar date and TIME as text', () => {
     expect(dateText(new Date('2024-02-29T00:00:00.000Z'))).toBe('2024-02-29');
     expect(timeText(new Date('1970-01-01T17:45:09.120Z'))).toBe('17:45:09.120');

@@ -14,3 +14,24 @@ export function canonicalJson(value: unknown): string {
 export function contentHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('base64url').slice(0, 22);
 }
+
+/** A source value as the row hash reads it: instants as ISO 8601, bytes as base64, the rest as JSON has it. */
+function plain(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value ?? null;
+}
+
+/**
+ * The content hash of a source row under a mapping version: its values in the order of
+ * `columns` (sorted once per view, so the view's column order does not matter), the column names
+ * and the version. A DATETIMEOFFSET (a Date) or a VARBINARY (bytes) counts by its value, not as
+ * an object without keys.
+ */
+export function rowHash(version: string, row: Record<string, unknown>, columns: readonly string[]): string {
+  const values = columns.map((c) => plain(row[c]));
+  return createHash('sha256')
+    .update(JSON.stringify([version, columns, values]))
+    .digest('base64url')
+    .slice(0, 22);
+}

@@ -3,7 +3,7 @@ import type { SyncApp } from '../app.js';
 import type { DatabaseSettings } from '../config/database.js';
 import { databaseSettings, type EntityConfig } from '../config/load.js';
 import { ConfigError, DeletionGuardError } from '../errors.js';
-import { contentHash } from '../hash.js';
+import { contentHash, rowHash } from '../hash.js';
 import type { Logger } from '../logger.js';
 import { mapRow } from '../mapping.js';
 import { decide, deletionGuardProblem, type OnDelete, planDeletions } from '../snapshot/diff.js';
@@ -22,6 +22,7 @@ import {
   DUPLICATE_MARK,
   DUPLICATE_SPELLINGS,
   duplicateMessage,
+  MARK_PREFIX,
   ROW_HASH,
   ROW_IDENTITY,
   ROW_SF_ID,
@@ -43,6 +44,15 @@ export interface ExtractResult {
   /** More staged than the entity's bulkThreshold: the state machine takes the Bulk API 2.0 path. */
   bulk: boolean;
 }
+
+/** A row's columns, marks left out, sorted: the order the row hash reads values in. */
+export const hashedColumns = (row: Row): string[] =>
+  Object.keys(row)
+    .filter((c) => !c.startsWith(MARK_PREFIX))
+    .sort();
+
+/** The content hash Extract gives a row of the view under a mapping version. */
+export const hashOfRow = (version: string, row: Row): string => rowHash(version, row, hashedColumns(row));
 
 /**
  * The entity's mapping version: what its payloads are built from besides the row. A change
@@ -257,6 +267,8 @@ interface DiffOutcome {
 class Differ {
   readonly outcome: DiffOutcome = { sizes: [], rows: 0, unchanged: 0, rejectedBefore: [], lateRejected: 0 };
   private readonly version: string;
+  /** The view's columns, sorted: the order the row hash reads values in. */
+  private columns: string[] | undefined;
   /** Rows rejected before for a missing parent, unchanged: staged once their parent is in Salesforce. */
   private readonly orphans: Array<{ kr: KeyedRow; hash: string; entry: SnapEntry }> = [];
   /** Rows of keys rejected before as repeated, not repeated so far: decided once the view is read. */
@@ -282,7 +294,9 @@ class Differ {
         staged.push(kr); // no key: Transform rejects it with the reason
         continue;
       }
-      const hash = contentHash([this.version, kr.row]);
+      // One query: every row has the view's columns (sorted once, not per row).
+      this.columns ??= hashedColumns(kr.row);
+      const hash = rowHash(this.version, kr.row, this.columns);
       const known = this.snapshot.see(kr.identity);
       const duplicate = kr.row[DUPLICATE_MARK] === true;
       const decision = decide(known, { identity: kr.identity, hash, duplicate }, this.task.mode);

@@ -1,3 +1,6 @@
+/** Every mark Extract puts on a row starts so: never a column of the view's (the row hash skips them). */
+export const MARK_PREFIX = '__sfSync';
+
 /** Marks a staged row whose key appears more than once in the view (set by Extract, read by Transform). */
 export const DUPLICATE_MARK = '__sfSyncDuplicateKey';
 

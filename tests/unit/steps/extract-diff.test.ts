@@ -1,9 +1,9 @@
 import type { SyncConfig } from '../../../src/core/config/load.js';
-import { contentHash } from '../../../src/core/hash.js';
 import { entry, type SnapEntry } from '../../../src/core/snapshot/entry.js';
 import type { Row } from '../../../src/core/source/rows.js';
 import {
   diffView,
+  hashOfRow,
   mappingVersion,
   type RemoveRecord,
   type ViewSource,
@@ -57,7 +57,7 @@ async function earlier(
     entry({
       identity: normaliseKeyPart(String(row.nit), how),
       key: String(row.nit),
-      hash: contentHash([version, row]),
+      hash: hashOfRow(version, row),
       status: 'synced',
       ...fields(row, n),
     }),
@@ -84,7 +84,7 @@ describe("extract's diff: the view against the snapshot, without SQL Server", ()
     expect(result).toEqual({ rows: 5, pages: [1, 2], skipped: false, toRemove: 0, staged: 5, bulk: false });
     expect(await staged(w, [1, 2])).toEqual(keys(1, 5).map((k) => [k, k.toLowerCase(), undefined]));
     const first = (await w.store.getStage<Row>(RUN, CO, 'terceros', 'IN', 1))[0];
-    expect(first?.[ROW_HASH]).toBe(contentHash([mappingVersion(w.app.entityOf(task())), tercero('T-01')]));
+    expect(first?.[ROW_HASH]).toBe(hashOfRow(mappingVersion(w.app.entityOf(task())), tercero('T-01')));
     const record = await w.store.getEntity(RUN, CO, 'terceros');
     expect([record?.status, record?.extracted, record?.pages, record?.unchanged, record?.toRemove]).toEqual([
       'extracted',
@@ -120,7 +120,7 @@ describe("extract's diff: the view against the snapshot, without SQL Server", ()
         identity: 't-09',
         key: 'T-09',
         sfId: '001SF8',
-        hash: contentHash([mappingVersion(w.app.entityOf(task())), tercero('T-09')]),
+        hash: hashOfRow(mappingVersion(w.app.entityOf(task())), tercero('T-09')),
       },
     ]);
     const record = await w.store.getEntity(RUN, CO, 'terceros');
@@ -285,7 +285,7 @@ describe("extract's diff: the view against the snapshot, without SQL Server", ()
         entry({
           identity: String(row.codigo_sucursal).toLowerCase(),
           key: String(row.codigo_sucursal),
-          hash: contentHash([version, row]),
+          hash: hashOfRow(version, row),
           status: 'rejected',
           code: 'INVALID_CROSS_REFERENCE_KEY',
         }),

@@ -3,17 +3,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { BaselineError, errorCode, runBaseline } from '../../../bench/baseline.js';
+import { pairsOverGuard, writeDeletesConfig } from '../../../bench/lib/deletes.js';
 import { failedByCode } from '../../../bench/lib/failures.js';
 import { jwtLogin, type LimitGroup, runLimit } from '../../../bench/lib/limit.js';
 import { BenchUsageError, parseBenchArgs } from '../../../bench/lib/options.js';
 import { areaOf, summariseProfile } from '../../../bench/lib/profile-summary.js';
 import {
+  bucketsAddUp,
   computeRatios,
   deltaBounds,
   evaluateTargets,
   failureLines,
+  type InitialFigures,
+  initialTargets,
+  invocationLines,
+  invocationsOf,
   type PhaseFigures,
+  pairBounds,
   phaseTable,
+  unchangedDynamoAllowed,
+  unchangedTimeShareAllowed,
 } from '../../../bench/lib/report.js';
 import { sizesForRows, syncConcurrency, totalRows } from '../../../bench/lib/sizes.js';
 import { loadConfig } from '../../../src/core/config/load.js';
@@ -107,57 +116,230 @@ describe('bench sizes and targets', () => {
     ...over,
   });
 
-  test('targets pass and miss on the stated thresholds', () => {
+  const pass = (over: Partial<Record<string, PhaseFigures>> = {}) => {
     const phases = {
-      baseline: phase({ seconds: 30, recordsPerSecond: 1000 / 30, salesforceCalls: 1009 }),
+      baseline: phase({ seconds: 101, recordsPerSecond: 1000 / 101, salesforceCalls: 1009 }),
       full: phase({ seconds: 1, recordsPerSecond: 1000, salesforceCalls: 6, salesforceDataCalls: 5 }),
-      unchanged: phase({ seconds: 0.1, sent: 0 }),
+      unchanged: phase({
+        seconds: 0.1,
+        sent: 0,
+        dynamodbCalls: 20,
+        historyEvents: 208,
+        childExecutions: 0,
+        invocations: invocationsOf({ plan: 1, authenticate: 1, extract: 1, report: 1 }),
+      }),
       delta: phase({ sent: 10, salesforceCalls: 1, salesforceDataCalls: 1 }),
-      limit: phase({ seconds: 0.6, recordsPerSecond: 1000 / 0.6 }),
-    };
-    const ratios = computeRatios(phases);
-    expect(ratios.fullSpeedupOverBaseline).toBe(30);
-    const bounds = deltaBounds([{ company: 'ITALCOL', entity: 'terceros', updated: 7, inserted: 3 }], {
-      'ITALCOL/terceros': 1,
+      deletes: phase({ sent: 0, salesforceCalls: 2, salesforceDataCalls: 2, deleted: 250 }),
+      limit: phase({ seconds: 1.9, recordsPerSecond: 1000 / 1.9 }),
+      ...over,
+    } as Record<'baseline' | 'full' | 'unchanged' | 'delta' | 'deletes' | 'limit', PhaseFigures>;
+    return { ...phases, ratios: computeRatios(phases), rows: 1000, pairs: 1 };
+  };
+  const deltaPair = (requests: number, transforms: number) =>
+    deltaBounds(
+      [{ company: 'ITALCOL', entity: 'terceros', updated: 7, inserted: 3 }],
+      { 'ITALCOL/terceros': requests },
+      200,
+      {
+        transforms: { 'ITALCOL/terceros': transforms },
+        pageSizeOf: () => 1000,
+      },
+    );
+  const deletePair = (requests: number) =>
+    pairBounds([{ company: 'ITALCOL', entity: 'terceros', rows: 250 }], {
+      requests: { 'ITALCOL/terceros': requests },
     });
-    expect(bounds).toEqual([
-      { company: 'ITALCOL', entity: 'terceros', changedRows: 10, allowedRequests: 1, requests: 1 },
+  const fullPair = (requests: number) =>
+    pairBounds([{ company: 'ITALCOL', entity: 'terceros', rows: 1000 }], {
+      requests: { 'ITALCOL/terceros': requests },
+    });
+
+  test('targets pass on the stated thresholds', () => {
+    const p = pass();
+    expect(p.ratios.fullSpeedupOverBaseline).toBe(101);
+    expect(deltaPair(1, 1)).toEqual([
+      {
+        company: 'ITALCOL',
+        entity: 'terceros',
+        changedRows: 10,
+        allowedRequests: 1,
+        requests: 1,
+        allowedTransforms: 1,
+        transforms: 1,
+      },
     ]);
     const targets = evaluateTargets({
-      ...phases,
-      ratios,
-      deltaBounds: bounds,
+      ...p,
+      fullBounds: fullPair(5),
+      deltaBounds: deltaPair(1, 1),
+      deleteBounds: deletePair(2),
+      reference: { rows: 100_000, unchangedHistoryEvents: 208, file: 'bench/results/rows-100000.json' },
       extractPeakRssMb: 120,
       extractRows: 1e6,
     });
-    expect(targets.map((t) => t.pass)).toEqual([true, true, true, true, true, true, true]);
+    expect(Object.fromEntries(targets.map((t) => [t.name, t.pass]))).toEqual({
+      'full vs baseline: speed': true,
+      'full: Salesforce data calls': true,
+      'unchanged: Salesforce data calls': true,
+      'unchanged: Transform and Upsert invocations': true,
+      'unchanged: DynamoDB calls': true,
+      'unchanged: time': true,
+      'unchanged: history events independent of view size': true,
+      'delta: Salesforce data calls': true,
+      'delta: Transform invocations': true,
+      'deletes: Salesforce data calls': true,
+      'full vs limit: throughput': true,
+      'extract of 1,000,000 rows: peak memory': true,
+    });
+    expect(targets.find((t) => t.name === 'unchanged: DynamoDB calls')?.measured).toBe(
+      '20, allowed 23 (1,000 rows, 1 company/entity pairs)',
+    );
+  });
 
-    const slow = { ...phases, full: phase({ seconds: 2, recordsPerSecond: 500, salesforceCalls: 20 }) };
-    const missed = evaluateTargets({
-      ...slow,
-      ratios: computeRatios(slow),
-      deltaBounds: deltaBounds([{ company: 'ITALCOL', entity: 'terceros', updated: 7, inserted: 3 }], {
-        'ITALCOL/terceros': 2,
+  test('targets miss one step past the thresholds, and say what they saw', () => {
+    const p = pass({
+      baseline: phase({ seconds: 99, recordsPerSecond: 1000 / 99 }),
+      unchanged: phase({
+        seconds: 0.11,
+        salesforceDataCalls: 1,
+        dynamodbCalls: 24,
+        historyEvents: 209,
+        childExecutions: 0,
+        invocations: invocationsOf({ extract: 1, transform: 1 }),
       }),
+      limit: phase({ seconds: 0.49, recordsPerSecond: 1000 / 0.49 }),
+    });
+    const targets = evaluateTargets({
+      ...p,
+      fullBounds: fullPair(6),
+      deltaBounds: deltaPair(2, 2),
+      deleteBounds: deletePair(1),
+      reference: { rows: 100_000, unchangedHistoryEvents: 208, file: 'ref.json' },
       extractPeakRssMb: 300,
+      extractRows: 1e6,
     });
-    expect(Object.fromEntries(missed.map((t) => [t.name.split(':')[0], t.pass]))).toMatchObject({
-      'full vs baseline': false,
-      delta: false,
-      'full vs limit': false,
+    expect(targets.every((t) => t.pass === false)).toBe(true);
+    const measured = Object.fromEntries(targets.map((t) => [t.name, t.measured]));
+    expect(measured['delta: Salesforce data calls']).toBe('1 calls, wanted 1; off: ITALCOL/terceros 2!=1');
+    expect(measured['delta: Transform invocations']).toBe('0, allowed 1; over: ITALCOL/terceros 2>1');
+    expect(measured['unchanged: Transform and Upsert invocations']).toBe('1 and 0');
+    expect(measured['unchanged: history events independent of view size']).toBe(
+      '209 vs 208 (ref.json); 0 child executions',
+    );
+  });
+
+  test('without a baseline or a run at another size, those targets are SKIP; unobserved pairs miss', () => {
+    const targets = evaluateTargets({
+      ...pass(),
+      baseline: undefined,
+      deltaBounds: deltaBounds([], undefined),
     });
-    expect(missed.at(-1)?.pass).toBe(false);
+    const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
+    expect(byName['full vs baseline: speed']?.pass).toBeNull();
+    expect(byName['unchanged: history events independent of view size']?.pass).toBeNull();
+    const unobserved = deltaBounds([{ company: 'A', entity: 'x', updated: 1, inserted: 0 }], undefined);
+    const t = evaluateTargets({ ...pass(), deltaBounds: unobserved });
+    expect(t.find((x) => x.name === 'delta: Salesforce data calls')).toMatchObject({
+      pass: false,
+      measured: '1 calls, wanted 1; per company/entity not observed',
+    });
+  });
+
+  test('the unchanged run may take 10% of the full run up to 10,000 rows, 5% from 100,000', () => {
+    expect(unchangedTimeShareAllowed(400)).toBe(0.1);
+    expect(unchangedTimeShareAllowed(10_000)).toBe(0.1);
+    expect(unchangedTimeShareAllowed(55_000)).toBe(0.075);
+    expect(unchangedTimeShareAllowed(100_000)).toBe(0.05);
+    expect(unchangedDynamoAllowed(100_000, 9)).toBe(50 + 108 + 10);
+  });
+
+  test('invocations list every function, 0 when not invoked; lines per phase', () => {
+    expect(invocationsOf({ extract: 9 })).toEqual({
+      plan: 0,
+      authenticate: 0,
+      extract: 9,
+      transform: 0,
+      upsert: 0,
+      report: 0,
+    });
+    expect(
+      invocationLines([
+        ['limit', phase({})],
+        ['full', phase({ invocations: invocationsOf({ extract: 9, transform: 10 }), childExecutions: 9 })],
+      ]),
+    ).toEqual([
+      '  full       plan 0, authenticate 0, extract 9, transform 10, upsert 0, report 0; 9 child executions',
+    ]);
+  });
+
+  test('the initial load: targets on calls, buckets, memory per function and history', () => {
+    const initial: InitialFigures = {
+      view: 'ITALCOL terceros_view',
+      records: 1_000_000,
+      seconds: 100,
+      status: 'SUCCEEDED',
+      salesforceCalls: 60,
+      salesforceCallsByKind: { 'oauth.token': 1, 'bulk.ingest.create': 5, 'bulk.ingest.upload': 54 },
+      historyEvents: 2000,
+      maxChildHistoryEvents: 25_000,
+      childExecutions: 1000,
+      invocations: invocationsOf({}),
+      peakRssMbByFunction: { extract: 511.9, transform: 150 },
+      buckets: { extracted: 1_000_000, created: 999_990, rejected: 10, left: 0 },
+      accounted: bucketsAddUp({ extracted: 1_000_000, created: 999_990, rejected: 10 }),
+      bulkPathRan: true,
+      note: '',
+    };
+    expect(initialTargets(initial).map((t) => t.pass)).toEqual([true, true, true, true, true]);
+    expect(initialTargets(initial)[0]?.measured).toBe('bulk.ingest.create 5, bulk.ingest.upload 54');
+    const missed = initialTargets({
+      ...initial,
+      salesforceCalls: 61,
+      historyEvents: 2001,
+      peakRssMbByFunction: { extract: 512 },
+      accounted: bucketsAddUp({ extracted: 1_000_000, created: 999_989, rejected: 10 }),
+      bulkPathRan: false,
+      note: 'no Bulk path in the definition',
+    });
+    expect(missed.map((t) => t.pass)).toEqual([false, false, false, false, false]);
+    expect(missed[0]?.measured).toBe('did NOT run: no Bulk path in the definition');
+  });
+
+  test('the deletes phase: a config copy deleting everywhere; tiny views confirm the guard', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-bench-deletes-'));
+    try {
+      const file = writeDeletesConfig('config/sync.config.json', dir);
+      const copy = loadConfig(file);
+      expect(copy.entities.map((e) => [e.name, e.onDelete])).toEqual([
+        ['terceros', 'delete'],
+        ['sucursales', 'delete'],
+        ['acuerdos', 'delete'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(
+      pairsOverGuard([
+        { company: 'A', entity: 'x', viewRows: 238, removed: 3 },
+        { company: 'A', entity: 'y', viewRows: 10, removed: 1 },
+        { company: 'A', entity: 'z', viewRows: 12, removed: 1 },
+      ]),
+    ).toEqual(['A/y']);
   });
 
   test('the phase table shows lock conflicts; failed records are listed per status code', () => {
     const text = phaseTable([
       ['baseline', phase({ lockConflicts: 0 })],
       ['limit', phase({ lockConflicts: 1234 })],
+      ['full', phase({ historyEvents: 1361, maxChildHistoryEvents: 11 })],
     ]);
-    const [header, , baseline, limit] = text.split('\n');
-    expect(header).toMatch(/SF calls by kind\s+lock conflicts\s+DynamoDB\s+peak RSS MB\s+CPU s own/);
-    expect(baseline).toMatch(/\s0\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0$/);
-    expect(limit).toMatch(/\s1,234\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0$/);
+    const [header, , baseline, limit, full] = text.split('\n');
+    expect(header).toMatch(
+      /SF calls by kind\s+lock conflicts\s+DynamoDB\s+peak RSS MB\s+CPU s own.*\s+history events \(largest child\)$/,
+    );
+    expect(baseline).toMatch(/\s0\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0\s+-$/);
+    expect(limit).toMatch(/\s1,234\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0\s+-$/);
+    expect(full).toMatch(/\s1\.0 \/ 1\.0 \/ 1\.0\s+1,361 \(11\)$/);
     expect(
       failureLines([
         ['full', phase({})],

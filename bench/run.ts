@@ -13,6 +13,7 @@ import type { BaselineResult } from './baseline.js';
 import { bundleWorker, type PhaseOutcome, runPhase } from './lib/child.js';
 import { pairsOverGuard, writeDeletesConfig } from './lib/deletes.js';
 import { syncFailuresByCode } from './lib/failures.js';
+import { initialPhase, RUN_WITHOUT_BULK_ROWS } from './lib/initial.js';
 import type { LimitResult } from './lib/limit.js';
 import { maxRssMb, RssSampler } from './lib/memory.js';
 import type { ObservedFigures } from './lib/observe.js';
@@ -26,6 +27,8 @@ import {
   dynamoLines,
   evaluateTargets,
   failureLines,
+  type InitialFigures,
+  initialLines,
   invocationLines,
   invocationsOf,
   type PairBound,
@@ -548,6 +551,26 @@ async function bench(options: BenchOptions): Promise<number> {
     }
   }
 
+  // ---- the initial load: one entity of a million rows into a fresh org, Bulk API 2.0 ------------
+  let initial: InitialFigures | undefined;
+  if (!options.skipInitial) {
+    initial = await initialPhase({
+      config,
+      root,
+      rows: options.initialRows,
+      latencyMs: options.latencyMs,
+      runWithoutBulk: options.initialRows <= RUN_WITHOUT_BULK_ROWS,
+      logFile: path.join(logs, 'initial.log'),
+      ...(worker ? { worker } : {}),
+      say,
+    });
+    say(
+      initial.ran
+        ? `bench: initial ${initial.records} rows in ${initial.seconds} s, ${initial.salesforceCalls} Salesforce calls, ${initial.bulkPathRan ? 'Bulk API 2.0' : 'NOT by Bulk API 2.0'} (${initial.status})`
+        : `bench: initial ${initial.note}`,
+    );
+  }
+
   const servicesMemory = services.stop();
   const { baseline } = phases;
   const { full, unchanged, delta, deletes, limit } = phases as Required<typeof phases>;
@@ -571,6 +594,7 @@ async function bench(options: BenchOptions): Promise<number> {
     ...(million
       ? { extractPeakRssMb: million.peakRssMb as number, extractRows: million.rows as number }
       : {}),
+    ...(initial ? { initial } : {}),
   });
   const cpus = os.cpus();
   const report = {
@@ -590,6 +614,8 @@ async function bench(options: BenchOptions): Promise<number> {
       skipMillion: options.skipMillion,
       skipBaseline: options.skipBaseline,
       millionRows: options.millionRows,
+      skipInitial: options.skipInitial,
+      initialRows: options.initialRows,
     },
     data: { sizes, rows, setupSeconds: round(setupSeconds, 1) },
     syncConcurrency: concurrency,
@@ -600,6 +626,7 @@ async function bench(options: BenchOptions): Promise<number> {
     deletes,
     limit,
     ...(million ? { extract: million } : {}),
+    ...(initial ? { initial } : {}),
     services: {
       peakRssMb: maxRssMb(),
       sampledPeakRssMb: servicesMemory.sampledPeakRssMb,
@@ -661,6 +688,7 @@ async function bench(options: BenchOptions): Promise<number> {
         .join(', ')}`,
     );
   }
+  if (initial) lines.push(...initialLines(initial));
   lines.push(
     `services: emulators (parent process) peak RSS ${report.services.peakRssMb} MB${otherServices.map((o) => `, ${/dynamo/.test(o.command) ? 'dynalite' : o.command.slice(0, 40)} ${o.peakRssMb} MB`).join('')}`,
   );

@@ -14,7 +14,12 @@
  *   with its Id, or failed with Salesforce's code), failure records (Salesforce's text), the
  *   page counts and progress. Records Salesforce did not process (unprocessedrecords, or a
  *   failed row with a transient code such as UNABLE_TO_LOCK_ROW) go into new jobs, at most
- *   two rounds after the first; after that they fail with SF_SYNC_BULK_UNPROCESSED.
+ *   two rounds after the first; after that they fail with SF_SYNC_BULK_UNPROCESSED. Records
+ *   refused DUPLICATES_DETECTED on an entity whose duplicateRules is allowSave (the Duplicate
+ *   Rule Header is documented for REST, headers_duplicaterules.htm, and SOAP create/update/upsert,
+ *   sforce_api_header_duplicateruleheader.htm; an ingest job takes none) stay pending, and so do records
+ *   no result file mentioned: bulkFinish answers `collections: true` and Upsert sends them by
+ *   sObject Collections with the header.
  *
  * Only job ids and counters enter the state; records stay in DynamoDB staging.
  *
@@ -73,8 +78,6 @@ export interface BulkOptions {
 export const MAX_BULK_ROUNDS = 3;
 /** Our code for a record Salesforce left unprocessed in every round. */
 export const BULK_UNPROCESSED = 'SF_SYNC_BULK_UNPROCESSED';
-/** Our code for a record no result file of its job mentioned. */
-export const BULK_NO_RESULT = 'SF_SYNC_BULK_NO_RESULT';
 
 /** Per-record errors that clear with time (as Upsert's): resent in the next round. */
 const TRANSIENT_RECORD_ERRORS = new Set([
@@ -404,6 +407,8 @@ class ResultReader {
     for await (const row of bulk.results(jobId, 'failedResults')) {
       const error = bulkError(row.error ?? '');
       if (TRANSIENT_RECORD_ERRORS.has(error.code) && this.retry) await this.resendRow(row);
+      else if (error.code === 'DUPLICATES_DETECTED' && this.work.entity.duplicateRules === 'allowSave')
+        this.table.set(this.extOf(row), HANDOFF);
       else await this.fail(this.extOf(row), error);
     }
     for await (const row of bulk.results(jobId, 'unprocessedrecords')) {
@@ -440,7 +445,7 @@ interface Settled {
  * Every pending record of the entity's pages gets its outcome from the table: the snapshot journal
  * first (acknowledged means synced), then the page's progress and counts, page by page.
  */
-async function settlePages(work: BulkWork, table: OutcomeTable, failures: FailureBuffer): Promise<Settled> {
+async function settlePages(work: BulkWork, table: OutcomeTable): Promise<Settled> {
   const { app, task } = work;
   const snapshots = new SnapshotStore(app.store.table);
   const total: Settled = { created: 0, updated: 0, failed: 0, pending: 0 };
@@ -451,7 +456,8 @@ async function settlePages(work: BulkWork, table: OutcomeTable, failures: Failur
       if (outcomes[i] !== '.') continue;
       const found = table.get(externalId(task.company, r.key));
       const base = { identity: r.identity, key: r.key, hash: r.hash };
-      if (found?.kind === RETRY) {
+      // Resent in the next round, handed to Collections, or not in these jobs' results: pending.
+      if (!found || found.kind === RETRY || found.kind === HANDOFF) {
         total.pending += 1;
         continue;
       }
@@ -462,14 +468,7 @@ async function settlePages(work: BulkWork, table: OutcomeTable, failures: Failur
         entries.push(entry({ ...base, status: 'synced', ...(sfId ? { sfId } : {}) }));
         continue;
       }
-      const code = found?.code ?? BULK_NO_RESULT;
-      if (!found)
-        await failures.add({
-          key: r.key,
-          bucket: 'failed',
-          code,
-          message: 'no result file of its Bulk job mentioned the record; the next run sends it again',
-        });
+      const code = found.code ?? 'UNKNOWN_EXCEPTION';
       outcomes[i] = 'f';
       total.failed += 1;
       entries.push(entry({ ...base, status: 'failed', code, ...(r.sfId ? { sfId: r.sfId } : {}) }));
@@ -506,10 +505,13 @@ export async function bulkFinish(
   const reader = new ResultReader(work, table, failures, retry);
   for (const id of task.jobs) await reader.read(id);
   const jobs = retry ? await retry.finish() : [];
-  const settled = await settlePages(work, table, failures);
   await failures.flush();
+  const settled = await settlePages(work, table);
   const done = jobs.length === 0;
-  if (done) {
+  // Records no Bulk job settled (DUPLICATES_DETECTED on an allowSave entity: Bulk cannot send
+  // the duplicate rule header; or absent from every result file) go by Collections: Upsert runs.
+  const collections = done && settled.pending > 0;
+  if (done && !collections) {
     const snapshots = new SnapshotStore(app.store.table);
     const loaded = await snapshots.load(task.company, task.entity);
     if (loaded.journal.length > 0) await snapshots.compact(task.company, task.entity, loaded);
@@ -523,8 +525,10 @@ export async function bulkFinish(
       updated,
       failed,
       resent: retry?.records ?? 0,
+      toCollections: collections ? settled.pending : 0,
     });
   return result(work, {
+    collections,
     jobs,
     finished: 0,
     attempt: 0,
@@ -544,7 +548,9 @@ const UPDATED = 2;
 const FAILED = 3;
 /** Resent in the next round: the record stays pending. */
 const RETRY = 4;
-type Kind = typeof CREATED | typeof UPDATED | typeof FAILED | typeof RETRY;
+/** Left to sObject Collections after the jobs (duplicate rules with allowSave): the record stays pending. */
+const HANDOFF = 5;
+type Kind = typeof CREATED | typeof UPDATED | typeof FAILED | typeof RETRY | typeof HANDOFF;
 
 /** Two independent 32-bit hashes of a string (FNV-1a and a multiply-xorshift), finalised (murmur3's fmix). */
 function hashes(text: string): [number, number] {

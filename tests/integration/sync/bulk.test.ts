@@ -5,6 +5,7 @@ import { createSyncApp } from '../../../src/core/app.js';
 import { loadConfig } from '../../../src/core/config/load.js';
 import type { EntitySummary } from '../../../src/core/sync/report.js';
 import type { BulkFaults } from '../../../src/emulators/salesforce/bulk-rules.js';
+import { terceroRow } from '../../../src/emulators/sqlserver/index.js';
 import { type LocalEnvironment, startLocalEnvironment } from '../../../src/local/environment.js';
 import { runSync } from '../../../src/local/run.js';
 import type { TaskEvent } from '../../../src/local/stepfunctions.js';
@@ -244,6 +245,41 @@ describe('Bulk API 2.0 driven by the state machine', () => {
     expect(casablanca.failed).toBe(0);
     expect(casablanca.created + casablanca.updated).toBe(sent(casablanca));
     expect(started(result.events, 'ITALCOL', 'terceros').slice(-2)).toEqual(['BulkPoll', 'EntityFailed']);
+    bucketsAddUp(result.summary);
+  }, 180000);
+
+  it('hands records a duplicate rule blocked to Collections, which sends them with allowSave', async () => {
+    useThresholds({ terceros: 100 });
+    // An Account another source holds with the name and city of ITALCOL's tercero 10: the org's
+    // duplicate rule alerts on it, and a Bulk job cannot carry the allowSave header.
+    const row = terceroRow('ITALCOL', 10);
+    const app = createSyncApp();
+    try {
+      const twin = await (await app.salesforceClient(1)).upsertCollection(
+        'Account',
+        'ti_external_id__c',
+        [{ ti_external_id__c: 'OTRO-ERP-1', Name: row.razon_social, BillingCity: row.ciudad }],
+        { duplicateRules: 'allowSave' },
+      );
+      expect(twin[0]?.success).toBe(true);
+    } finally {
+      await app.close();
+    }
+    const before = calls();
+    const result = await run({ companies: ['ITALCOL'], entities: ['terceros'], mode: 'full' });
+    expect(result.status).toBe('SUCCEEDED');
+    const terceros = entityOf(result, 'ITALCOL', 'terceros');
+    expect(terceros.failed).toBe(0);
+    const states = started(result.events, 'ITALCOL', 'terceros');
+    expect(states.slice(states.indexOf('BulkFinish'))).toEqual(['BulkFinish', 'Upsert']);
+    expect(delta(before, 'bulk.ingest.create')).toBe(1);
+    expect(delta(before, 'composite.sobjects.upsert')).toBe(1);
+    const upsert = result.events.find((e) => e.stateName === 'Upsert' && e.type === 'TaskSucceeded');
+    expect((upsert?.output as { sent?: number } | undefined)?.sent).toBe(1);
+    const twins = await query<{ ti_external_id__c: string }>(
+      `SELECT ti_external_id__c FROM Account WHERE BillingCity = '${row.ciudad}' AND Name = '${String(row.razon_social).replace(/'/g, "\\'")}' ORDER BY ti_external_id__c`,
+    );
+    expect(twins.map((t) => t.ti_external_id__c)).toEqual([`ITALCOL-${row.nit}`, 'OTRO-ERP-1']);
     bucketsAddUp(result.summary);
   }, 180000);
 

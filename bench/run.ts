@@ -2,6 +2,7 @@
  * `npm run bench`: sf-sync against the one-record-at-a-time system it replaces, side by side, on
  * the same generated data, the same emulators and the same per-request latency. See --help.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -205,6 +206,11 @@ function memoryPart(out: PhaseOutcome<unknown>): PhaseFigures {
   };
 }
 
+/** SHA-1 of statemachines/sync.asl.yml (first 12 hex digits): runs of one definition compare. */
+function definitionDigest(file = 'statemachines/sync.asl.yml'): string {
+  return createHash('sha1').update(readFileSync(file)).digest('hex').slice(0, 12);
+}
+
 /**
  * The figures of a run at another size, for the unchanged run's history events (issue 10: they
  * must not grow with the views): bench/results/rows-<N>.json of the other size, or the previous
@@ -213,6 +219,7 @@ function memoryPart(out: PhaseOutcome<unknown>): PhaseFigures {
 function readReference(
   out: string,
   rows: number,
+  definition: string,
 ): { rows: number; unchangedHistoryEvents: number; file: string } | undefined {
   const dir = path.dirname(out);
   const candidates = existsSync(dir)
@@ -223,12 +230,18 @@ function readReference(
   for (const file of candidates) {
     try {
       const r = JSON.parse(readFileSync(file, 'utf8')) as {
-        data?: { rows?: number };
+        data?: { rows?: number; definition?: string };
         unchanged?: { historyEvents?: number };
       };
       const n = r.data?.rows;
       const events = r.unchanged?.historyEvents;
-      if (typeof n === 'number' && n !== rows && typeof events === 'number') {
+      // History events are the definition's: only a run of the same definition compares.
+      if (
+        typeof n === 'number' &&
+        n !== rows &&
+        typeof events === 'number' &&
+        r.data?.definition === definition
+      ) {
         return { rows: n, unchangedHistoryEvents: events, file: path.relative(process.cwd(), file) };
       }
     } catch {
@@ -576,7 +589,8 @@ async function bench(options: BenchOptions): Promise<number> {
   const { full, unchanged, delta, deletes, limit } = phases as Required<typeof phases>;
   const ratios = computeRatios({ baseline, full, unchanged, limit });
   const bounds = delta.detail?.bounds as ReturnType<typeof deltaBounds>;
-  const reference = readReference(path.resolve(options.out), rows);
+  const definition = definitionDigest();
+  const reference = readReference(path.resolve(options.out), rows, definition);
   const targets = evaluateTargets({
     baseline,
     full,
@@ -617,7 +631,7 @@ async function bench(options: BenchOptions): Promise<number> {
       skipInitial: options.skipInitial,
       initialRows: options.initialRows,
     },
-    data: { sizes, rows, setupSeconds: round(setupSeconds, 1) },
+    data: { sizes, rows, setupSeconds: round(setupSeconds, 1), definition },
     syncConcurrency: concurrency,
     baseline: baseline ?? null,
     full,

@@ -310,7 +310,7 @@ function historyTarget(p: TargetInput): TargetResult {
     return {
       name,
       target: 'same as a run at another size',
-      measured: `${u.historyEvents} events, ${children} child executions; no reference run at another size`,
+      measured: `${u.historyEvents} events, ${children} child executions; no run at another size of this definition to compare`,
       pass: null,
     };
   }
@@ -436,6 +436,13 @@ export function initialTargets(i: InitialFigures): TargetResult[] {
   if (i.ran) return measured;
   // Not run: the Bulk path's absence is the finding; the rest was not measured.
   return measured.map((t, n) => (n === 0 ? t : { ...t, measured: 'not run', pass: null }));
+}
+
+/** "N Bulk API 2.0 requests, J job(s)". */
+export function bulkText(byKind: Record<string, number>): string {
+  const bulk = bulkKinds(byKind);
+  const n = Object.values(bulk).reduce((a, b) => a + b, 0);
+  return `${fmt(n)} Bulk API 2.0 requests, ${fmt(bulk['bulk.ingest.create'] ?? 0)} job(s)`;
 }
 
 /** The Bulk API 2.0 endpoint keys of the emulator's counters. */

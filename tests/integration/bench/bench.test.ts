@@ -308,7 +308,7 @@ describe('bench sizes and targets', () => {
       note: '',
     };
     expect(initialTargets(initial).map((t) => t.pass)).toEqual([true, true, true, true, true]);
-    expect(initialTargets(initial)[0]?.measured).toBe('bulk.ingest.create 5, bulk.ingest.upload 54');
+    expect(initialTargets(initial)[0]?.measured).toBe('59 Bulk API 2.0 requests, 5 job(s)');
     const missed = initialTargets({
       ...initial,
       salesforceCalls: 61,

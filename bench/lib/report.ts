@@ -400,9 +400,7 @@ export function initialTargets(i: InitialFigures): TargetResult[] {
     {
       name: 'initial: Bulk API 2.0 path',
       target: 'the entity goes Bulk',
-      measured: i.bulkPathRan
-        ? kindsText(bulkKinds(i.salesforceCallsByKind))
-        : `Bulk path did NOT run: ${i.note}`,
+      measured: i.bulkPathRan ? bulkText(i.salesforceCallsByKind) : `Bulk path did NOT run: ${i.note}`,
       pass: i.bulkPathRan,
     },
     {

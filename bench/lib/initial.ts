@@ -175,6 +175,12 @@ function initialFigures(
     buckets,
     accounted: bucketsAddUp(buckets),
     bulkPathRan,
+    bulkCalls: Object.values(bulkKinds(byKind)).reduce((a, b) => a + b, 0),
+    // Records an ingest job cannot settle (a duplicate rule's alert, which only the Collections
+    // header allowSave passes; records absent from every result file) go on by Collections.
+    collectionsCalls: Object.entries(byKind)
+      .filter(([k]) => k.startsWith('composite.sobjects.'))
+      .reduce((a, [, n]) => a + n, 0),
     note: bulkPathRan
       ? 'Bulk API 2.0'
       : missing || 'the definition has a Bulk path, but no Bulk request reached Salesforce',

@@ -83,6 +83,9 @@ export interface InitialFigures {
   accounted: boolean;
   /** Whether any Bulk API 2.0 request reached Salesforce. */
   bulkPathRan: boolean;
+  /** Bulk API 2.0 requests, and sObject Collections requests (records the jobs left to Collections). */
+  bulkCalls?: number;
+  collectionsCalls?: number;
   note: string;
 }
 
@@ -549,7 +552,7 @@ export function initialLines(i: InitialFigures): string[] {
     .join(', ');
   return [
     `initial: ${fmt(i.records)} rows of ${i.view} into a fresh org in ${fmt(i.seconds, 1)} s (${i.status}), ${i.bulkPathRan ? 'Bulk API 2.0' : `NOT by Bulk API 2.0: ${i.note}`}`,
-    `  Salesforce ${fmt(i.salesforceCalls)} calls: ${kindsText(i.salesforceCallsByKind) || '-'}`,
+    `  Salesforce ${fmt(i.salesforceCalls)} calls (Bulk ${fmt(i.bulkCalls ?? 0)}, Collections ${fmt(i.collectionsCalls ?? 0)}): ${kindsText(i.salesforceCallsByKind) || '-'}`,
     `  history events: parent ${fmt(i.historyEvents)}, largest child ${fmt(i.maxChildHistoryEvents)} of ${fmt(i.childExecutions)} children`,
     `  peak RSS MB by function (largest container): ${rss || '-'}; runner ${fmt(i.runnerPeakRssMb ?? 0, 1)}`,
     `  invocations: ${Object.entries(i.invocations)

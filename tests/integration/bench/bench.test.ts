@@ -829,3 +829,83 @@ describe('bench profile summary', () => {
     expect(areaOf('src/local/definition.ts')).toMatch(/local Step Functions runner/);
   });
 });
+
+describe('npm run bench --quick, end to end', () => {
+  test('every sync phase reports invocations and history events; deletes deletes; initial goes Bulk', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-bench-e2e-'));
+    const out = path.join(dir, 'results', 'quick.json');
+    try {
+      const { execFile } = await import('node:child_process');
+      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'bench/run.ts',
+            '--quick',
+            '--skip-baseline',
+            '--skip-million',
+            '--out',
+            out,
+            '--data-dir',
+            path.join(dir, 'scratch'),
+          ],
+          { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'silent' } },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+        child.stdin?.end();
+      });
+      expect(run.stderr).toContain('bench: deletes');
+      expect(run.code).toBe(0);
+      const report = JSON.parse(readFileSync(out, 'utf8'));
+      for (const name of ['full', 'unchanged', 'delta', 'deletes']) {
+        expect(Object.keys(report[name].invocations)).toEqual([
+          'plan',
+          'authenticate',
+          'extract',
+          'transform',
+          'upsert',
+          'report',
+        ]);
+        expect(report[name].invocations.extract).toBe(9);
+        expect(report[name].historyEvents).toBeGreaterThan(0);
+        expect(typeof report[name].maxChildHistoryEvents).toBe('number');
+      }
+      expect(report.unchanged.invocations).toMatchObject({ transform: 0, upsert: 0 });
+      expect(report.unchanged.maxChildHistoryEvents).toBe(0);
+      // 1% of each of the 9 views removed (one row each at --quick's sizes): one delete request each
+      expect(report.deletes.deleted).toBe(9);
+      expect(report.deletes.salesforceCallsByKind).toEqual({ 'composite.sobjects.delete': 9 });
+      expect(report.deletes.invocations).toMatchObject({ transform: 0, upsert: 9 });
+      expect(report.initial).toMatchObject({
+        ran: true,
+        rows: 12_000,
+        records: 12_000,
+        accounted: true,
+        bulkPathRan: true,
+        status: 'SUCCEEDED',
+      });
+      expect(Object.keys(report.initial.peakRssMbByFunction).sort()).toEqual(
+        ['authenticate', 'extract', 'plan', 'report', 'transform', 'upsert'].sort(),
+      );
+      expect(report.initial.salesforceCallsByKind['bulk.ingest.create']).toBeGreaterThanOrEqual(1);
+      const names = report.targets.map((t: { name: string }) => t.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'unchanged: Transform and Upsert invocations',
+          'deletes: Salesforce data calls',
+          'initial: Bulk API 2.0 path',
+          'initial: peak RSS of every function',
+        ]),
+      );
+      expect(run.stdout).toMatch(/Lambda invocations by function/);
+      expect(run.stdout).toMatch(
+        /\n {2}deletes +plan 1, authenticate 1, extract 9, transform 0, upsert 9, report 1\n/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});

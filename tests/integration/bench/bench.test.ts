@@ -209,6 +209,12 @@ describe('bench sizes and targets', () => {
     expect(targets.find((t) => t.name === 'unchanged: DynamoDB calls')?.measured).toBe(
       '20, allowed 23 (1,000 rows, 1 company/entity pairs)',
     );
+    // an entity that went by Bulk API 2.0 stays under the Collections limit
+    const bulk = evaluateTargets({ ...p, fullBounds: fullPair(1), deltaBounds: deltaPair(1, 1) });
+    expect(bulk.find((t) => t.name === 'full: Salesforce data calls')).toMatchObject({
+      pass: true,
+      measured: '5 calls, limit 5; below (Bulk API 2.0 or fewer): ITALCOL/terceros',
+    });
   });
 
   test('targets miss one step past the thresholds, and say what they saw', () => {

@@ -99,21 +99,25 @@ describe('Bulk API 2.0 driven by the state machine', () => {
   });
 
   it('above the threshold goes by Bulk in several parts, with parents by external ID; below by Collections', async () => {
-    useThresholds({ terceros: 100, sucursales: 100, acuerdos: 100 });
+    useThresholds({ terceros: 100, sucursales: 100, acuerdos: 10 });
     process.env.SF_SYNC_BULK_PART_BYTES = '16384';
     const before = calls();
     const result = await run({ companies: ['ITALCOL', 'CASABLANCA'] });
     expect(result.status).toBe('SUCCEEDED');
     bucketsAddUp(result.summary);
 
-    // ITALCOL's terceros and sucursales stage more than 100 records: Bulk jobs, no Upsert task.
-    for (const entity of ['terceros', 'sucursales']) {
+    // ITALCOL's terceros and sucursales stage more than 100 records, its acuerdos more than 10:
+    // Bulk jobs, no Upsert task.
+    for (const entity of ['terceros', 'sucursales', 'acuerdos']) {
       const states = started(result.events, 'ITALCOL', entity);
       expect(states).not.toContain('Upsert');
       expect(states.filter((s) => s === 'BulkStart')).toHaveLength(1);
       expect(states.filter((s) => s === 'BulkFinish')).toHaveLength(1);
-      expect(sent(entityOf(result, 'ITALCOL', entity))).toBeGreaterThan(100);
+      expect(entityOf(result, 'ITALCOL', entity).failed).toBe(0);
     }
+    expect(sent(entityOf(result, 'ITALCOL', 'terceros'))).toBeGreaterThan(100);
+    expect(sent(entityOf(result, 'ITALCOL', 'sucursales'))).toBeGreaterThan(100);
+    expect(sent(entityOf(result, 'ITALCOL', 'acuerdos'))).toBeGreaterThan(10);
     const jobs = delta(before, 'bulk.ingest.create');
     // 16 KB parts: each entity's CSV needs several jobs, each uploaded once and closed.
     expect(jobs).toBeGreaterThan(4);
@@ -125,7 +129,6 @@ describe('Bulk API 2.0 driven by the state machine', () => {
 
     // The rest goes by Collections: exactly ⌈sent/200⌉ upserts per entity.
     const collections = [
-      ['ITALCOL', 'acuerdos'],
       ['CASABLANCA', 'terceros'],
       ['CASABLANCA', 'sucursales'],
       ['CASABLANCA', 'acuerdos'],
@@ -154,6 +157,28 @@ describe('Bulk API 2.0 driven by the state machine', () => {
     ).filter((r) => r.ti_external_id__c.startsWith('ITALCOL-'));
     expect(retail).toHaveLength(stores.created);
     expect(retail.filter((r) => !accountIds.has(r.AccountId))).toEqual([]);
+    // Agreements: their account always, their store when the row names one (#N/A in the plain column otherwise).
+    const storeIds = new Set(
+      (
+        await query<{ Id: string; ti_external_id__c: string }>(
+          'SELECT Id, ti_external_id__c FROM RetailStore',
+        )
+      )
+        .filter((r) => r.ti_external_id__c.startsWith('ITALCOL-'))
+        .map((r) => r.Id),
+    );
+    const agreements = (
+      await query<{ ti_cuenta__c: string; ti_sucursal__c: string | null; ti_external_id__c: string }>(
+        'SELECT ti_cuenta__c, ti_sucursal__c, ti_external_id__c FROM ti_acuerdo__c',
+      )
+    ).filter((r) => r.ti_external_id__c.startsWith('ITALCOL-'));
+    expect(agreements).toHaveLength(entityOf(result, 'ITALCOL', 'acuerdos').created);
+    expect(agreements.filter((a) => !accountIds.has(a.ti_cuenta__c))).toEqual([]);
+    expect(agreements.filter((a) => a.ti_sucursal__c !== null && !storeIds.has(a.ti_sucursal__c))).toEqual(
+      [],
+    );
+    expect(agreements.filter((a) => a.ti_sucursal__c === null).length).toBeGreaterThan(0);
+    expect(agreements.filter((a) => a.ti_sucursal__c !== null).length).toBeGreaterThan(0);
   }, 180000);
 
   it('1% of a job failing: those records end failed with Salesforce reason, and the next run retries them', async () => {

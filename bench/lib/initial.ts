@@ -63,7 +63,10 @@ interface InitialResult {
   status: string;
   error?: string;
   seconds: number;
-  summary?: { totals?: Record<string, number> };
+  summary?: {
+    totals?: Record<string, number>;
+    companies?: Record<string, { error?: string; entities?: Record<string, { error?: string }> }>;
+  };
   historyEvents: number;
   maxChildHistoryEvents: number;
   childExecutions: number;
@@ -147,6 +150,12 @@ export async function initialPhase(o: InitialOptions): Promise<InitialFigures> {
   }
 }
 
+function entityErrorOf(r: InitialResult): { entityError?: string } {
+  const company = r.summary?.companies?.[INITIAL_COMPANY];
+  const error = company?.entities?.[INITIAL_ENTITY]?.error ?? company?.error;
+  return error ? { entityError: error } : {};
+}
+
 function initialFigures(
   rows: number,
   out: PhaseOutcome<InitialResult & ContainerFigures>,
@@ -175,6 +184,7 @@ function initialFigures(
     buckets,
     accounted: bucketsAddUp(buckets),
     bulkPathRan,
+    ...entityErrorOf(r),
     bulkCalls: Object.values(bulkKinds(byKind)).reduce((a, b) => a + b, 0),
     // Records an ingest job cannot settle (a duplicate rule's alert, which only the Collections
     // header allowSave passes; records absent from every result file) go on by Collections.

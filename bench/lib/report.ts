@@ -83,6 +83,8 @@ export interface InitialFigures {
   accounted: boolean;
   /** Whether any Bulk API 2.0 request reached Salesforce. */
   bulkPathRan: boolean;
+  /** The entity's error in the run summary, when it failed. */
+  entityError?: string;
   /** Bulk API 2.0 requests, and sObject Collections requests (records the jobs left to Collections). */
   bulkCalls?: number;
   collectionsCalls?: number;
@@ -448,6 +450,12 @@ export function initialTargets(i: InitialFigures): TargetResult[] {
         .map(([k, n]) => `${k} ${fmt(n)}`)
         .join(', ')} (${i.status})`,
       pass: i.accounted && i.records > 0,
+    },
+    {
+      name: 'initial: every record loaded',
+      target: 'failed 0 (a fresh org, clean rows)',
+      measured: `created ${fmt(i.buckets.created ?? 0)}, failed ${fmt(i.buckets.failed ?? 0)}${i.entityError ? `: ${i.entityError.slice(0, 200)}` : ''}`,
+      pass: i.records > 0 && (i.buckets.failed ?? 0) === 0,
     },
     {
       name: 'initial: peak RSS of every function',

@@ -313,7 +313,7 @@ describe('bench sizes and targets', () => {
       bulkPathRan: true,
       note: '',
     };
-    expect(initialTargets(initial).map((t) => t.pass)).toEqual([true, true, true, true, true]);
+    expect(initialTargets(initial).map((t) => t.pass)).toEqual([true, true, true, true, true, true]);
     expect(initialTargets(initial)[0]?.measured).toBe('59 Bulk API 2.0 requests, 5 job(s)');
     const missed = initialTargets({
       ...initial,
@@ -321,10 +321,15 @@ describe('bench sizes and targets', () => {
       historyEvents: 2001,
       peakRssMbByFunction: { extract: 512 },
       accounted: bucketsAddUp({ extracted: 1_000_000, created: 999_989, rejected: 10 }),
+      buckets: { extracted: 1_000_000, created: 999_989, failed: 1, rejected: 10 },
+      entityError: 'BulkJobError: job 750X aborted',
       bulkPathRan: false,
       note: 'no Bulk path in the definition',
     });
-    expect(missed.map((t) => t.pass)).toEqual([false, false, false, false, false]);
+    expect(missed.map((t) => t.pass)).toEqual([false, false, false, false, false, false]);
+    expect(missed.find((t) => t.name === 'initial: every record loaded')?.measured).toBe(
+      'created 999,989, failed 1: BulkJobError: job 750X aborted',
+    );
     expect(missed[0]?.measured).toBe('Bulk path did NOT run: no Bulk path in the definition');
     // not run at all (full size, no Bulk path in the definition): that is the finding, the rest is SKIP
     const notRun = initialTargets({
@@ -333,7 +338,7 @@ describe('bench sizes and targets', () => {
       bulkPathRan: false,
       note: 'not run: no Bulk path',
     });
-    expect(notRun.map((t) => t.pass)).toEqual([false, null, null, null, null]);
+    expect(notRun.map((t) => t.pass)).toEqual([false, null, null, null, null, null]);
     expect(initialLines({ ...initial, ran: false, note: 'not run: no Bulk path' })).toEqual([
       'initial: 1,000,000 rows of ITALCOL terceros_view: not run: no Bulk path',
     ]);

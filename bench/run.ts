@@ -2,7 +2,8 @@
  * `npm run bench`: sf-sync against the one-record-at-a-time system it replaces, side by side, on
  * the same generated data, the same emulators and the same per-request latency. See --help.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/core/config/load.js';
@@ -11,7 +12,9 @@ import { changeRows } from '../src/emulators/sqlserver/index.js';
 import { startLocalEnvironment } from '../src/local/environment.js';
 import type { BaselineResult } from './baseline.js';
 import { bundleWorker, type PhaseOutcome, runPhase } from './lib/child.js';
+import { pairsOverGuard, writeDeletesConfig } from './lib/deletes.js';
 import { syncFailuresByCode } from './lib/failures.js';
+import { initialPhase, RUN_WITHOUT_BULK_ROWS } from './lib/initial.js';
 import type { LimitResult } from './lib/limit.js';
 import { maxRssMb, RssSampler } from './lib/memory.js';
 import type { ObservedFigures } from './lib/observe.js';
@@ -25,13 +28,19 @@ import {
   dynamoLines,
   evaluateTargets,
   failureLines,
+  type InitialFigures,
+  initialLines,
+  invocationLines,
+  invocationsOf,
+  type PairBound,
   type PhaseFigures,
+  pairBounds,
   phaseRate,
   phaseTable,
   round,
   targetTable,
 } from './lib/report.js';
-import { sizesForRows, syncConcurrency, totalRows } from './lib/sizes.js';
+import { type CompanySizes, sizesForRows, syncConcurrency, totalRows } from './lib/sizes.js';
 
 interface SyncPhaseResult {
   runId: string;
@@ -40,10 +49,15 @@ interface SyncPhaseResult {
   seconds: number;
   summary?: {
     totals?: Record<string, number>;
+    companies?: Record<string, { entities?: Record<string, Record<string, unknown>> }>;
     [k: string]: unknown;
   };
   salesforce: { apiCalls: number; dataCalls: number; authCalls: number };
   dynamodb: { calls: number };
+  historyEvents: number;
+  maxChildHistoryEvents: number;
+  childExecutions: number;
+  invocations: Record<string, number>;
   observed: ObservedFigures;
   dynamodbByKind: Record<string, { calls: number; ms: number }>;
 }
@@ -57,6 +71,40 @@ const VIEW_OF: Record<string, 'terceros_view' | 'sucursales_view' | 'acuerdos_vi
 };
 
 const MARKER = '.sf-sync-bench';
+
+type Change = { company: string; entity: string; updated: number; inserted: number; deleted: number };
+
+/** Changes a share (1%) of every company's views in the SQL Server emulator's data folder. */
+async function changeViews(
+  config: ReturnType<typeof loadConfig>,
+  dataDir: string,
+  kinds: { updated?: number; inserted?: number; deleted?: number },
+  seed: number,
+): Promise<Change[]> {
+  const out: Change[] = [];
+  for (const company of config.companies) {
+    for (const entity of config.entities) {
+      const view = VIEW_OF[entity.name];
+      if (!view) continue;
+      // Only the kinds given: { deleted: 1 } removes rows and changes nothing else.
+      const only =
+        Object.keys(kinds).length > 0 ? { updated: 0, inserted: 0, deleted: 0, ...kinds } : undefined;
+      const counts = await changeRows({
+        dataDir,
+        company,
+        view,
+        share: 0.01,
+        seed,
+        ...(only ? { kinds: only } : {}),
+      });
+      out.push({ company, entity: entity.name, ...counts });
+    }
+  }
+  return out;
+}
+
+/** The config file the sync reads (loadConfig's rule), which the deletes phase copies. */
+const configSource = () => process.env.SYNC_CONFIG_PATH ?? path.resolve('config', 'sync.config.json');
 
 /** Wipes the scratch folder, refusing one that exists, holds files and was not made by the bench. */
 function wipeScratch(root: string): void {
@@ -90,6 +138,22 @@ function summaryTotal(summary: SyncPhaseResult['summary'], key: string): number 
   return typeof value === 'number' ? value : 0;
 }
 
+/** One bucket of every company/entity of a run summary, e.g. how many records each deleted. */
+function perPair(
+  summary: SyncPhaseResult['summary'],
+  rows: (counts: Record<string, unknown>) => number,
+): Array<{ company: string; entity: string; rows: number }> {
+  const out: Array<{ company: string; entity: string; rows: number }> = [];
+  for (const [company, c] of Object.entries(summary?.companies ?? {})) {
+    for (const [entity, counts] of Object.entries(c.entities ?? {}))
+      out.push({ company, entity, rows: rows(counts) });
+  }
+  return out;
+}
+
+const count = (counts: Record<string, unknown>, key: string) =>
+  typeof counts[key] === 'number' ? (counts[key] as number) : 0;
+
 function syncFigures(result: SyncPhaseResult, counters: Counters, memory: PhaseFigures): PhaseFigures {
   const records = summaryTotal(result.summary, 'extracted');
   const sent =
@@ -105,6 +169,11 @@ function syncFigures(result: SyncPhaseResult, counters: Counters, memory: PhaseF
     ...callsFrom(counters),
     dynamodbCalls: result.dynamodb.calls,
     dynamodbCallsByKind: result.dynamodbByKind,
+    invocations: invocationsOf(result.invocations),
+    historyEvents: result.historyEvents,
+    maxChildHistoryEvents: result.maxChildHistoryEvents,
+    childExecutions: result.childExecutions,
+    deleted: summaryTotal(result.summary, 'deleted'),
     detail: {
       runId: result.runId,
       status: result.status,
@@ -135,6 +204,51 @@ function memoryPart(out: PhaseOutcome<unknown>): PhaseFigures {
     startRssMb: m.startRssMb,
     peakHeapUsedMb: m.peakHeapUsedMb,
   };
+}
+
+/** SHA-1 of statemachines/sync.asl.yml (first 12 hex digits): runs of one definition compare. */
+function definitionDigest(file = 'statemachines/sync.asl.yml'): string {
+  return createHash('sha1').update(readFileSync(file)).digest('hex').slice(0, 12);
+}
+
+/**
+ * The figures of a run at another size, for the unchanged run's history events (issue 10: they
+ * must not grow with the views): bench/results/rows-<N>.json of the other size, or the previous
+ * latest.json when its size differs.
+ */
+function readReference(
+  out: string,
+  rows: number,
+  definition: string,
+): { rows: number; unchangedHistoryEvents: number; file: string } | undefined {
+  const dir = path.dirname(out);
+  const candidates = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => path.join(dir, f))
+    : [];
+  for (const file of candidates) {
+    try {
+      const r = JSON.parse(readFileSync(file, 'utf8')) as {
+        data?: { rows?: number; definition?: string };
+        unchanged?: { historyEvents?: number };
+      };
+      const n = r.data?.rows;
+      const events = r.unchanged?.historyEvents;
+      // History events are the definition's: only a run of the same definition compares.
+      if (
+        typeof n === 'number' &&
+        n !== rows &&
+        typeof events === 'number' &&
+        r.data?.definition === definition
+      ) {
+        return { rows: n, unchangedHistoryEvents: events, file: path.relative(process.cwd(), file) };
+      }
+    } catch {
+      // not a bench result
+    }
+  }
+  return undefined;
 }
 
 async function bench(options: BenchOptions): Promise<number> {
@@ -220,14 +334,12 @@ async function bench(options: BenchOptions): Promise<number> {
   });
   say(`bench: data generated and emulators started in ${setupSeconds.toFixed(1)} s`);
 
-  const phases: Partial<Record<'baseline' | 'full' | 'unchanged' | 'delta' | 'limit', PhaseFigures>> = {};
-  const changes: Array<{
-    company: string;
-    entity: string;
-    updated: number;
-    inserted: number;
-    deleted: number;
-  }> = [];
+  const phases: Partial<
+    Record<'baseline' | 'full' | 'unchanged' | 'delta' | 'deletes' | 'limit', PhaseFigures>
+  > = {};
+  const changes: Change[] = [];
+  let fullBounds: PairBound[] | undefined;
+  let deleteBounds: PairBound[] | undefined;
   let fullRunId = '';
   let otherServices: ReturnType<typeof descendantPeakRssMb> = [];
   try {
@@ -272,11 +384,17 @@ async function bench(options: BenchOptions): Promise<number> {
       );
     }
 
-    // ---- 2-4. the sync: first run, unchanged rerun, after 1% changed -----------------------------
-    const syncPhase = async (name: 'full' | 'unchanged' | 'delta') => {
+    // ---- 2-5. the sync: first run, unchanged rerun, after 1% changed, after 1% removed -------------
+    const syncPhase = async (
+      name: 'full' | 'unchanged' | 'delta' | 'deletes',
+      extra: { input?: Record<string, unknown>; env?: Record<string, string> } = {},
+    ) => {
       sfSync.resetCounters();
       const out = await profiled(name, () =>
-        runPhase<SyncPhaseResult>({ phase: 'sync', input: {}, ...profileOf(name) }, phaseOptions(name)),
+        runPhase<SyncPhaseResult>(
+          { phase: 'sync', input: extra.input ?? {}, ...profileOf(name) },
+          { ...phaseOptions(name), ...(extra.env ? { env: extra.env } : {}) },
+        ),
       );
       const figures = syncFigures(out.result, sfSync.counters(), memoryPart(out));
       if (out.result.status === 'FAILED') {
@@ -286,36 +404,62 @@ async function bench(options: BenchOptions): Promise<number> {
       }
       figures.failuresByCode = await syncFailuresByCode(env.app.store, out.result.runId);
       say(
-        `bench: ${name} ${figures.records} rows, ${figures.sent} sent in ${figures.seconds.toFixed(2)} s, ${figures.lockConflicts} lock conflicts (${out.result.status})`,
+        `bench: ${name} ${figures.records} rows, ${figures.sent} sent${name === 'deletes' ? `, ${figures.deleted} deleted` : ''} in ${figures.seconds.toFixed(2)} s, ${figures.lockConflicts} lock conflicts (${out.result.status})`,
       );
-      return { figures, runId: out.result.runId };
+      return { figures, runId: out.result.runId, summary: out.result.summary };
     };
+    const observedOf = (f: PhaseFigures) => f.detail?.observed as ObservedFigures | undefined;
     say('bench: full (sf-sync first run)...');
     const full = await syncPhase('full');
     phases.full = full.figures;
     fullRunId = full.runId;
+    fullBounds = pairBounds(
+      perPair(full.summary, (c) => count(c, 'created') + count(c, 'updated') + count(c, 'failed')),
+      { requests: observedOf(full.figures)?.upsertRequests ?? {} },
+    );
     say('bench: unchanged (sf-sync again, nothing changed)...');
     phases.unchanged = (await syncPhase('unchanged')).figures;
 
     say('bench: changing 1% of every view (70% updated, 20% new, 10% deleted)...');
-    for (const company of config.companies) {
-      for (const entity of config.entities) {
-        const view = VIEW_OF[entity.name];
-        if (!view) continue;
-        const counts = await changeRows({
-          dataDir: path.join(root, 'sync', 'sqlserver'),
-          company,
-          view,
-          share: 0.01,
-          seed: 7,
-        });
-        changes.push({ company, entity: entity.name, ...counts });
-      }
-    }
+    changes.push(...(await changeViews(config, path.join(root, 'sync', 'sqlserver'), {}, 7)));
     say('bench: delta (sf-sync after the change)...');
     phases.delta = (await syncPhase('delta')).figures;
-    const deltaObserved = (phases.delta.detail?.observed as ObservedFigures | undefined)?.upsertRequests;
-    phases.delta.detail = { ...phases.delta.detail, changes, bounds: deltaBounds(changes, deltaObserved) };
+    const deltaObserved = observedOf(phases.delta);
+    phases.delta.detail = {
+      ...phases.delta.detail,
+      changes,
+      bounds: deltaBounds(changes, deltaObserved?.upsertRequests, 200, {
+        transforms: deltaObserved?.transforms ?? {},
+        pageSizeOf: (entity) => config.entity(entity).pageSize,
+      }),
+    };
+
+    say('bench: removing 1% of every view\'s rows (onDelete "delete" for every entity)...');
+    const removals = await changeViews(config, path.join(root, 'sync', 'sqlserver'), { deleted: 1 }, 11);
+    const removedSoFar = removals.map((r) => ({
+      company: r.company,
+      entity: r.entity,
+      viewRows: sizes[r.company as keyof typeof sizes]?.[r.entity as keyof CompanySizes] ?? 0,
+      removed:
+        r.deleted + (changes.find((c) => c.company === r.company && c.entity === r.entity)?.deleted ?? 0),
+    }));
+    const confirmed = pairsOverGuard(removedSoFar);
+    say('bench: deletes (sf-sync after the removal)...');
+    const deletes = await syncPhase('deletes', {
+      env: { SYNC_CONFIG_PATH: writeDeletesConfig(configSource(), root) },
+      ...(confirmed.length > 0 ? { input: { allowMassDelete: confirmed } } : {}),
+    });
+    phases.deletes = deletes.figures;
+    deleteBounds = pairBounds(
+      perPair(deletes.summary, (c) => count(c, 'deleted')),
+      { requests: observedOf(deletes.figures)?.removeRequests ?? {} },
+    );
+    phases.deletes.detail = {
+      ...phases.deletes.detail,
+      removedFromViews: removedSoFar,
+      bounds: deleteBounds,
+      guardConfirmedFor: confirmed,
+    };
 
     // ---- 5. the limit -------------------------------------------------------------------------------
     say(
@@ -420,22 +564,51 @@ async function bench(options: BenchOptions): Promise<number> {
     }
   }
 
+  // ---- the initial load: one entity of a million rows into a fresh org, Bulk API 2.0 ------------
+  let initial: InitialFigures | undefined;
+  if (!options.skipInitial) {
+    initial = await initialPhase({
+      config,
+      root,
+      rows: options.initialRows,
+      latencyMs: options.latencyMs,
+      runWithoutBulk: options.initialRows <= RUN_WITHOUT_BULK_ROWS,
+      logFile: path.join(logs, 'initial.log'),
+      ...(worker ? { worker } : {}),
+      say,
+    });
+    say(
+      initial.ran
+        ? `bench: initial ${initial.records} rows in ${initial.seconds} s, ${initial.salesforceCalls} Salesforce calls, ${initial.bulkPathRan ? 'Bulk API 2.0' : 'NOT by Bulk API 2.0'} (${initial.status})`
+        : `bench: initial ${initial.note}`,
+    );
+  }
+
   const servicesMemory = services.stop();
   const { baseline } = phases;
-  const { full, unchanged, delta, limit } = phases as Required<typeof phases>;
+  const { full, unchanged, delta, deletes, limit } = phases as Required<typeof phases>;
   const ratios = computeRatios({ baseline, full, unchanged, limit });
   const bounds = delta.detail?.bounds as ReturnType<typeof deltaBounds>;
+  const definition = definitionDigest();
+  const reference = readReference(path.resolve(options.out), rows, definition);
   const targets = evaluateTargets({
     baseline,
     full,
     unchanged,
     delta,
+    deletes,
     limit,
     ratios,
+    rows,
+    pairs: changes.length,
+    ...(fullBounds ? { fullBounds } : {}),
     deltaBounds: bounds,
+    ...(deleteBounds ? { deleteBounds } : {}),
+    ...(reference ? { reference } : {}),
     ...(million
       ? { extractPeakRssMb: million.peakRssMb as number, extractRows: million.rows as number }
       : {}),
+    ...(initial ? { initial } : {}),
   });
   const cpus = os.cpus();
   const report = {
@@ -455,15 +628,19 @@ async function bench(options: BenchOptions): Promise<number> {
       skipMillion: options.skipMillion,
       skipBaseline: options.skipBaseline,
       millionRows: options.millionRows,
+      skipInitial: options.skipInitial,
+      initialRows: options.initialRows,
     },
-    data: { sizes, rows, setupSeconds: round(setupSeconds, 1) },
+    data: { sizes, rows, setupSeconds: round(setupSeconds, 1), definition },
     syncConcurrency: concurrency,
     baseline: baseline ?? null,
     full,
     unchanged,
     delta,
+    deletes,
     limit,
     ...(million ? { extract: million } : {}),
+    ...(initial ? { initial } : {}),
     services: {
       peakRssMb: maxRssMb(),
       sampledPeakRssMb: servicesMemory.sampledPeakRssMb,
@@ -477,7 +654,9 @@ async function bench(options: BenchOptions): Promise<number> {
       "baseline and full each start from an empty Salesforce (a separate emulator instance with the same strict org rules: one for the baseline, one for the sync, one for the limit); the baseline keeps its mappings in its own DynamoDB table. Auth: the baseline uses the seed's OAuth password grant (its emulator allows that flow, as the seed's old org does); the sync and the limit use JWT bearer, as against a new org. The baseline and limit writes carry the sync's Sforce-Duplicate-Rule-Header.",
       `records: rows read from the views (baseline) or extracted (sync runs); sent: records sent to Salesforce. full/limit compares sent records per second. Rows the mapping rejects are counted, not sent, by both the baseline and the sync.`,
       `limit concurrency ${limitConcurrency}: defaults.maxInFlight ${concurrency.maxInFlight} x SyncPages MaxConcurrency ${concurrency.pagesMapConcurrency} unless --concurrency; the sync itself sends each entity's changes from one Upsert task with maxInFlight requests in flight, up to ${concurrency.companiesMapConcurrency} companies x ${concurrency.entitiesMapConcurrency} entities at once.`,
-      'delta: changeRows on each company and view, share 1%, 70% updated / 20% inserted / 10% deleted; deletions are not sent (sf-sync does not delete).',
+      'delta: changeRows on each company and view, share 1%, 70% updated / 20% inserted / 10% deleted; the shipped config\'s onDelete is "ignore", so the deleted keys stay in Salesforce until the deletes phase.',
+      'deletes: changeRows on each company and view, share 1%, deleted only (rows no other row points at), then a run with a copy of the config where every entity has onDelete "delete" (SYNC_CONFIG_PATH); it deletes the keys the delta removed too. Removal runs after every wave, children first. deleted: records Salesforce acknowledged deleting (bucket deleted); its calls are the Remove requests (composite.sobjects.delete, 200 Ids a request).',
+      'invocations: Lambda invocations by function key as the local runner counts them (retries included; the upsert function runs Upsert and Remove). historyEvents: the events the parent execution would record in AWS; maxChildHistoryEvents: the largest Distributed Map child execution (src/local/history.ts).',
     ],
     wallSeconds: round((performance.now() - wall) / 1000, 1),
   };
@@ -493,6 +672,7 @@ async function bench(options: BenchOptions): Promise<number> {
     ['full', full],
     ['unchanged', unchanged],
     ['delta', delta],
+    ['deletes', deletes],
     ['limit', limit],
   ];
   lines.push(
@@ -507,6 +687,9 @@ async function bench(options: BenchOptions): Promise<number> {
     lines.push(...failures);
     lines.push('');
   }
+  lines.push('Lambda invocations by function (the upsert function also runs Remove):');
+  lines.push(...invocationLines(rowsOfTable));
+  lines.push('');
   lines.push('DynamoDB calls by operation (time summed over concurrent calls):');
   lines.push(...dynamoLines(rowsOfTable));
   if (million) {
@@ -519,6 +702,7 @@ async function bench(options: BenchOptions): Promise<number> {
         .join(', ')}`,
     );
   }
+  if (initial) lines.push(...initialLines(initial));
   lines.push(
     `services: emulators (parent process) peak RSS ${report.services.peakRssMb} MB${otherServices.map((o) => `, ${/dynamo/.test(o.command) ? 'dynalite' : o.command.slice(0, 40)} ${o.peakRssMb} MB`).join('')}`,
   );

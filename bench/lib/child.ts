@@ -8,6 +8,8 @@ import type { PhaseReply, PhaseTask } from './phases.js';
 import { cpuSecondsBetween, descendantTicks } from './proc.js';
 
 const WORKER_SOURCE = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SERVE = fileURLToPath(new URL('./container.ts', import.meta.url));
 
 /**
  * Bundles worker.ts with esbuild the way serverless.yml bundles the Lambdas (ESM, everything
@@ -33,6 +35,43 @@ export async function bundleWorker(outDir: string): Promise<string> {
     logLevel: 'error',
   });
   return outfile;
+}
+
+/**
+ * Bundles functions/<key>.ts with the container loop (container.ts), as serverless-esbuild bundles
+ * each function, for the initial phase's Lambda containers (containers.ts), one file per function; returns key → bundle.
+ */
+export async function bundleFunctions(
+  outDir: string,
+  keys: readonly string[],
+): Promise<Record<string, string>> {
+  const { build } = await import('esbuild');
+  mkdirSync(outDir, { recursive: true });
+  const out: Record<string, string> = {};
+  for (const key of keys) {
+    const outfile = path.join(outDir, `lambda-${key}.mjs`);
+    await build({
+      stdin: {
+        contents: `import { handler } from ${JSON.stringify(path.join(ROOT, 'functions', `${key}.ts`))};\nimport { serve } from ${JSON.stringify(SERVE)};\nserve(handler);\n`,
+        resolveDir: ROOT,
+        sourcefile: `lambda-${key}.ts`,
+        loader: 'ts',
+      },
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      keepNames: true,
+      mainFields: ['module', 'main'],
+      banner: {
+        js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
+      },
+      logLevel: 'error',
+    });
+    out[key] = outfile;
+  }
+  return out;
 }
 
 export interface PhaseOutcome<T> {

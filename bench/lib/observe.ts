@@ -13,6 +13,10 @@ export interface TaskEventLike {
 export interface ObservedFigures {
   /** Upsert requests per "COMPANY/entity". */
   upsertRequests: Record<string, number>;
+  /** Remove requests (deletes or deactivations) per "COMPANY/entity". */
+  removeRequests: Record<string, number>;
+  /** Transform invocations per "COMPANY/entity" (retries included). */
+  transforms: Record<string, number>;
   /** Task invocations per state name. */
   tasks: Record<string, number>;
   /** Summed task durations per state (ms), from start to success or failure. */
@@ -26,11 +30,21 @@ function keyOf(event: TaskEventLike): string {
   return `${event.stateName}|${String(input.company)}|${String(input.entity)}|${String(input.page)}`;
 }
 
+function pairOf(event: TaskEventLike): string {
+  const input = (event.input ?? {}) as { company?: unknown; entity?: unknown };
+  return `${String(input.company)}/${String(input.entity)}`;
+}
+
 export function syncObserver(now: () => number = () => performance.now()): {
   onTaskEvent: (event: TaskEventLike) => void;
   figures: () => ObservedFigures;
 } {
   const upsertRequests: Record<string, number> = {};
+  const removeRequests: Record<string, number> = {};
+  const transforms: Record<string, number> = {};
+  const add = (counts: Record<string, number>, pair: string, n: number) => {
+    counts[pair] = (counts[pair] ?? 0) + n;
+  };
   const tasks: Record<string, number> = {};
   const taskMs: Record<string, number> = {};
   const first: Record<string, number> = {};
@@ -43,6 +57,7 @@ export function syncObserver(now: () => number = () => performance.now()): {
       const state = event.stateName;
       if (/Start|Schedul/i.test(event.type)) {
         tasks[state] = (tasks[state] ?? 0) + 1;
+        if (state === 'Transform') add(transforms, pairOf(event), 1);
         first[state] ??= t;
         const list = open.get(key) ?? [];
         list.push(t);
@@ -54,11 +69,13 @@ export function syncObserver(now: () => number = () => performance.now()): {
       const started = open.get(key)?.shift();
       const ms = event.ms ?? (started === undefined ? undefined : t - started);
       if (ms !== undefined) taskMs[state] = (taskMs[state] ?? 0) + ms;
-      if (/Succeed/i.test(event.type) && state === 'Upsert') {
-        const input = (event.input ?? {}) as { company?: string; entity?: string };
+      if (/Succeed/i.test(event.type) && (state === 'Upsert' || state === 'Remove')) {
         const output = (event.output ?? {}) as { requests?: number };
-        const pair = `${input.company}/${input.entity}`;
-        upsertRequests[pair] = (upsertRequests[pair] ?? 0) + Number(output.requests ?? 0);
+        add(
+          state === 'Upsert' ? upsertRequests : removeRequests,
+          pairOf(event),
+          Number(output.requests ?? 0),
+        );
       }
     },
     figures() {
@@ -68,7 +85,7 @@ export function syncObserver(now: () => number = () => performance.now()): {
         if (t1 !== undefined) spanMs[state] = Math.round(t1 - t0);
       }
       const rounded = Object.fromEntries(Object.entries(taskMs).map(([k, v]) => [k, Math.round(v)]));
-      return { upsertRequests, tasks, taskMs: rounded, spanMs };
+      return { upsertRequests, removeRequests, transforms, tasks, taskMs: rounded, spanMs };
     },
   };
 }

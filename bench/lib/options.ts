@@ -9,6 +9,9 @@ export const DEFAULT_LATENCY_MS = 20;
 export const DEFAULT_MILLION_ROWS = 1_000_000;
 export const QUICK_MILLION_ROWS = 50_000;
 export const DEFAULT_OUT = 'bench/results/latest.json';
+export const DEFAULT_INITIAL_ROWS = 1_000_000;
+/** Above the default bulkThreshold (10,000), so --quick takes the Bulk path too. */
+export const QUICK_INITIAL_ROWS = 12_000;
 
 export interface BenchOptions {
   /** Total rows over the three companies' three views. */
@@ -19,6 +22,9 @@ export interface BenchOptions {
   concurrency?: number;
   skipMillion: boolean;
   skipBaseline: boolean;
+  skipInitial: boolean;
+  /** Rows of the one entity the initial phase loads into a fresh org. */
+  initialRows: number;
   /** Rows of the view the extract memory measurement reads. */
   millionRows: number;
   out: string;
@@ -38,9 +44,14 @@ describes), on the same generated data, the same emulators and the same per-requ
   full       sf-sync's first run over the same rows
   unchanged  sf-sync again with nothing changed
   delta      sf-sync after 1% of every view's rows changed (70% updated, 20% new, 10% deleted)
+  deletes    sf-sync after 1% of every view's rows were removed, with onDelete "delete" for every
+             entity (a copy of the config): Salesforce deletes by Id, children first
   limit      a bare loop of sObject Collections upserts of the full run's records at the same
              concurrency: the most this machine and emulator allow
   extract    peak memory of the extract Lambda streaming one 1,000,000-row view
+  initial    1,000,000 rows of one entity (ITALCOL terceros) into a fresh org through the Bulk API
+             2.0 path; each function runs in Lambda-like containers of its own (one invocation at a
+             time per process), so its peak memory is its own
 
 Every phase writes to its own Salesforce emulator with a new org's strict rules (duplicate rules,
 state/country picklists, restricted picklists, parent row locks); the payloads are the shipped
@@ -61,6 +72,10 @@ Options:
                     view for the extract memory measurement
   --million-rows N  rows of the view for the extract memory measurement (default ${DEFAULT_MILLION_ROWS.toLocaleString('en-US')})
   --skip-million    skip the extract memory measurement
+  --initial-rows N  rows of the initial phase's entity (default ${DEFAULT_INITIAL_ROWS.toLocaleString('en-US')}; --quick: ${QUICK_INITIAL_ROWS.toLocaleString('en-US')});
+                    while statemachines/sync.asl.yml has no Bulk path, it runs only up to 50,000 rows
+                    (by Collections) and says so
+  --skip-initial    skip the initial phase
   --skip-baseline   skip the baseline (its targets show SKIP): for quick iterations on the sync
   --out FILE        where to write the JSON (default ${DEFAULT_OUT})
   --data-dir DIR    scratch folder for the emulators' state and the phase logs, wiped at the start
@@ -109,6 +124,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         'million-rows': { type: 'string' },
         'skip-million': { type: 'boolean' },
         'skip-baseline': { type: 'boolean' },
+        'skip-initial': { type: 'boolean' },
+        'initial-rows': { type: 'string' },
         out: { type: 'string' },
         'data-dir': { type: 'string' },
         'keep-data': { type: 'boolean' },
@@ -142,6 +159,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     concurrency: wholeNumber(str('concurrency'), 'concurrency', 1, 256),
     skipMillion: v['skip-million'] === true,
     skipBaseline: v['skip-baseline'] === true,
+    skipInitial: v['skip-initial'] === true,
+    initialRows:
+      wholeNumber(str('initial-rows'), 'initial-rows', 1000, 5_000_000) ??
+      (quick ? QUICK_INITIAL_ROWS : DEFAULT_INITIAL_ROWS),
     millionRows:
       wholeNumber(str('million-rows'), 'million-rows', 1000, 5_000_000) ??
       (quick ? QUICK_MILLION_ROWS : DEFAULT_MILLION_ROWS),

@@ -20,6 +20,8 @@ export type PhaseTask = {
   | { phase: 'sync'; input: unknown }
   | { phase: 'limit'; runId: string; salesforce: SalesforceLogin; concurrency: number }
   | { phase: 'extract'; runId: string; company: string; entity: string }
+  /** A sync run whose functions run in containers of their own (bundles: function key → bundle). */
+  | { phase: 'initial'; input: unknown; bundles: Record<string, string> }
 );
 
 export type PhaseReply =

@@ -42,6 +42,24 @@ async function runTask(task: PhaseTask): Promise<unknown> {
         dynamo.restore();
       }
     }
+    case 'initial': {
+      const { runSync } = await import('../../src/local/run.js');
+      const { syncObserver } = await import('./observe.js');
+      const { LambdaContainers } = await import('./containers.js');
+      const observer = syncObserver();
+      const containers = new LambdaContainers(task.bundles, process.stdout);
+      try {
+        const result = await runSync({
+          input: task.input,
+          handlers: containers.handlers(),
+          onTaskEvent: observer.onTaskEvent,
+        });
+        const { execution: _execution, ...rest } = result;
+        return { ...rest, observed: observer.figures(), ...(await containers.figures()) };
+      } finally {
+        containers.stop();
+      }
+    }
     case 'limit': {
       const config = loadConfig();
       const { createSyncApp } = await import('../../src/core/app.js');

@@ -96,3 +96,12 @@ export class DeletionGuardError extends SyncError {
   override readonly name = 'DeletionGuardError';
   readonly transient = false;
 }
+
+/**
+ * A Bulk API 2.0 job ended Failed or Aborted without processing the records (a refused CSV, an
+ * abort by a person or by Salesforce), or its polls were used up: that entity fails, the rest goes on.
+ */
+export class BulkJobError extends SyncError {
+  override readonly name = 'BulkJobError';
+  readonly transient = false;
+}

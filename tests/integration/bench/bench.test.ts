@@ -3,17 +3,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { BaselineError, errorCode, runBaseline } from '../../../bench/baseline.js';
+import { pairsOverGuard, writeDeletesConfig } from '../../../bench/lib/deletes.js';
 import { failedByCode } from '../../../bench/lib/failures.js';
+import { definitionHasBulkPath } from '../../../bench/lib/initial.js';
 import { jwtLogin, type LimitGroup, runLimit } from '../../../bench/lib/limit.js';
 import { BenchUsageError, parseBenchArgs } from '../../../bench/lib/options.js';
 import { areaOf, summariseProfile } from '../../../bench/lib/profile-summary.js';
 import {
+  bucketsAddUp,
   computeRatios,
   deltaBounds,
   evaluateTargets,
   failureLines,
+  type InitialFigures,
+  initialLines,
+  initialTargets,
+  invocationLines,
+  invocationsOf,
   type PhaseFigures,
+  pairBounds,
   phaseTable,
+  unchangedDynamoAllowed,
+  unchangedTimeShareAllowed,
 } from '../../../bench/lib/report.js';
 import { sizesForRows, syncConcurrency, totalRows } from '../../../bench/lib/sizes.js';
 import { loadConfig } from '../../../src/core/config/load.js';
@@ -32,14 +43,26 @@ const ROWS = 40 + 50 + 20 + 33 + 20 + 10 + 33 + 15 + 8;
 describe('bench command line', () => {
   test('defaults, --quick and explicit flags', () => {
     const defaults = parseBenchArgs([]);
-    expect(defaults).toMatchObject({ rows: 10_000, latencyMs: 20, quick: false, skipMillion: false });
+    expect(defaults).toMatchObject({
+      rows: 10_000,
+      latencyMs: 20,
+      quick: false,
+      skipMillion: false,
+      skipInitial: false,
+      initialRows: 1_000_000,
+    });
     expect(defaults.concurrency).toBeUndefined();
     const quick = parseBenchArgs(['--quick']);
     expect(quick).toMatchObject({
       rows: 400,
       quick: true,
       millionRows: 50_000,
+      initialRows: 12_000,
       dataDir: path.join(os.tmpdir(), 'sf-sync-bench-quick'),
+    });
+    expect(parseBenchArgs(['--skip-initial', '--initial-rows', '20000'])).toMatchObject({
+      skipInitial: true,
+      initialRows: 20_000,
     });
     expect(parseBenchArgs(['--skip-baseline', '--cpu-prof'])).toMatchObject({
       skipBaseline: true,
@@ -65,6 +88,7 @@ describe('bench command line', () => {
     [['--rows', '10'], /--rows must be a whole number/],
     [['--latency=-5'], /--latency must be milliseconds from 0 to 10000, got "-5"/],
     [['--concurrency', '0'], /--concurrency must be a whole number from 1 to 256/],
+    [['--initial-rows', '999'], /--initial-rows must be a whole number from 1000 to 5,000,000, got "999"/],
     [['--fast'], /Unknown option '--fast'.*--help/],
   ])('refuses %j naming the flag and what it accepts', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(BenchUsageError);
@@ -107,57 +131,291 @@ describe('bench sizes and targets', () => {
     ...over,
   });
 
-  test('targets pass and miss on the stated thresholds', () => {
+  const pass = (over: Partial<Record<string, PhaseFigures>> = {}) => {
     const phases = {
-      baseline: phase({ seconds: 30, recordsPerSecond: 1000 / 30, salesforceCalls: 1009 }),
+      baseline: phase({ seconds: 101, recordsPerSecond: 1000 / 101, salesforceCalls: 1009 }),
       full: phase({ seconds: 1, recordsPerSecond: 1000, salesforceCalls: 6, salesforceDataCalls: 5 }),
-      unchanged: phase({ seconds: 0.1, sent: 0 }),
+      unchanged: phase({
+        seconds: 0.1,
+        sent: 0,
+        dynamodbCalls: 20,
+        historyEvents: 208,
+        childExecutions: 0,
+        invocations: invocationsOf({ plan: 1, authenticate: 1, extract: 1, report: 1 }),
+      }),
       delta: phase({ sent: 10, salesforceCalls: 1, salesforceDataCalls: 1 }),
-      limit: phase({ seconds: 0.6, recordsPerSecond: 1000 / 0.6 }),
-    };
-    const ratios = computeRatios(phases);
-    expect(ratios.fullSpeedupOverBaseline).toBe(30);
-    const bounds = deltaBounds([{ company: 'ITALCOL', entity: 'terceros', updated: 7, inserted: 3 }], {
-      'ITALCOL/terceros': 1,
+      deletes: phase({ sent: 0, salesforceCalls: 2, salesforceDataCalls: 2, deleted: 250 }),
+      limit: phase({ seconds: 1.9, recordsPerSecond: 1000 / 1.9 }),
+      ...over,
+    } as Record<'baseline' | 'full' | 'unchanged' | 'delta' | 'deletes' | 'limit', PhaseFigures>;
+    return { ...phases, ratios: computeRatios(phases), rows: 1000, pairs: 1 };
+  };
+  const deltaPair = (requests: number, transforms: number) =>
+    deltaBounds(
+      [{ company: 'ITALCOL', entity: 'terceros', updated: 7, inserted: 3 }],
+      { 'ITALCOL/terceros': requests },
+      200,
+      {
+        transforms: { 'ITALCOL/terceros': transforms },
+        pageSizeOf: () => 1000,
+      },
+    );
+  const deletePair = (requests: number) =>
+    pairBounds([{ company: 'ITALCOL', entity: 'terceros', rows: 250 }], {
+      requests: { 'ITALCOL/terceros': requests },
     });
-    expect(bounds).toEqual([
-      { company: 'ITALCOL', entity: 'terceros', changedRows: 10, allowedRequests: 1, requests: 1 },
+  const fullPair = (requests: number) =>
+    pairBounds([{ company: 'ITALCOL', entity: 'terceros', rows: 1000 }], {
+      requests: { 'ITALCOL/terceros': requests },
+    });
+
+  test('targets pass on the stated thresholds', () => {
+    const p = pass();
+    expect(p.ratios.fullSpeedupOverBaseline).toBe(101);
+    expect(deltaPair(1, 1)).toEqual([
+      {
+        company: 'ITALCOL',
+        entity: 'terceros',
+        changedRows: 10,
+        allowedRequests: 1,
+        requests: 1,
+        allowedTransforms: 1,
+        transforms: 1,
+      },
     ]);
     const targets = evaluateTargets({
-      ...phases,
-      ratios,
-      deltaBounds: bounds,
+      ...p,
+      fullBounds: fullPair(5),
+      deltaBounds: deltaPair(1, 1),
+      deleteBounds: deletePair(2),
+      reference: { rows: 100_000, unchangedHistoryEvents: 208, file: 'bench/results/rows-100000.json' },
       extractPeakRssMb: 120,
       extractRows: 1e6,
     });
-    expect(targets.map((t) => t.pass)).toEqual([true, true, true, true, true, true, true]);
+    expect(Object.fromEntries(targets.map((t) => [t.name, t.pass]))).toEqual({
+      'full vs baseline: speed': true,
+      'full: Salesforce data calls': true,
+      'unchanged: Salesforce data calls': true,
+      'unchanged: Transform and Upsert invocations': true,
+      'unchanged: DynamoDB calls': true,
+      'unchanged: time': true,
+      'unchanged: history events independent of view size': true,
+      'delta: Salesforce data calls': true,
+      'delta: Transform invocations': true,
+      'deletes: Salesforce data calls': true,
+      'full vs limit: throughput': true,
+      'extract of 1,000,000 rows: peak memory': true,
+    });
+    expect(targets.find((t) => t.name === 'unchanged: DynamoDB calls')?.measured).toBe(
+      '20, allowed 23 (1,000 rows, 1 company/entity pairs)',
+    );
+    // an entity that went by Bulk API 2.0 stays under the Collections limit
+    const bulk = evaluateTargets({ ...p, fullBounds: fullPair(1), deltaBounds: deltaPair(1, 1) });
+    expect(bulk.find((t) => t.name === 'full: Salesforce data calls')).toMatchObject({
+      pass: true,
+      measured: '5 calls, limit 5; below (Bulk API 2.0 or fewer): ITALCOL/terceros',
+    });
+  });
 
-    const slow = { ...phases, full: phase({ seconds: 2, recordsPerSecond: 500, salesforceCalls: 20 }) };
-    const missed = evaluateTargets({
-      ...slow,
-      ratios: computeRatios(slow),
-      deltaBounds: deltaBounds([{ company: 'ITALCOL', entity: 'terceros', updated: 7, inserted: 3 }], {
-        'ITALCOL/terceros': 2,
+  test('targets miss one step past the thresholds, and say what they saw', () => {
+    const p = pass({
+      baseline: phase({ seconds: 99, recordsPerSecond: 1000 / 99 }),
+      unchanged: phase({
+        seconds: 0.11,
+        salesforceDataCalls: 1,
+        dynamodbCalls: 24,
+        historyEvents: 209,
+        childExecutions: 0,
+        invocations: invocationsOf({ extract: 1, transform: 1 }),
       }),
+      limit: phase({ seconds: 0.49, recordsPerSecond: 1000 / 0.49 }),
+    });
+    const targets = evaluateTargets({
+      ...p,
+      fullBounds: fullPair(6),
+      deltaBounds: deltaPair(2, 2),
+      deleteBounds: deletePair(1),
+      reference: { rows: 100_000, unchangedHistoryEvents: 208, file: 'ref.json' },
       extractPeakRssMb: 300,
+      extractRows: 1e6,
     });
-    expect(Object.fromEntries(missed.map((t) => [t.name.split(':')[0], t.pass]))).toMatchObject({
-      'full vs baseline': false,
-      delta: false,
-      'full vs limit': false,
+    expect(targets.every((t) => t.pass === false)).toBe(true);
+    const measured = Object.fromEntries(targets.map((t) => [t.name, t.measured]));
+    expect(measured['delta: Salesforce data calls']).toBe('1 calls, wanted 1; off: ITALCOL/terceros 2!=1');
+    expect(measured['delta: Transform invocations']).toBe('0, allowed 1; over: ITALCOL/terceros 2>1');
+    expect(measured['unchanged: Transform and Upsert invocations']).toBe('1 and 0');
+    expect(measured['unchanged: history events independent of view size']).toBe(
+      '209 vs 208 (ref.json); 0 child executions',
+    );
+  });
+
+  test('without a baseline or a run at another size, those targets are SKIP; unobserved pairs miss', () => {
+    const targets = evaluateTargets({
+      ...pass(),
+      baseline: undefined,
+      deltaBounds: deltaBounds([], undefined),
     });
-    expect(missed.at(-1)?.pass).toBe(false);
+    const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
+    expect(byName['full vs baseline: speed']?.pass).toBeNull();
+    expect(byName['unchanged: history events independent of view size']?.pass).toBeNull();
+    const unobserved = deltaBounds([{ company: 'A', entity: 'x', updated: 1, inserted: 0 }], undefined);
+    const t = evaluateTargets({ ...pass(), deltaBounds: unobserved });
+    expect(t.find((x) => x.name === 'delta: Salesforce data calls')).toMatchObject({
+      pass: false,
+      measured: '1 calls, wanted 1; per company/entity not observed',
+    });
+  });
+
+  test('the unchanged run may take 10% of the full run up to 10,000 rows, 5% from 100,000', () => {
+    expect(unchangedTimeShareAllowed(400)).toBe(0.1);
+    expect(unchangedTimeShareAllowed(10_000)).toBe(0.1);
+    expect(unchangedTimeShareAllowed(55_000)).toBe(0.075);
+    expect(unchangedTimeShareAllowed(100_000)).toBe(0.05);
+    expect(unchangedDynamoAllowed(100_000, 9)).toBe(50 + 108 + 10);
+  });
+
+  test('invocations list every function, 0 when not invoked; lines per phase', () => {
+    expect(invocationsOf({ extract: 9 })).toEqual({
+      plan: 0,
+      authenticate: 0,
+      extract: 9,
+      transform: 0,
+      upsert: 0,
+      report: 0,
+    });
+    expect(
+      invocationLines([
+        ['limit', phase({})],
+        ['full', phase({ invocations: invocationsOf({ extract: 9, transform: 10 }), childExecutions: 9 })],
+      ]),
+    ).toEqual([
+      '  full       plan 0, authenticate 0, extract 9, transform 10, upsert 0, report 0; 9 child executions',
+    ]);
+  });
+
+  test('the initial load: targets on calls, buckets, memory per function and history', () => {
+    const initial: InitialFigures = {
+      view: 'ITALCOL terceros_view',
+      ran: true,
+      rows: 1_000_000,
+      records: 1_000_000,
+      seconds: 100,
+      status: 'SUCCEEDED',
+      salesforceCalls: 60,
+      salesforceCallsByKind: { 'oauth.token': 1, 'bulk.ingest.create': 5, 'bulk.ingest.upload': 54 },
+      historyEvents: 2000,
+      maxChildHistoryEvents: 25_000,
+      childExecutions: 1000,
+      invocations: invocationsOf({}),
+      peakRssMbByFunction: { extract: 511.9, transform: 150 },
+      buckets: { extracted: 1_000_000, created: 999_990, rejected: 10, left: 0 },
+      accounted: bucketsAddUp({ extracted: 1_000_000, created: 999_990, rejected: 10 }),
+      bulkPathRan: true,
+      note: '',
+    };
+    expect(initialTargets(initial).map((t) => t.pass)).toEqual([true, true, true, true, true, true]);
+    expect(initialTargets(initial)[0]?.measured).toBe('59 Bulk API 2.0 requests, 5 job(s)');
+    const missed = initialTargets({
+      ...initial,
+      salesforceCalls: 61,
+      historyEvents: 2001,
+      peakRssMbByFunction: { extract: 512 },
+      accounted: bucketsAddUp({ extracted: 1_000_000, created: 999_989, rejected: 10 }),
+      buckets: { extracted: 1_000_000, created: 999_989, failed: 1, rejected: 10 },
+      entityError: 'BulkJobError: job 750X aborted',
+      bulkPathRan: false,
+      note: 'no Bulk path in the definition',
+    });
+    expect(missed.map((t) => t.pass)).toEqual([false, false, false, false, false, false]);
+    expect(missed.find((t) => t.name === 'initial: every record loaded')?.measured).toBe(
+      'created 999,989, failed 1: BulkJobError: job 750X aborted',
+    );
+    expect(missed[0]?.measured).toBe('Bulk path did NOT run: no Bulk path in the definition');
+    // not run at all (full size, no Bulk path in the definition): that is the finding, the rest is SKIP
+    const notRun = initialTargets({
+      ...initial,
+      ran: false,
+      bulkPathRan: false,
+      note: 'not run: no Bulk path',
+    });
+    expect(notRun.map((t) => t.pass)).toEqual([false, null, null, null, null, null]);
+    expect(initialLines({ ...initial, ran: false, note: 'not run: no Bulk path' })).toEqual([
+      'initial: 1,000,000 rows of ITALCOL terceros_view: not run: no Bulk path',
+    ]);
+  });
+
+  test("the initial phase looks for a Bulk path in the definition: a bulk Task or a Choice on Extract's bulk flag", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-bench-asl-'));
+    const asl = (states: object) => {
+      const file = path.join(dir, `${Math.random().toString(36).slice(2)}.asl.yml`);
+      writeFileSync(file, JSON.stringify({ StartAt: 'A', States: states }));
+      return file;
+    };
+    try {
+      const nested = (inner: object) => ({
+        M: { Type: 'Map', ItemProcessor: { StartAt: 'X', States: inner }, End: true },
+      });
+      expect(
+        definitionHasBulkPath(
+          asl(nested({ X: { Type: 'Task', Parameters: { operation: 'remove' }, End: true } })),
+        ),
+      ).toBe(false);
+      expect(
+        definitionHasBulkPath(
+          asl(nested({ X: { Type: 'Task', Parameters: { operation: 'bulkStart' }, End: true } })),
+        ),
+      ).toBe(true);
+      expect(
+        definitionHasBulkPath(
+          asl({
+            C: {
+              Type: 'Choice',
+              Choices: [{ And: [{ Variable: '$.extract.bulk', BooleanEquals: true }], Next: 'B' }],
+            },
+          }),
+        ),
+      ).toBe(true);
+      expect(typeof definitionHasBulkPath()).toBe('boolean');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the deletes phase: a config copy deleting everywhere; tiny views confirm the guard', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-bench-deletes-'));
+    try {
+      const file = writeDeletesConfig('config/sync.config.json', dir);
+      const copy = loadConfig(file);
+      expect(copy.entities.map((e) => [e.name, e.onDelete])).toEqual([
+        ['terceros', 'delete'],
+        ['sucursales', 'delete'],
+        ['acuerdos', 'delete'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(
+      pairsOverGuard([
+        { company: 'A', entity: 'x', viewRows: 238, removed: 3 },
+        { company: 'A', entity: 'y', viewRows: 10, removed: 1 },
+        { company: 'A', entity: 'z', viewRows: 12, removed: 1 },
+      ]),
+    ).toEqual(['A/y']);
   });
 
   test('the phase table shows lock conflicts; failed records are listed per status code', () => {
     const text = phaseTable([
       ['baseline', phase({ lockConflicts: 0 })],
       ['limit', phase({ lockConflicts: 1234 })],
+      ['full', phase({ historyEvents: 1361, maxChildHistoryEvents: 11 })],
     ]);
-    const [header, , baseline, limit] = text.split('\n');
-    expect(header).toMatch(/SF calls by kind\s+lock conflicts\s+DynamoDB\s+peak RSS MB\s+CPU s own/);
-    expect(baseline).toMatch(/\s0\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0$/);
-    expect(limit).toMatch(/\s1,234\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0$/);
+    const [header, , baseline, limit, full] = text.split('\n');
+    expect(header).toMatch(
+      /SF calls by kind\s+lock conflicts\s+DynamoDB\s+peak RSS MB\s+CPU s own.*\s+history events \(largest child\)$/,
+    );
+    expect(baseline).toMatch(/\s0\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0\s+-$/);
+    expect(limit).toMatch(/\s1,234\s+0\s+100\.0\s+1\.0 \/ 1\.0 \/ 1\.0\s+-$/);
+    expect(full).toMatch(/\s1\.0 \/ 1\.0 \/ 1\.0\s+1,361 \(11\)$/);
     expect(
       failureLines([
         ['full', phase({})],
@@ -581,4 +839,84 @@ describe('bench profile summary', () => {
     expect(areaOf('@aws-sdk/client-dynamodb')).toBe('DynamoDB client (AWS SDK v3)');
     expect(areaOf('src/local/definition.ts')).toMatch(/local Step Functions runner/);
   });
+});
+
+describe('npm run bench --quick, end to end', () => {
+  test('every sync phase reports invocations and history events; deletes deletes; initial goes Bulk', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sf-sync-bench-e2e-'));
+    const out = path.join(dir, 'results', 'quick.json');
+    try {
+      const { execFile } = await import('node:child_process');
+      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'bench/run.ts',
+            '--quick',
+            '--skip-baseline',
+            '--skip-million',
+            '--out',
+            out,
+            '--data-dir',
+            path.join(dir, 'scratch'),
+          ],
+          { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'silent' } },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+        child.stdin?.end();
+      });
+      expect(run.stderr).toContain('bench: deletes');
+      expect(run.code).toBe(0);
+      const report = JSON.parse(readFileSync(out, 'utf8'));
+      for (const name of ['full', 'unchanged', 'delta', 'deletes']) {
+        expect(Object.keys(report[name].invocations)).toEqual([
+          'plan',
+          'authenticate',
+          'extract',
+          'transform',
+          'upsert',
+          'report',
+        ]);
+        expect(report[name].invocations.extract).toBe(9);
+        expect(report[name].historyEvents).toBeGreaterThan(0);
+        expect(typeof report[name].maxChildHistoryEvents).toBe('number');
+      }
+      expect(report.unchanged.invocations).toMatchObject({ transform: 0, upsert: 0 });
+      expect(report.unchanged.maxChildHistoryEvents).toBe(0);
+      // 1% of each of the 9 views removed (one row each at --quick's sizes): one delete request each
+      expect(report.deletes.deleted).toBe(9);
+      expect(report.deletes.salesforceCallsByKind).toEqual({ 'composite.sobjects.delete': 9 });
+      expect(report.deletes.invocations).toMatchObject({ transform: 0, upsert: 9 });
+      expect(report.initial).toMatchObject({
+        ran: true,
+        rows: 12_000,
+        records: 12_000,
+        accounted: true,
+        bulkPathRan: true,
+        status: 'SUCCEEDED',
+      });
+      expect(Object.keys(report.initial.peakRssMbByFunction).sort()).toEqual(
+        ['authenticate', 'extract', 'plan', 'report', 'transform', 'upsert'].sort(),
+      );
+      expect(report.initial.salesforceCallsByKind['bulk.ingest.create']).toBeGreaterThanOrEqual(1);
+      const names = report.targets.map((t: { name: string }) => t.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'unchanged: Transform and Upsert invocations',
+          'deletes: Salesforce data calls',
+          'initial: Bulk API 2.0 path',
+          'initial: peak RSS of every function',
+        ]),
+      );
+      expect(run.stdout).toMatch(/Lambda invocations by function/);
+      expect(run.stdout).toMatch(
+        /\n {2}deletes +plan 1, authenticate 1, extract 9, transform 0, upsert 9, report 1\n/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

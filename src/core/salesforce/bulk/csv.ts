@@ -114,7 +114,8 @@ export function columnsOf(records: Iterable<Record<string, unknown>>): string[] 
   return [...seen];
 }
 
-function lineOf(record: Record<string, unknown>, columns: string[], delimiter: string): string {
+/** One record as a CSV line (no line break) under the job's columns; a key outside them is refused. */
+export function lineOf(record: Record<string, unknown>, columns: string[], delimiter = ','): string {
   const flat = flattenRecord(record);
   for (const key of flat.keys()) {
     if (!columns.includes(key)) {

@@ -179,9 +179,11 @@ function result(work: BulkWork, fields: Partial<BulkResult>): BulkResult {
 }
 
 /**
- * Uploads CSV lines into as many jobs as `maxBytes` asks, each created, filled and closed as
- * soon as its part is full, so one part is in memory at a time. When an upload or close fails,
- * every job it started is aborted (best effort): a retried bulkStart starts them all again.
+ * Uploads CSV lines into as many jobs as `maxBytes` asks, one part in memory at a time: each job
+ * is created and filled as soon as its part is full, and all are closed (UploadComplete) only
+ * once every part is uploaded. So when an upload fails, every job is still Open and is aborted
+ * having written nothing (Salesforce processes a job only after UploadComplete), and the step's
+ * Retry starts them all again without sending any record twice.
  */
 class JobWriter {
   readonly jobs: string[] = [];
@@ -221,7 +223,20 @@ class JobWriter {
 
   async finish(): Promise<string[]> {
     if (this.count > 0) await this.flush();
+    await this.guarded(async () => {
+      for (const id of this.jobs) await this.work.bulk.close(id);
+    });
     return this.jobs;
+  }
+
+  /** Runs `step`; when it fails, aborts every job started (best effort) and throws its error. */
+  private async guarded(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      for (const id of this.jobs) await this.work.bulk.abort(id).catch(() => undefined);
+      throw error;
+    }
   }
 
   private async flush(): Promise<void> {
@@ -231,15 +246,11 @@ class JobWriter {
     this.bytes = 0;
     this.count = 0;
     const { bulk, spec } = this.work;
-    const job = await bulk.createJob(spec);
-    this.jobs.push(job.id);
-    try {
+    await this.guarded(async () => {
+      const job = await bulk.createJob(spec);
+      this.jobs.push(job.id);
       await bulk.upload(job.id, csv);
-      await bulk.close(job.id);
-    } catch (error) {
-      for (const id of this.jobs) await bulk.abort(id).catch(() => undefined);
-      throw error;
-    }
+    });
   }
 }
 

@@ -188,8 +188,8 @@ function result(work: BulkWork, fields: Partial<BulkResult>): BulkResult {
 class JobWriter {
   readonly jobs: string[] = [];
   records = 0;
-  private blocks: string[] = [];
-  private lines: string[] = [];
+  /** The part being filled, as UTF-8 bytes: one buffer of `maxBytes`, reused for every part. */
+  private part: Buffer | undefined;
   private bytes = 0;
   private count = 0;
   private readonly header: string;
@@ -210,15 +210,12 @@ class JobWriter {
       throw new SalesforceRequestError(
         `Bulk CSV: record ${key} takes ${this.headerBytes + size} bytes with the header, more than one upload's ${this.maxBytes}`,
       );
-    if (this.count > 0 && this.headerBytes + this.bytes + size > this.maxBytes) await this.flush();
-    this.lines.push(line);
-    this.bytes += size;
+    if (this.count > 0 && this.bytes + size > this.maxBytes) await this.flush();
+    this.part ??= Buffer.allocUnsafe(this.maxBytes);
+    if (this.count === 0) this.bytes = this.part.write(this.header, 0);
+    this.bytes += this.part.write(line, this.bytes);
     this.count += 1;
     this.records += 1;
-    if (this.lines.length === 1000) {
-      this.blocks.push(this.lines.join(''));
-      this.lines = [];
-    }
   }
 
   async finish(): Promise<string[]> {
@@ -240,9 +237,7 @@ class JobWriter {
   }
 
   private async flush(): Promise<void> {
-    const csv = this.header + this.blocks.join('') + this.lines.join('');
-    this.blocks = [];
-    this.lines = [];
+    const csv = (this.part as Buffer).toString('utf8', 0, this.bytes);
     this.bytes = 0;
     this.count = 0;
     const { bulk, spec } = this.work;

@@ -258,6 +258,8 @@ export interface RestRequest {
   text?: string;
   /** Answer the body as a stream of text chunks (Bulk API 2.0 result CSVs) instead of parsed JSON. */
   stream?: boolean;
+  /** This request's whole-exchange timeout, when it differs from the client's (Bulk uploads and results). */
+  timeoutMs?: number;
 }
 export interface RestResponse {
   statusCode: number;
@@ -281,6 +283,7 @@ export function gotTransport(timeoutMs = 60000): RestTransport {
     const response = (await http(r.url, {
       method: r.method,
       headers: r.headers,
+      ...(r.timeoutMs ? { timeout: { request: r.timeoutMs } } : {}),
       ...(r.text !== undefined ? { body: r.text } : r.body === undefined ? {} : { json: r.body }),
     })) as Response<unknown>;
     return { statusCode: response.statusCode, body: response.body, headers: response.headers };
@@ -289,7 +292,11 @@ export function gotTransport(timeoutMs = 60000): RestTransport {
 
 /** A streamed answer: the body as text chunks when it succeeded, the parsed JSON error otherwise. */
 async function streamResponse(http: Got, r: RestRequest): Promise<RestResponse> {
-  const stream = http.stream(r.url, { method: r.method, headers: r.headers });
+  const stream = http.stream(r.url, {
+    method: r.method,
+    headers: r.headers,
+    ...(r.timeoutMs ? { timeout: { request: r.timeoutMs } } : {}),
+  });
   const response = await new Promise<{ statusCode: number; headers: RestResponse['headers'] }>(
     (resolve, reject) => {
       stream.once('response', resolve);
@@ -353,6 +360,9 @@ export interface SalesforceClientOptions {
 }
 
 /** The Salesforce REST client: sObject Collections in parallel under a limit. */
+/** How long one Bulk API 2.0 upload or results download may take, whole. */
+export const BULK_TIMEOUT_MS = 240_000;
+
 export class SalesforceClient {
   private token: Token;
   private refreshing: Promise<Token> | undefined;
@@ -383,9 +393,13 @@ export class SalesforceClient {
     what: string,
     options: { json?: unknown; csv?: string; stream?: boolean; idempotent?: boolean } = {},
   ): Promise<unknown> {
+    // A 40 MB part, or a million rows of results, takes longer than a JSON request may: the
+    // exchange may last up to BULK_TIMEOUT_MS (inside the upsert Lambda's 300 s).
+    const long = options.csv !== undefined || options.stream === true;
     const raw = {
       ...(options.csv === undefined ? {} : { text: options.csv }),
       ...(options.stream ? { stream: true } : {}),
+      ...(long ? { timeoutMs: Math.max(BULK_TIMEOUT_MS, this.options.requestTimeoutMs ?? 0) } : {}),
     };
     return this.call(method, path, options.json, what, {}, options.idempotent ?? method !== 'POST', raw);
   }
@@ -398,7 +412,7 @@ export class SalesforceClient {
     what: string,
     headers: Record<string, string> = {},
     idempotent = method !== 'POST',
-    raw: { text?: string; stream?: boolean } = {},
+    raw: { text?: string; stream?: boolean; timeoutMs?: number } = {},
   ): Promise<unknown> {
     let refreshed = false;
     let resent = false;

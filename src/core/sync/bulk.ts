@@ -41,6 +41,7 @@ import type { PageRecord, RecordFailure } from '../store/sync-store.js';
 import { dryRunOptions } from './dry-run.js';
 import type { BulkEvent } from './events.js';
 import type { OutRecord } from './transform.js';
+import { TRANSIENT_RECORD_ERRORS } from './upsert.js';
 
 /** What each Bulk step returns: the next state of the Bulk loop (ids and counts only). */
 export interface BulkResult {
@@ -86,13 +87,6 @@ export const DEFAULT_PART_BYTES = 40 * 1024 * 1024;
 export const MAX_BULK_ROUNDS = 3;
 /** Our code for a record Salesforce left unprocessed in every round. */
 export const BULK_UNPROCESSED = 'SF_SYNC_BULK_UNPROCESSED';
-
-/** Per-record errors that clear with time (as Upsert's): resent in the next round. */
-const TRANSIENT_RECORD_ERRORS = new Set([
-  'UNABLE_TO_LOCK_ROW',
-  'SERVER_UNAVAILABLE',
-  'REQUEST_RUNNING_TOO_LONG',
-]);
 
 /**
  * The Bulk settings from the environment (read at the handler's edge): SF_SYNC_BULK_PART_BYTES
@@ -527,11 +521,8 @@ export async function bulkFinish(
   // Records no Bulk job settled (DUPLICATES_DETECTED on an allowSave entity: Bulk cannot send
   // the duplicate rule header; or absent from every result file) go by Collections: Upsert runs.
   const collections = done && settled.pending > 0;
-  if (done && !collections) {
-    const snapshots = new SnapshotStore(app.store.table);
-    const loaded = await snapshots.load(task.company, task.entity);
-    if (loaded.journal.length > 0) await snapshots.compact(task.company, task.entity, loaded);
-  }
+  if (done && !collections)
+    await new SnapshotStore(app.store.table).compactJournal(task.company, task.entity);
   const { created, updated, failed } = settled;
   app.log
     .child({ runId: task.runId, company: task.company, entity: task.entity })

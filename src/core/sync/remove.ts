@@ -1,4 +1,5 @@
 import type { SyncApp } from '../app.js';
+import { chunk } from '../batching.js';
 import type { EntityConfig } from '../config/load.js';
 import { SalesforceRateLimitError, SalesforceUnavailableError } from '../errors.js';
 import { type RecordResult, retryAfterSeconds, type SalesforceClient } from '../salesforce/client.js';
@@ -8,12 +9,17 @@ import { SnapshotStore } from '../snapshot/store.js';
 import type { RecordFailure } from '../store/sync-store.js';
 import { dryRunOptions } from './dry-run.js';
 import { type EntityTask, REMOVE_PAGE, type RemoveRecord } from './extract.js';
-import { roundWait, type UpsertOptions, type UpsertResult } from './upsert.js';
+import {
+  DEFAULT_RESERVE_MS,
+  roundWait,
+  TRANSIENT_RECORD_ERRORS,
+  UNAVAILABLE_STREAK_LIMIT,
+  type UpsertOptions,
+  type UpsertResult,
+} from './upsert.js';
 
 /** Per-record answers that mean the record is already gone: removal acknowledged. */
 const ALREADY_GONE = new Set(['ENTITY_IS_DELETED']);
-/** Per-record answers that clear with time: the record stays pending for the next round. */
-const TRANSIENT = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'REQUEST_RUNNING_TOO_LONG']);
 
 type Outcome = '.' | 'd' | 'f';
 
@@ -65,14 +71,12 @@ export async function remove(
   for (let page = 1; page <= pages; page += 1) {
     const work = await loadWork(app, task, page);
     const pending = work.records.map((_, i) => i).filter((i) => work.outcomes[i] === '.');
-    const batches: number[][] = [];
-    for (let i = 0; i < pending.length; i += entity.batchSize)
-      batches.push(pending.slice(i, i + entity.batchSize));
+    const batches = chunk(pending, entity.batchSize);
     const worker = async () => {
       for (let batch = batches.shift(); batch; batch = batches.shift()) {
         if (
-          tally.streak >= 3 ||
-          (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) < (options.reserveMs ?? 60_000)
+          tally.streak >= UNAVAILABLE_STREAK_LIMIT ||
+          (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) < (options.reserveMs ?? DEFAULT_RESERVE_MS)
         ) {
           tally.pending += batch.length;
           continue;
@@ -185,7 +189,7 @@ async function sendRemoval(
           ...kept,
         }),
       );
-    } else if (codes.some((c) => TRANSIENT.has(c))) {
+    } else if (codes.some((c) => TRANSIENT_RECORD_ERRORS.has(c))) {
       tally.pending += 1;
     } else {
       work.outcomes[index] = 'f';

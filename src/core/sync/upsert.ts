@@ -44,14 +44,16 @@ export interface UpsertOptions {
 }
 
 /** Requests in a row answered 503 / cut / refused for concurrency before an invocation stops sending. */
-const UNAVAILABLE_STREAK_LIMIT = 3;
+export const UNAVAILABLE_STREAK_LIMIT = 3;
+/** What an invocation keeps of its time limit: no new request starts with less left. */
+export const DEFAULT_RESERVE_MS = 60_000;
 /** The longest Retry-After honoured between two rounds (a Wait state holds no Lambda). */
 const MAX_WAIT_SECONDS = 60;
 /** Without Retry-After, the wait between rounds that made progress: full jitter up to this. */
 const ROUND_JITTER_SECONDS = 2;
 
-/** Per-record errors that clear with time: the record stays pending for the step's retry. */
-const TRANSIENT_RECORD_ERRORS = new Set([
+/** Per-record errors that clear with time: the record stays pending for the step's retry (Upsert, Remove, Bulk). */
+export const TRANSIENT_RECORD_ERRORS: ReadonlySet<string> = new Set([
   'UNABLE_TO_LOCK_ROW',
   'SERVER_UNAVAILABLE',
   'REQUEST_RUNNING_TOO_LONG',
@@ -265,7 +267,7 @@ export async function upsert(
     .sort((a, b) => a - b);
   const sf = options.client ?? (await app.salesforceClient(entity.maxInFlight));
   const remaining = options.remainingMs ?? (() => Number.POSITIVE_INFINITY);
-  const reserve = options.reserveMs ?? 60_000;
+  const reserve = options.reserveMs ?? DEFAULT_RESERVE_MS;
   const extField = (name: string) => config.entity(name).externalIdField ?? 'Id';
   const queue = new BatchQueue(store, task, entity, pageNumbers, extField);
   const tally = newTally(entity.batchSize);
@@ -295,7 +297,7 @@ export async function upsert(
   if (firstError !== undefined) throw firstError;
   const { sent, requests, created, updated, failed } = tally;
   if (!stoppedEarly && !pendingLeft(tally) && tally.unavailableStreak < UNAVAILABLE_STREAK_LIMIT)
-    await compactSnapshot(app, task);
+    await new SnapshotStore(app.store.table).compactJournal(task.company, task.entity);
   const progress = created + updated + failed;
   const left = pendingLeft(tally);
   // A round that settled records and left some pending is looped by the definition (Choice);
@@ -307,17 +309,6 @@ export async function upsert(
     .child({ runId: task.runId, company: task.company, entity: task.entity })
     .info('upserted', { sent, requests, created, updated, failed, done, waitSeconds, pending: left });
   return { done, sent, requests, created, updated, failed, progress, waitSeconds };
-}
-
-/**
- * Once every staged record is settled, the journal of this run is merged into the snapshot's base,
- * so that the next wave's Transform finds these parents in a few reads and the next run's Extract
- * in a few Query calls.
- */
-async function compactSnapshot(app: SyncApp, task: EntityTask): Promise<void> {
-  const snapshots = new SnapshotStore(app.store.table);
-  const loaded = await snapshots.load(task.company, task.entity);
-  if (loaded.journal.length > 0) await snapshots.compact(task.company, task.entity, loaded);
 }
 
 /** Seconds before the next round: Salesforce's Retry-After when it sent one, else full jitter. */

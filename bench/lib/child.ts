@@ -3,6 +3,7 @@ import { fork } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
 import type { MemoryFigures } from './memory.js';
 import type { PhaseReply, PhaseTask } from './phases.js';
 import { cpuSecondsBetween, descendantTicks } from './proc.js';
@@ -10,6 +11,20 @@ import { cpuSecondsBetween, descendantTicks } from './proc.js';
 const WORKER_SOURCE = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SERVE = fileURLToPath(new URL('./container.ts', import.meta.url));
+
+/** How serverless.yml's esbuild bundles a Lambda: ESM, everything bundled, a real `require` for CommonJS drivers. */
+const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  keepNames: true,
+  mainFields: ['module', 'main'],
+  banner: {
+    js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
+  },
+  logLevel: 'error',
+} satisfies BuildOptions;
 
 /**
  * Bundles worker.ts with esbuild the way serverless.yml bundles the Lambdas (ESM, everything
@@ -23,16 +38,7 @@ export async function bundleWorker(outDir: string): Promise<string> {
   await build({
     entryPoints: [WORKER_SOURCE],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    keepNames: true,
-    mainFields: ['module', 'main'],
-    banner: {
-      js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
-    },
-    logLevel: 'error',
+    ...BUNDLE_OPTIONS,
   });
   return outfile;
 }
@@ -58,16 +64,7 @@ export async function bundleFunctions(
         loader: 'ts',
       },
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      keepNames: true,
-      mainFields: ['module', 'main'],
-      banner: {
-        js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
-      },
-      logLevel: 'error',
+      ...BUNDLE_OPTIONS,
     });
     out[key] = outfile;
   }
